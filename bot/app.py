@@ -1,0 +1,115 @@
+"""The application factory: one place that wires settings, storage, bot, dispatcher, ticks."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import ErrorEvent, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.commands import publish_default_commands
+from bot.config import TELEGRAM_API, Settings
+from bot.i18n import PersonLanguageMiddleware, create_i18n
+from bot.middlewares import PersonMiddleware, TransactionMiddleware
+from handlers import get_routers
+from scheduler import Ticker
+from scheduler.outbox import OutboxSender
+from storage.db import create_engine, create_sessionmaker
+from storage.tables_config import read_tables_file, sync_tables
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    """Everything long-lived, created once; handlers receive these as workflow data."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    bot: Bot
+    dispatcher: Dispatcher
+    i18n: I18n
+    clock: Clock
+    ticker: Ticker
+    outbox: OutboxSender
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def create_bot(settings: Settings) -> Bot:
+    session = None
+    if settings.api_base_url != TELEGRAM_API:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base_url))
+    return Bot(settings.token(), session=session,
+               default=DefaultBotProperties(parse_mode=ParseMode.HTML,
+                                            link_preview_is_disabled=True))
+
+
+def create_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
+                      clock: Clock, i18n: I18n, fsm_storage: BaseStorage | None = None,
+                      **workflow_data: object) -> Dispatcher:
+    dispatcher = Dispatcher(storage=fsm_storage or MemoryStorage())
+    dispatcher.workflow_data.update(settings=settings, sessionmaker=sessionmaker, clock=clock,
+                                    **workflow_data)
+    dispatcher.update.outer_middleware(TransactionMiddleware(sessionmaker, clock))
+    dispatcher.update.outer_middleware(PersonMiddleware(settings, clock))
+    PersonLanguageMiddleware(i18n).setup(dispatcher)
+    dispatcher.include_routers(*get_routers())
+    dispatcher.errors.register(report_error)
+    return dispatcher
+
+
+async def report_error(event: ErrorEvent) -> None:
+    log.exception("update %s failed", event.update.update_id, exc_info=event.exception)
+    message = event.update.message or (event.update.callback_query.message
+                                       if event.update.callback_query else None)
+    if isinstance(message, Message) and message.chat.type == "private":
+        await message.answer(_("Jokin meni vikaan. Mitään ei tallennettu. "
+                               "Yritä hetken päästä uudelleen."))
+
+
+async def build_app(settings: Settings, clock: Clock | None = None,
+                    fsm_storage: BaseStorage | None = None,
+                    outbox_interval: float = 1.0) -> App:
+    """Wire everything; the database must already be migrated (see storage.migrate)."""
+    clock = clock or Clock()
+    engine = create_engine(settings.database_url)
+    sessionmaker = create_sessionmaker(engine)
+    async with sessionmaker() as session, session.begin():
+        await sync_tables(session, read_tables_file(settings.tables_file))
+    i18n = create_i18n(settings.default_language)
+    bot = create_bot(settings)
+    outbox = OutboxSender(bot, sessionmaker, clock)
+    ticker = Ticker()
+    ticker.every(outbox_interval, outbox.drain, "outbox")
+    dispatcher = create_dispatcher(settings, sessionmaker, clock, i18n, fsm_storage,
+                                   outbox=outbox, ticker=ticker)
+    app = App(settings, engine, sessionmaker, bot, dispatcher, i18n, clock, ticker, outbox)
+
+    async def on_startup() -> None:
+        await publish_default_commands(bot, i18n)
+        ticker.start()
+
+    async def on_shutdown() -> None:
+        ticker.shutdown()
+
+    dispatcher.startup.register(on_startup)
+    dispatcher.shutdown.register(on_shutdown)
+    return app
+
+
+async def close_app(app: App) -> None:
+    app.ticker.shutdown()
+    await app.bot.session.close()
+    await app.engine.dispose()

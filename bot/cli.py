@@ -1,0 +1,159 @@
+"""The `poytabot` command: run, demo, db upgrade, admin grant, emulator."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from datetime import date
+
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+from bot.app import build_app, close_app
+from bot.config import Mode, SettingError, Settings, load_settings
+from bot.logs import setup_logging
+from storage.migrate import upgrade
+from storage.tables_config import TablesFileError
+
+log = logging.getLogger("poytabot")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="poytabot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the bot (polling or webhook, from settings)")
+    demo = commands.add_parser("demo", help="emulator + bot + demo data, offline")
+    demo.add_argument("--port", type=int, default=8081)
+    demo.add_argument("--database", default="sqlite+aiosqlite:///var/demo.sqlite3")
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"])
+    admin = commands.add_parser("admin", help="administrative acts")
+    admin_actions = admin.add_subparsers(dest="action", required=True)
+    grant = admin_actions.add_parser("grant", help="give a Telegram user a role")
+    grant.add_argument("--telegram-id", type=int, required=True)
+    grant.add_argument("--name", default="")
+    grant.add_argument("--role", required=True)
+    grant.add_argument("--table", help="table slug; not for lead_coordinator")
+    emulator = commands.add_parser("emulator", help="serve the Telegram emulator only")
+    emulator.add_argument("--port", type=int, default=8081)
+    args = parser.parse_args(argv)
+
+    try:
+        if args.command == "emulator":
+            from emulator.__main__ import main as emulator_main
+            return emulator_main(["--port", str(args.port)])
+        if args.command == "demo":
+            from bot.demo import run_demo
+            asyncio.run(run_demo(port=args.port, database_url=args.database))
+            return 0
+        settings = load_settings()
+        if args.command == "db":
+            upgrade(settings.database_url)
+            print("database is up to date")
+            return 0
+        if args.command == "admin":
+            return asyncio.run(_grant(settings, args.telegram_id, args.name, args.role,
+                                      args.table))
+        return _run(settings)
+    except (SettingError, TablesFileError) as error:
+        print(f"poytabot: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(settings: Settings) -> int:
+    token = settings.token()
+    setup_logging(settings.log_level, token,
+                  settings.webhook_secret.get_secret_value() if settings.webhook_secret else "")
+    upgrade(settings.database_url)
+    if settings.mode is Mode.WEBHOOK:
+        _run_webhook(settings)
+    else:
+        asyncio.run(_run_polling(settings))
+    return 0
+
+
+async def _run_polling(settings: Settings) -> None:
+    app = await build_app(settings)
+    try:
+        await app.bot.delete_webhook()
+        await app.dispatcher.start_polling(
+            app.bot, allowed_updates=app.dispatcher.resolve_used_update_types())
+    finally:
+        await close_app(app)
+
+
+def _run_webhook(settings: Settings) -> None:
+    assert settings.webhook_url and settings.webhook_secret
+    secret = settings.webhook_secret.get_secret_value()
+    path = "/telegram/webhook"
+
+    async def make() -> web.Application:
+        app = await build_app(settings)
+        web_app = web.Application()
+        SimpleRequestHandler(app.dispatcher, app.bot, secret_token=secret).register(web_app,
+                                                                                     path=path)
+        setup_application(web_app, app.dispatcher, bot=app.bot)
+
+        async def set_webhook(_: web.Application) -> None:
+            await app.bot.set_webhook(f"{settings.webhook_url}{path}", secret_token=secret,
+                                      allowed_updates=app.dispatcher.resolve_used_update_types())
+
+        async def close(_: web.Application) -> None:
+            await close_app(app)
+
+        web_app.on_startup.append(set_webhook)
+        web_app.on_cleanup.append(close)
+        return web_app
+
+    host, _, port = settings.webhook_listen.rpartition(":")
+    web.run_app(make(), host=host or "127.0.0.1", port=int(port), print=None)
+
+
+async def _grant(settings: Settings, telegram_id: int, name: str, role_word: str,
+                 table_slug: str | None) -> int:
+    from sqlalchemy import select
+
+    from storage.db import create_engine, create_sessionmaker
+    from storage.people import Person, Table, grant_role, person_by_telegram_id
+    from storage.roles import Role
+
+    try:
+        role = Role(role_word)
+    except ValueError:
+        print(f"poytabot: unknown role {role_word!r}; one of "
+              f"{', '.join(r.value for r in Role)}", file=sys.stderr)
+        return 2
+    upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            table = None
+            if role is not Role.LEAD_COORDINATOR:
+                table = await session.scalar(select(Table).where(Table.slug == table_slug))
+                if table is None:
+                    print(f"poytabot: --table must name a table (got {table_slug!r})",
+                          file=sys.stderr)
+                    return 2
+            person = await person_by_telegram_id(session, telegram_id)
+            if person is None:
+                from datetime import UTC, datetime
+                person = Person(telegram_id=telegram_id, first_name=name or str(telegram_id),
+                                private_chat_open=False, created_at=datetime.now(UTC))
+                session.add(person)
+                await session.flush()
+            await grant_role(session, person=person, table=table, role=role,
+                             starts_on=date.today(),
+                             ends_on=None if role is Role.LEAD_COORDINATOR
+                             else settings.term_ends_on, actor_id=None)
+    finally:
+        await engine.dispose()
+    print(f"granted {role.value} to {telegram_id}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

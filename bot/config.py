@@ -1,0 +1,117 @@
+"""Settings from the environment and `.env`, every key prefixed POYTABOT_ (see .env.example)."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LANGUAGES = ("fi", "sv", "en")
+TELEGRAM_API = "https://api.telegram.org"
+
+
+class Mode(StrEnum):
+    POLLING = "polling"
+    WEBHOOK = "webhook"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POYTABOT_", env_file=".env",
+                                      env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    api_base_url: str = TELEGRAM_API
+    database_url: str = "sqlite+aiosqlite:///var/poytabot.sqlite3"
+    mode: Mode = Mode.POLLING
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1:8080"
+    timezone: str = "Europe/Helsinki"
+    default_language: str = "fi"
+    lead_coordinators: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    tables_file: Path | None = None
+    term_ends_on: date = date(2027, 5, 31)
+    invite_valid_days: int = Field(default=30, ge=1, le=365)
+    log_level: str = "INFO"
+
+    @field_validator("lead_coordinators", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _supported_language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///path or postgresql+asyncpg://...")
+        return value
+
+    @field_validator("api_base_url", "webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.mode is Mode.WEBHOOK:
+            if not self.webhook_url:
+                raise ValueError("POYTABOT_WEBHOOK_URL: webhook mode needs the public URL")
+            if not self.webhook_secret or not self.webhook_secret.get_secret_value():
+                raise ValueError("POYTABOT_WEBHOOK_SECRET: webhook mode refuses to start "
+                                 "without a secret token")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def token(self) -> str:
+        if self.bot_token is None or not self.bot_token.get_secret_value():
+            raise SettingError("POYTABOT_BOT_TOKEN", "missing; get one from @BotFather")
+        return self.bot_token.get_secret_value()
+
+
+class SettingError(Exception):
+    """A setting that stops start-up; shown as one line naming the key."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning pydantic's report into one line that names the first bad key."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        if field and not message.startswith("POYTABOT_"):
+            message = f"POYTABOT_{field.upper()}: {message}"
+        raise SettingError(message.split(":", 1)[0], message.split(":", 1)[1].strip()) from None

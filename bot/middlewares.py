@@ -1,0 +1,123 @@
+"""Outer middlewares: one transaction per update (with dedupe), then who the sender is."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, User
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.config import Settings
+from storage.people import Person, access_for, grant_role, person_by_telegram_id
+from storage.roles import NOBODY, Role
+from storage.updates import ProcessedUpdate
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+# Telegram's stand-in sender for anonymous group admins; it is nobody in particular.
+ANONYMOUS_ADMIN_ID = 1087968824
+SERVICE_USER_ID = 777000
+
+
+class TransactionMiddleware(BaseMiddleware):
+    """Opens the update's session; records the update id in the same transaction as its effects."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self.sessionmaker = sessionmaker
+        self.clock = clock
+
+    async def __call__(self, handler: Handler, event: TelegramObject,
+                       data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        bot_id = data["bot"].id
+        async with self.sessionmaker() as session, session.begin():
+            try:
+                async with session.begin_nested():
+                    session.add(ProcessedUpdate(update_id=event.update_id, bot_id=bot_id,
+                                                processed_at=self.clock.now()))
+            except IntegrityError:
+                log.info("update %s delivered again; ignored", event.update_id)
+                return None
+            data["session"] = session
+            return await handler(event, data)
+
+
+def _sender(event: Update, data: dict[str, Any]) -> User | None:
+    """The human behind the update, or None for bots, channels and anonymous admins."""
+    user: User | None = data.get("event_from_user")
+    if user is None or user.is_bot or user.id in (ANONYMOUS_ADMIN_ID, SERVICE_USER_ID):
+        return None
+    message = event.message or event.edited_message
+    if message is not None and message.sender_chat is not None:
+        return None
+    return user
+
+
+class PersonMiddleware(BaseMiddleware):
+    """Finds (or records) the person and their current roles; both reach handlers as data."""
+
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        self.settings = settings
+        self.clock = clock
+
+    async def __call__(self, handler: Handler, event: TelegramObject,
+                       data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        session: AsyncSession = data["session"]
+        user = _sender(event, data)
+        person = None
+        if user is not None:
+            now = self.clock.now()
+            person = await self._remember(session, user, now, _is_private(data.get("event_chat")))
+            if user.id in self.settings.lead_coordinators:
+                await self._ensure_lead(session, person, now)
+        data["person"] = person
+        today = self.clock.now().astimezone(self.settings.zone).date()
+        data["access"] = await access_for(session, person, today) if person else NOBODY
+        return await handler(event, data)
+
+    async def _remember(self, session: AsyncSession, user: User, now: datetime,
+                        private: bool) -> Person:
+        person = await person_by_telegram_id(session, user.id)
+        if person is None:
+            person = Person(telegram_id=user.id, first_name=user.first_name,
+                            last_name=user.last_name, username=user.username,
+                            telegram_language=user.language_code, private_chat_open=private,
+                            created_at=now)
+            session.add(person)
+            await session.flush()
+            return person
+        person.first_name = user.first_name
+        person.last_name = user.last_name
+        person.username = user.username
+        person.telegram_language = user.language_code
+        if private:
+            person.private_chat_open = True
+        return person
+
+    async def _ensure_lead(self, session: AsyncSession, person: Person, now: datetime) -> None:
+        today = now.astimezone(self.settings.zone).date()
+        access = await access_for(session, person, today)
+        if not access.is_lead:
+            await grant_role(session, person=person, table=None, role=Role.LEAD_COORDINATOR,
+                             starts_on=today, ends_on=None, actor_id=None)
+
+
+def _is_private(chat: Chat | None) -> bool:
+    return chat is not None and chat.type == "private"
+
+
+def event_message(event: TelegramObject) -> Message | None:
+    if isinstance(event, Message):
+        return event
+    if isinstance(event, CallbackQuery) and isinstance(event.message, Message):
+        return event.message
+    return None

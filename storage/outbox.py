@@ -1,0 +1,122 @@
+"""The outbox: messages to many people, written with the act that caused them, sent later."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.base import Base, UtcDateTime
+
+
+class Delivery(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a sender; if it dies, the claim runs out
+    SENT = "sent"
+    BLOCKED = "blocked"  # the person blocked the bot: final
+    UNREACHABLE = "unreachable"  # chat not found, or never started the bot: final
+    FAILED = "failed"  # gave up after retries
+    UNCERTAIN = "uncertain"  # timed out mid-send: it may have arrived, so it is not resent
+
+
+FINAL = frozenset({Delivery.SENT, Delivery.BLOCKED, Delivery.UNREACHABLE, Delivery.FAILED,
+                   Delivery.UNCERTAIN})
+
+
+class OutboxKind(enum.StrEnum):
+    TEXT = "text"
+    DOCUMENT = "document"
+    PHOTO = "photo"
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (
+        # The same message never goes to the same chat twice.
+        UniqueConstraint("batch", "chat_id"),
+        Index("ix_outbox_due", "status", "not_before"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch: Mapped[str] = mapped_column(String(80))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    is_group: Mapped[bool] = mapped_column(default=False)
+    kind: Mapped[OutboxKind] = mapped_column(
+        Enum(OutboxKind, native_enum=False, length=10,
+             values_callable=lambda kinds: [k.value for k in kinds]))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id", ondelete="SET NULL"))
+    pin: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[Delivery] = mapped_column(
+        Enum(Delivery, native_enum=False, length=12,
+             values_callable=lambda states: [s.value for s in states]),
+        default=Delivery.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class StoredFile(Base):
+    """A document or photo to send; after the first upload Telegram's file_id is reused."""
+
+    __tablename__ = "stored_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    mime_type: Mapped[str | None] = mapped_column(String(100))
+    content: Mapped[bytes | None] = mapped_column()
+    telegram_file_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+async def enqueue(session: AsyncSession, *, batch: str, chat_ids: Iterable[int], now: datetime,
+                  text: str | None = None, reply_markup: dict[str, Any] | None = None,
+                  kind: OutboxKind = OutboxKind.TEXT, file: StoredFile | None = None,
+                  not_before: datetime | None = None, pin: bool = False,
+                  person_ids: dict[int, int] | None = None,
+                  group_chat_ids: Iterable[int] = ()) -> int:
+    """Queue one message for many chats. Chats already queued in this batch are skipped.
+
+    `text` is HTML (escape what people typed); for documents and photos it is the caption.
+    Returns how many rows were added.
+    """
+    groups = set(group_chat_ids)
+    chats = list(dict.fromkeys([*chat_ids, *groups]))
+    existing = set(await session.scalars(
+        select(OutboxMessage.chat_id).where(OutboxMessage.batch == batch)))
+    payload: dict[str, Any] = {"text": text, "parse_mode": "HTML"}
+    if reply_markup is not None:
+        payload["reply_markup"] = reply_markup
+    added = 0
+    for chat_id in chats:
+        if chat_id in existing:
+            continue
+        session.add(OutboxMessage(
+            batch=batch, chat_id=chat_id, person_id=(person_ids or {}).get(chat_id),
+            is_group=chat_id in groups, kind=kind, payload=payload,
+            file_id=file.id if file else None, pin=pin and chat_id in groups,
+            status=Delivery.PENDING, attempts=0, not_before=not_before or now, created_at=now))
+        added += 1
+    await session.flush()
+    return added

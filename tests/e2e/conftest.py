@@ -1,0 +1,134 @@
+"""End-to-end harness: the emulator over real HTTP and the production dispatcher, polling it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import inspect, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import App, build_app, close_app
+from bot.clock import ShiftedClock
+from bot.config import Settings
+from emulator import EmulatorClient, EmulatorServer
+from storage.people import Person, Table, grant_role
+from storage.roles import Role
+
+BOT_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+BOT_USERNAME = "poytabot"
+# Tables whose rows every update changes by design; "nothing changed" ignores them.
+VOLATILE_TABLES = {"processed_updates", "alembic_version"}
+
+
+class Harness:
+    """A running bot and the people around it."""
+
+    def __init__(self, emu: EmulatorClient, app: App, clock: ShiftedClock) -> None:
+        self.emu = emu
+        self.app = app
+        self.clock = clock
+        self._users = 0
+
+    @contextlib.asynccontextmanager
+    async def db(self) -> AsyncIterator[AsyncSession]:
+        async with self.app.sessionmaker() as session, session.begin():
+            yield session
+
+    async def table(self, slug: str = "pohjoinen") -> Table:
+        async with self.db() as session:
+            table = await session.scalar(select(Table).where(Table.slug == slug))
+            assert table is not None
+            return table
+
+    async def user(self, first_name: str, *, language: str = "fi", **kwargs: Any) -> Any:
+        self._users += 1
+        return await self.emu.create_user(first_name, username=kwargs.pop("username", None),
+                                          language_code=language, **kwargs)
+
+    async def person(self, first_name: str, role: Role | None = Role.MEMBER,
+                     table: str | None = "pohjoinen", *, language: str = "fi",
+                     started: bool = True) -> Any:
+        """A user with a role already in the database; `started` opens their chat with /start."""
+        user = await self.user(first_name, language=language)
+        if role is not None:
+            async with self.db() as session:
+                person = Person(telegram_id=user.id, first_name=first_name,
+                                private_chat_open=False, created_at=self.clock.now())
+                session.add(person)
+                await session.flush()
+                row = (await session.scalar(select(Table).where(Table.slug == table))
+                       if role is not Role.LEAD_COORDINATOR else None)
+                today = self.clock.now().astimezone(self.app.settings.zone).date()
+                await grant_role(session, person=person, table=row, role=role, starts_on=today,
+                                 ends_on=self.app.settings.term_ends_on, actor_id=None)
+        if started:
+            await user.send("/start")
+            await user.expect_message()
+        return user
+
+    async def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table but the volatile ones: for "nothing changed" checks."""
+        async with self.db() as session:
+            names = await session.run_sync(
+                lambda s: inspect(s.connection()).get_table_names())
+            result = {}
+            for name in sorted(set(names) - VOLATILE_TABLES):
+                rows = await session.execute(text(f'SELECT * FROM "{name}" ORDER BY 1'))
+                result[name] = [tuple(row) for row in rows]
+            return result
+
+    async def settle(self, seconds: float = 0.3) -> None:
+        """Let the outbox and the dispatcher finish what they are doing."""
+        await self.app.outbox.drain()
+        await asyncio.sleep(seconds)
+
+
+@pytest.fixture
+async def emulator_server() -> AsyncIterator[EmulatorServer]:
+    server = await EmulatorServer.start(host="127.0.0.1", port=0)
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+async def emu(emulator_server: EmulatorServer) -> AsyncIterator[EmulatorClient]:
+    client = EmulatorClient(emulator_server.base_url)
+    await client.create_bot(token=BOT_TOKEN, username=BOT_USERNAME, first_name="Pöytäbotti")
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
+def make_settings(base_url: str, database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "bot_token": BOT_TOKEN, "api_base_url": base_url, "database_url": database_url,
+        "_env_file": None,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+async def harness(emu: EmulatorClient, emulator_server: EmulatorServer,
+                  database_url: str) -> AsyncIterator[Harness]:
+    clock = ShiftedClock()
+    settings = make_settings(emulator_server.base_url, database_url)
+    app = await build_app(settings, clock=clock, outbox_interval=0.1)
+    polling = asyncio.create_task(app.dispatcher.start_polling(
+        app.bot, handle_signals=False, polling_timeout=1, close_bot_session=False,
+        allowed_updates=app.dispatcher.resolve_used_update_types()))
+    try:
+        yield Harness(emu, app, clock)
+    finally:
+        with contextlib.suppress(RuntimeError):
+            await app.dispatcher.stop_polling()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(polling, timeout=5)
+        await close_app(app)
