@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -25,6 +26,7 @@ from bot.middlewares import PersonMiddleware, TransactionMiddleware
 from handlers import get_routers
 from scheduler import Ticker
 from scheduler.outbox import OutboxSender
+from scheduler.votes import close_due_ballots
 from storage.db import create_engine, create_sessionmaker
 from storage.tables_config import read_tables_file, sync_tables
 
@@ -81,7 +83,7 @@ async def report_error(event: ErrorEvent) -> None:
 
 async def build_app(settings: Settings, clock: Clock | None = None,
                     fsm_storage: BaseStorage | None = None,
-                    outbox_interval: float = 1.0) -> App:
+                    outbox_interval: float = 1.0, votes_interval: float = 30.0) -> App:
     """Wire everything; the database must already be migrated (see storage.migrate)."""
     clock = clock or Clock()
     engine = create_engine(settings.database_url)
@@ -93,6 +95,8 @@ async def build_app(settings: Settings, clock: Clock | None = None,
     outbox = OutboxSender(bot, sessionmaker, clock)
     ticker = Ticker()
     ticker.every(outbox_interval, outbox.drain, "outbox")
+    ticker.every(votes_interval, partial(close_due_ballots, sessionmaker, bot, clock, i18n,
+                                         settings), "votes")
     dispatcher = create_dispatcher(settings, sessionmaker, clock, i18n, fsm_storage,
                                    outbox=outbox, ticker=ticker)
     app = App(settings, engine, sessionmaker, bot, dispatcher, i18n, clock, ticker, outbox)

@@ -49,6 +49,8 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec("me", "tiedot", __("Omat tiedot ja roolit"), _anyone),
     CommandSpec("language", "kieli", __("Vaihda kieli"), _anyone),
     CommandSpec("invite", "kutsu", __("Tee kutsulinkki uudelle jäsenelle"), _coordinator),
+    CommandSpec("statements", "lausunnot", __("Hyväksytyt lausunnot, haku sanalla"), _anyone),
+    CommandSpec("drafts", "luonnokset", __("Lausunnot, joita tehdään nyt"), _insider),
     CommandSpec("link", "liita", __("Liitä tämä ryhmä pöytään"), _coordinator, in_groups=True),
 ]
 
