@@ -24,7 +24,6 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.filters import IsKnown
 from handlers.statements import AmDecide, StAct
-from scheduler.votes import option_names
 from storage.audit import record
 from storage.people import Person, Table, table_roster, tables_in_order
 from storage.roles import SEATED_ROLES, Access
@@ -44,6 +43,7 @@ from storage.votes import (
     cast_secret_vote,
     open_ballot,
     open_ballots,
+    option_names,
     set_reason,
 )
 

@@ -8,7 +8,6 @@ from datetime import datetime
 from aiogram import Bot
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.announce import seated_count, tell_group, tell_members
@@ -16,7 +15,7 @@ from bot.ballot_texts import result_text
 from bot.clock import Clock
 from bot.config import Settings
 from handlers.statements import statement_button
-from storage.people import Person, Table
+from storage.people import Table
 from storage.statements import Statement, apply_ballot_outcome
 from storage.vote_rules import decide, elect
 from storage.votes import (
@@ -24,20 +23,13 @@ from storage.votes import (
     claim_for_closing,
     due_ballot_ids,
     open_tally,
+    option_names,
     rules_for,
     secret_counts,
     turnout,
 )
 
 log = logging.getLogger(__name__)
-
-
-async def option_names(session: AsyncSession, ballot: Ballot) -> dict[str, str]:
-    ids = [int(o) for o in ballot.options if o.isdigit()]
-    if not ids:
-        return {}
-    people = await session.scalars(select(Person).where(Person.id.in_(ids)))
-    return {str(p.id): p.full_name for p in people}
 
 
 async def close_ballot(session: AsyncSession, ballot_id: int, now: datetime,

@@ -58,6 +58,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UtcDateTime
+from storage.people import Person
 from storage.vote_rules import Choice, Rules, Tally
 
 _RANDOM = secrets.SystemRandom()
@@ -324,3 +325,12 @@ async def open_ballots(session: AsyncSession, table_ids: list[int]) -> list[Ball
     return list(await session.scalars(
         select(Ballot).where(Ballot.table_id.in_(table_ids), Ballot.status == BallotStatus.OPEN)
         .order_by(Ballot.closes_at)))
+
+
+async def option_names(session: AsyncSession, ballot: Ballot) -> dict[str, str]:
+    """Election options (person ids as text) with the candidates' names."""
+    ids = [int(o) for o in ballot.options if o.isdigit()]
+    if not ids:
+        return {}
+    people = await session.scalars(select(Person).where(Person.id.in_(ids)))
+    return {str(p.id): p.full_name for p in people}

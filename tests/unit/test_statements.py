@@ -102,7 +102,7 @@ def test_markdown_escapes_what_people_wrote() -> None:
 
 
 def test_uploaded_drafts() -> None:
-    assert read_draft_file("luonnos.txt", "Hei\n".encode()) == "Hei\n"
+    assert read_draft_file("luonnos.txt", b"Hei\n") == "Hei\n"
     document = read_draft_file("x.docx", statement_docx(_doc()))
     assert "Ensimmäinen kappale." in document
     with pytest.raises(UnreadableFile):
