@@ -166,7 +166,8 @@ async def test_markdown_v2_parse_errors(api: Api, alice: User):
 
 async def test_parsed_text_is_plain_with_entities(api: Api, alice: User):
     result = await api.ok("sendMessage", chat_id=alice.id, parse_mode="HTML",
-                          text='<b>Kokous</b> &lt;tänään&gt; <a href="https://lahti.fi">😀 linkki</a>')
+                          text='<b>Kokous</b> &lt;tänään&gt; '
+                               '<a href="https://lahti.fi">😀 linkki</a>')
     assert result["text"] == "Kokous <tänään> 😀 linkki"
     assert result["entities"] == [
         {"type": "bold", "offset": 0, "length": 6},

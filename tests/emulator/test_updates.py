@@ -189,7 +189,9 @@ async def test_webhook_retries_with_back_off(api: Api, emu: EmulatorClient):
     # backoff_initial is 0.05 s in tests and doubles on each failure.
     assert times[1] - times[0] >= 0.04
     assert times[2] - times[1] >= 0.09
-    assert info["last_error_message"] == "Wrong response from the webhook: 500 Internal Server Error"
+    assert info["last_error_message"] == (
+        "Wrong response from the webhook: 500 Internal Server Error"
+    )
     assert info["pending_update_count"] == 0
 
 
