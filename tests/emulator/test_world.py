@@ -155,7 +155,7 @@ async def test_documents_and_photos_round_trip(
     async with aiohttp.ClientSession() as http, http.post(
         f"{api.base}/sendPhoto", data=form
     ) as response:
-            sent = (await response.json())["result"]
+        sent = (await response.json())["result"]
     assert sent["photo"][0]["width"] == 8
     assert await emu.download(sent["photo"][0]["file_id"]) == png(8, 6)
     reused = await api.ok("sendDocument", chat_id=alice.id, document=document["file_id"])
@@ -172,7 +172,7 @@ async def test_broken_image_is_refused(emulator_server: EmulatorServer, api: Api
     async with aiohttp.ClientSession() as http, http.post(
         f"{api.base}/sendPhoto", data=form
     ) as response:
-            body = await response.json()
+        body = await response.json()
     assert (response.status, body["description"]) == (400, "Bad Request: IMAGE_PROCESS_FAILED")
 
 
