@@ -135,9 +135,9 @@ async def harness(emu: EmulatorClient, emulator_server: EmulatorServer,
         await close_app(app)
 
 
-async def shown(user: Any, containing: str, *, chat: Any = None, timeout: float = 5.0) -> Any:
+async def shown(user: Any, containing: str, *, chat: Any = None, within: float = 5.0) -> Any:
     """The newest message in the chat that contains the text, once it shows (edits included)."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     while True:
         for message in reversed(await user.history(chat)):
             if containing in text_of(message):
