@@ -79,7 +79,7 @@ async def report_error(event: ErrorEvent, i18n: I18n) -> None:
     message = event.update.message or (query.message if query else None)
     if not isinstance(message, Message) or message.chat.type != "private":
         return
-    sender = event.update.message.from_user if event.update.message else query.from_user
+    sender = message.from_user if event.update.message else (query.from_user if query else None)
     language = language_from_telegram(sender.language_code if sender else None,
                                       i18n.default_locale)
     with i18n.context(), i18n.use_locale(language):
