@@ -396,7 +396,7 @@ async def approved_statements(session: AsyncSession, word: str | None = None,
         .order_by(Statement.approved_at.desc(), Statement.id.desc()))
     needle = (word or "").casefold().strip()
     found = []
-    for statement, text in rows.tuples():
+    for statement, text in rows:
         haystack = " ".join([statement.subject, statement.requester, statement.case_number or "",
                              text]).casefold()
         if needle in haystack:
