@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
+from aiogram.types import Chat, Message, Update, User
 from docx import Document
 from sqlalchemy import func, select
 
@@ -101,11 +102,13 @@ async def people(harness: Harness, count: int) -> list[Any]:
 async def new_request(harness: Harness, coordinator: Any) -> None:
     await say(coordinator, "/valikko", "Mitä haluat tehdä?")
     await tap(coordinator, "📝 Lausunnot", "Lausunnot, joita tehdään nyt.")
-    await tap(coordinator, "➕ Uusi lausuntopyyntö: Pohjoinen kumppanuuspöytä", "Kirjoita asia lyhyesti.")
+    await tap(coordinator, "➕ Uusi lausuntopyyntö: Pohjoinen kumppanuuspöytä",
+              "Kirjoita asia lyhyesti.")
     await say(coordinator, SUBJECT, "Kuka pyytää lausuntoa?")
     await say(coordinator, "Kaupunkiympäristön palvelualue", "Kirjoita diaarinumero.")
     await say(coordinator, "LAH/1234/10.02.03/2026", "Kirjoita tausta")
-    await say(coordinator, "Kaavaluonnos: https://www.lahti.fi/kaavat <b>tärkeä</b>", "Mihin mennessä kaupunki haluaa lausunnon?")
+    await say(coordinator, "Kaavaluonnos: https://www.lahti.fi/kaavat <b>tärkeä</b>",
+              "Mihin mennessä kaupunki haluaa lausunnon?")
 
 
 async def test_full_statement_from_request_to_docx(harness: Harness,
@@ -325,3 +328,117 @@ async def start_vote(chair: Any) -> None:
     answer = await chair.press("1 päivä")
     assert answer["text"] == "Äänestys alkoi."
 
+
+
+# ---- bad input: a plain answer, and nothing changes ------------------------------------------
+
+
+async def drafting_statement(harness: Harness) -> tuple[Any, Any, Any]:
+    """A coordinator, a drafter and a member, with a request made through the bot."""
+    coordinator = await harness.person("Kaija", Role.COORDINATOR)
+    drafter = await harness.person("Matti")
+    member = await harness.person("Liisa")
+    await new_request(harness, coordinator)
+    await say(coordinator, "15.1.2030", "pöydän oma määräaika")
+    await say(coordinator, "8.1.2030", "Lausuntopyyntö on tehty.")
+    await harness.settle()
+    return coordinator, drafter, member
+
+
+async def statement_id(harness: Harness) -> int:
+    async with harness.db() as session:
+        found = await session.scalar(select(Statement.id))
+        assert found is not None
+        return found
+
+
+async def test_empty_draft_and_bad_files_are_refused(harness: Harness) -> None:
+    _, drafter, _ = await drafting_statement(harness)
+    await open_card(drafter)
+    await tap(drafter, "✍️ Lähetä luonnos", "Paina lopuksi Valmis.")
+    before = await harness.snapshot()
+    answer = await drafter.press("✅ Valmis")
+    assert answer["text"] == "Luonnos on tyhjä. Kirjoita teksti tai lähetä tiedosto."
+    for name, data, reply in [
+        ("luonnos.docx", b"PK\x03\x04 broken", "En saanut tiedostoa auki. Tarkista tiedosto "
+                                               "tai kirjoita teksti viestiin."),
+        ("luonnos.txt", b"\xff\xfe\x00\xd8 latin", "En saanut tiedostoa auki. Tarkista "
+                                                   "tiedosto tai kirjoita teksti viestiin."),
+        ("luonnos.pdf", b"%PDF-1.4", "En osaa lukea tätä tiedostoa. Lähetä .docx-, .md- tai "
+                                     ".txt-tiedosto tai kirjoita teksti."),
+        ("iso.txt", b"a" * 1_100_000, "Tiedosto on liian suuri. Suurin koko on 1 Mt."),
+    ]:
+        since = await last_id(drafter)
+        await drafter.send_document(name, data)
+        message = await fresh(drafter, reply[:20], since)
+        assert text_of(message) == reply
+    assert await harness.snapshot() == before
+    # Still drafting: a readable file is taken.
+    since = await last_id(drafter)
+    await drafter.send_document("luonnos.md", b"# Otsikko\n\nTeksti.")
+    await fresh(drafter, "Tallennettu: versio 1.", since)
+
+
+async def test_amendment_to_a_missing_passage_or_an_old_version(harness: Harness) -> None:
+    _, drafter, member = await drafting_statement(harness)
+    await open_card(drafter)
+    await tap(drafter, "✍️ Lähetä luonnos", "Paina lopuksi Valmis.")
+    await say(drafter, "Puisto säilyy.", "Sain tekstin.")
+    await tap(drafter, "✅ Valmis", "Tallennettu: versio 1.")
+    await open_card(member)
+    await tap(member, "✏️ Muutosehdotus", "Kopioi tekstistä kohta")
+    before = await harness.snapshot()
+    reply = await say(member, "Tätä ei ole tekstissä.", "En löytänyt")
+    assert text_of(reply) == ("En löytänyt tätä kohtaa tekstistä. "
+                              "Kopioi kohta tarkasti ja lähetä se uudelleen.")
+    assert await harness.snapshot() == before
+    # Meanwhile the drafter sends version 2; the member's passage now points at version 1.
+    await open_card(drafter)
+    await tap(drafter, "✍️ Lähetä luonnos", "Paina lopuksi Valmis.")
+    await say(drafter, "Puisto säilyy aina.", "Sain tekstin.")
+    await tap(drafter, "✅ Valmis", "Tallennettu: versio 2.")
+    await eventually(harness, lambda s: s.scalar(
+        select(func.count()).select_from(StatementVersion)), 2)
+    before = await harness.snapshot()
+    reply = await say(member, "Puisto säilyy", "Luonnoksesta on tullut uusi versio.")
+    assert text_of(reply) == ("Luonnoksesta on tullut uusi versio. Ehdotuksesi koski vanhaa "
+                              "versiota. Tee ehdotus uuteen versioon.")
+    assert await harness.snapshot() == before
+
+
+async def test_forged_and_stale_buttons_change_nothing(harness: Harness) -> None:
+    _, _, member = await drafting_statement(harness)
+    outsider = await harness.person("Eero", Role.MEMBER, "etelainen")
+    resident = await harness.person("Ritva", None)
+    sid = await statement_id(harness)
+    own = (await member.history())[-1]
+    before = await harness.snapshot()
+    for user, data in [
+        (outsider, f"sa:{sid}:view"), (outsider, f"sa:{sid}:draft"), (resident, f"sa:{sid}:docx"),
+        (member, "sa:99999:view"), (member, f"sd:{sid}:{1}"), (member, f"sa:{sid}:vote"),
+        (outsider, f"ns:{1}"),
+    ]:
+        message = own if user is member else (await user.history())[-1]
+        answer = await user.press_data(message, data)
+        assert answer["text"] == "Sinulla ei ole oikeutta tähän.", (user, data)
+    answer = await member.press_data(own, "zz:garbage")
+    assert answer["text"] == "Tämä nappi ei ole enää käytössä. Paina /valikko."
+    answer = await member.press_data(own, "ad:99999:ok")
+    assert answer["text"] == "Sinulla ei ole oikeutta tähän."
+    assert await harness.snapshot() == before
+
+
+async def test_the_same_update_delivered_twice_counts_once(harness: Harness) -> None:
+    _, drafter, _ = await drafting_statement(harness)
+    await open_card(drafter)
+    await tap(drafter, "✍️ Lähetä luonnos", "Paina lopuksi Valmis.")
+    update = Update(update_id=900_000_001, message=Message(
+        message_id=900_001, date=harness.clock.now(),
+        chat=Chat(id=drafter.id, type="private"),
+        from_user=User(id=drafter.id, is_bot=False, first_name="Matti"),
+        text="Vain kerran."))
+    app = harness.app
+    await app.dispatcher.feed_update(app.bot, update)
+    await app.dispatcher.feed_update(app.bot, update)
+    await tap(drafter, "✅ Valmis", "Tallennettu: versio 1.")
+    await eventually(harness, lambda s: s.scalar(select(StatementVersion.text)), "Vain kerran.")
