@@ -60,8 +60,9 @@ def euros(cents: int) -> str:
 
 def ballot_text(ballot: Ballot, zone: ZoneInfo, language: str,
                 names: dict[str, str] | None = None) -> str:
-    lines = [_("🗳 <b>{kind}</b>").format(kind=KIND_LABELS[ballot.kind]),
-             f"<b>{esc(ballot.title)}</b>"]
+    lines = [_("🗳 <b>{kind}</b>").format(kind=KIND_LABELS[ballot.kind])]
+    if ballot.title != str(KIND_LABELS[ballot.kind]):
+        lines.append(f"<b>{esc(ballot.title)}</b>")
     if ballot.body:
         lines.append(esc(ballot.body))
     if ballot.amount_cents is not None:
