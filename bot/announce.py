@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -88,3 +88,14 @@ async def open_topic(bot: Bot, table: Table, name: str) -> int | None:
         log.warning("could not open a topic in table %s: %s", table.id, error)
         return None
     return topic.message_thread_id
+
+
+async def send_private(bot: Bot, user_id: int, text: str,
+                       markup: InlineKeyboardMarkup | None = None) -> bool:
+    """Send to a person's own chat; False if they have not opened it or have blocked the bot."""
+    try:
+        await bot.send_message(user_id, text, reply_markup=markup)
+    except (TelegramForbiddenError, TelegramBadRequest) as error:
+        log.info("no private chat with %s: %s", user_id, error)
+        return False
+    return True

@@ -58,8 +58,7 @@ def euros(cents: int) -> str:
     return f"{grouped},{part:02d}\u00a0€"
 
 
-def ballot_text(ballot: Ballot, zone: ZoneInfo, language: str,
-                names: dict[str, str] | None = None) -> str:
+def ballot_text(ballot: Ballot, zone: ZoneInfo, language: str) -> str:
     lines = [_("🗳 <b>{kind}</b>").format(kind=KIND_LABELS[ballot.kind])]
     if ballot.title != str(KIND_LABELS[ballot.kind]):
         lines.append(f"<b>{esc(ballot.title)}</b>")
@@ -125,4 +124,8 @@ def result_lines(ballot: Ballot, names: dict[str, str]) -> list[str]:
 
 def result_text(ballot: Ballot, names: dict[str, str]) -> str:
     head = [_("🗳 <b>Äänestys päättyi</b>"), f"<b>{esc(ballot.title)}</b>", ""]
-    return "\n".join(head + result_lines(ballot, names))
+    lines = head + result_lines(ballot, names)
+    if ballot.kind is BallotKind.STATEMENT and ballot.outcome == Outcome.PASSED:
+        lines += ["", _("Jos äänestit vastaan, voit liittää lausuntoon eriävän mielipiteen. "
+                        "Paina Avaa lausunto.")]
+    return "\n".join(lines)

@@ -51,6 +51,7 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec("invite", "kutsu", __("Tee kutsulinkki uudelle jäsenelle"), _coordinator),
     CommandSpec("statements", "lausunnot", __("Hyväksytyt lausunnot, haku sanalla"), _anyone),
     CommandSpec("drafts", "luonnokset", __("Lausunnot, joita tehdään nyt"), _insider),
+    CommandSpec("voterules", "aanestyssaannot", __("Pöydän äänestyssäännöt"), _insider),
     CommandSpec("link", "liita", __("Liitä tämä ryhmä pöytään"), _coordinator, in_groups=True),
 ]
 

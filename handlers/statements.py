@@ -3,10 +3,12 @@ dissent, the final document and /statements."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import CommandObject, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -17,7 +19,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.announce import open_topic, tell_group, tell_members
+from bot.announce import open_topic, send_private, tell_group, tell_members
 from bot.ballot_texts import OUTCOME_LABELS, tally_line
 from bot.callbacks import Cancel, MenuItem
 from bot.clock import Clock
@@ -85,6 +87,12 @@ class AmDecide(CallbackData, prefix="ad"):
 
 class NewStatement(CallbackData, prefix="ns"):
     table_id: int
+
+
+class StDiff(CallbackData, prefix="df"):
+    id: int
+    old: int  # version numbers
+    new: int
 
 
 router = Router(name="statements")
@@ -330,8 +338,13 @@ async def _reply(query: CallbackQuery, text: str,
     assert bot is not None
     parts = split_text(text)
     for index, part in enumerate(parts):
-        await bot.send_message(query.from_user.id, part,
-                               reply_markup=markup if index == len(parts) - 1 else None)
+        sent = await send_private(bot, query.from_user.id, part,
+                                  markup if index == len(parts) - 1 else None)
+        if not sent:
+            with suppress(TelegramBadRequest):  # already answered: nothing more to say
+                await query.answer(_("Avaa ensin keskustelu kanssani: paina /start "
+                                     "yksityisviestissä."), show_alert=True)
+            return
 
 
 # ---- a new request ------------------------------------------------------------------------
@@ -497,15 +510,37 @@ async def show_text(query: CallbackQuery, callback_data: StAct, access: Access,
 async def show_diff(query: CallbackQuery, callback_data: StAct, access: Access,
                     session: AsyncSession) -> None:
     statement = await _load(session, callback_data.id, access)
-    versions = await versions_of(session, statement.id) if statement else []
     if statement is None:
         await query.answer(_(NO_RIGHT), show_alert=True)
         return
+    versions = await versions_of(session, statement.id)
     if len(versions) < 2:
         await query.answer(_("Vertailuun tarvitaan kaksi versiota."), show_alert=True)
         return
     await query.answer()
-    old, new = versions[-2], versions[-1]
+    latest = versions[-1]
+    builder = InlineKeyboardBuilder()
+    for older in versions[:-2]:
+        builder.button(text=_("Vertaa: versio {old} → versio {new}").format(
+            old=older.number, new=latest.number),
+            callback_data=StDiff(id=statement.id, old=older.number, new=latest.number))
+    builder.adjust(1)
+    await _reply(query, diff_text(versions[-2], latest),
+                 builder.as_markup() if len(versions) > 2 else None)
+
+
+@router.callback_query(StDiff.filter())
+async def show_chosen_diff(query: CallbackQuery, callback_data: StDiff, access: Access,
+                           session: AsyncSession) -> None:
+    statement = await _load(session, callback_data.id, access)
+    old = await version_by_number(session, statement.id, callback_data.old) if statement \
+        else None
+    new = await version_by_number(session, statement.id, callback_data.new) if statement \
+        else None
+    if statement is None or old is None or new is None:
+        await query.answer(_(NO_RIGHT), show_alert=True)
+        return
+    await query.answer()
     await _reply(query, diff_text(old, new))
 
 

@@ -17,12 +17,14 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.announce import tell_group, tell_members
+from bot.announce import send_private, tell_group, tell_members
 from bot.ballot_texts import CHOICE_LABELS, VoteCast, VoteReason, ballot_text, vote_keyboard
 from bot.callbacks import Cancel, MenuItem
 from bot.clock import Clock
+from bot.commands import command
 from bot.config import Settings
 from bot.filters import IsKnown
+from bot.render import esc
 from handlers.statements import AmDecide, StAct
 from storage.audit import record
 from storage.people import Person, Table, table_roster, tables_in_order
@@ -34,7 +36,7 @@ from storage.statements import (
     StatementStatus,
     current_version,
 )
-from storage.vote_rules import EMPTY_BALLOT, Choice, may_vote
+from storage.vote_rules import EMPTY_BALLOT, Choice, Rules, may_vote
 from storage.votes import (
     Ballot,
     BallotKind,
@@ -44,7 +46,10 @@ from storage.votes import (
     open_ballot,
     open_ballots,
     option_names,
+    rules_for,
     set_reason,
+    set_rules,
+    vote_of,
 )
 
 
@@ -61,11 +66,18 @@ class ShowBallot(CallbackData, prefix="sb"):
     b: int
 
 
+class RuleStep(CallbackData, prefix="vs"):
+    t: int  # table id
+    what: str  # "q" quorum, "m" majority, "b" block
+
+
 router = Router(name="votes")
 router.message.filter(IsKnown())
 router.callback_query.filter(IsKnown())
 
 LENGTHS = (24, 72, 168)
+QUORUM_STEPS = (50, 33, 66, 75)
+MAJORITY_STEPS = (50, 66)
 NO_RIGHT = "Sinulla ei ole oikeutta tähän."
 MONEY = re.compile(r"^\s*(\d{1,7})(?:[,.](\d{1,2}))?\s*(?:€|e|eur|euroa)?\s*$", re.IGNORECASE)
 
@@ -148,13 +160,17 @@ async def reason_pressed(query: CallbackQuery, callback_data: VoteReason, access
         await query.answer(_("Äänestys on jo päättynyt. Ääntä ei tallennettu."),
                            show_alert=True)
         return
+    if await vote_of(session, ballot.id, person.id) is None:
+        await query.answer(_("Äänestä ensin. Sitten voit kirjoittaa perustelun."),
+                           show_alert=True)
+        return
     await query.answer()
     await state.clear()
     await state.set_state(Reasoning.text)
     await state.update_data(ballot_id=ballot.id)
     assert query.bot is not None
-    await query.bot.send_message(query.from_user.id,
-                                 _("Äänestä ensin. Kirjoita sitten perustelu yhteen viestiin."))
+    await send_private(query.bot, query.from_user.id,
+                       _("Kirjoita perustelusi yhteen viestiin."))
 
 
 @router.message(Reasoning.text, F.text)
@@ -193,10 +209,10 @@ async def votes_menu(query: CallbackQuery, access: Access, session: AsyncSession
                 callback_data=NewBallot(table_id=table.id, kind="?"))
     builder.adjust(1)
     assert query.bot is not None
-    await query.bot.send_message(query.from_user.id,
-                                 _("Avoimet äänestykset. Valitse yksi.")
-                                 if own else _("Äänestykset ovat pöydän jäsenille."),
-                                 reply_markup=builder.as_markup())
+    await send_private(query.bot, query.from_user.id,
+                       _("Avoimet äänestykset. Valitse yksi.")
+                       if own else _("Äänestykset ovat pöydän jäsenille."),
+                       markup=builder.as_markup())
 
 
 @router.callback_query(ShowBallot.filter())
@@ -209,9 +225,9 @@ async def show_ballot(query: CallbackQuery, callback_data: ShowBallot, access: A
     await query.answer()
     names = await option_names(session, ballot)
     assert query.bot is not None
-    await query.bot.send_message(query.from_user.id,
-                                 ballot_text(ballot, settings.zone, i18n.current_locale, names),
-                                 reply_markup=vote_keyboard(ballot, names))
+    await send_private(query.bot, query.from_user.id,
+                       ballot_text(ballot, settings.zone, i18n.current_locale),
+                       markup=vote_keyboard(ballot, names))
 
 
 # ---- opening ballots ------------------------------------------------------------------------
@@ -232,8 +248,8 @@ async def _ask_length(query: CallbackQuery, state: FSMContext, **data: Any) -> N
     await state.set_state(BallotForm.length)
     await state.update_data(**data)
     assert query.bot is not None
-    await query.bot.send_message(query.from_user.id, _("Kuinka kauan äänestys on auki?"),
-                                 reply_markup=_length_markup())
+    await send_private(query.bot, query.from_user.id, _("Kuinka kauan äänestys on auki?"),
+                       markup=_length_markup())
 
 
 @router.callback_query(Cancel.filter(F.what == "ballot"))
@@ -288,8 +304,8 @@ async def choose_kind(query: CallbackQuery, callback_data: NewBallot, access: Ac
                        callback_data=NewBallot(table_id=callback_data.table_id, kind=kind.value))
     builder.adjust(1)
     assert query.bot is not None
-    await query.bot.send_message(query.from_user.id, _("Mistä äänestetään?"),
-                                 reply_markup=builder.as_markup())
+    await send_private(query.bot, query.from_user.id, _("Mistä äänestetään?"),
+                       markup=builder.as_markup())
 
 
 @router.callback_query(NewBallot.filter(F.kind != "?"))
@@ -311,9 +327,9 @@ async def kind_chosen(query: CallbackQuery, callback_data: NewBallot, access: Ac
     await state.set_state(BallotForm.title)
     await state.update_data(kind=kind.value, table_id=callback_data.table_id)
     assert query.bot is not None
-    await query.bot.send_message(query.from_user.id, _("Kirjoita lyhyesti, mistä päätetään.")
-                                 if kind is BallotKind.PROPOSAL else
-                                 _("Mihin toimintaraha käytetään? Kirjoita lyhyesti."))
+    await send_private(query.bot, query.from_user.id, _("Kirjoita lyhyesti, mistä päätetään.")
+                       if kind is BallotKind.PROPOSAL else
+                       _("Mihin toimintaraha käytetään? Kirjoita lyhyesti."))
 
 
 @router.message(BallotForm.title, F.text)
@@ -397,10 +413,11 @@ async def length_chosen(query: CallbackQuery, callback_data: BallotLength, acces
             keyboard.inline_keyboard.append([InlineKeyboardButton(
                 text=_("📝 Avaa lausunto"),
                 callback_data=StAct(id=ballot.statement_id, act="view").pack())])
-        return ballot_text(ballot, settings.zone, i18n.current_locale, names), keyboard
+        return ballot_text(ballot, settings.zone, i18n.current_locale), keyboard
 
+    # Coordinators serve the table but do not vote, so the ballot goes to seated members.
     await tell_members(session, i18n, table_id=table.id, batch=f"ballot:{ballot.id}:open",
-                       render=render, now=now, today=today)
+                       render=render, now=now, today=today, with_coordinators=False)
     await tell_group(bot, i18n, table, render, thread_id)
 
 
@@ -436,3 +453,78 @@ async def _open_statement_ballot(session: AsyncSession, kind: BallotKind, data: 
         closes_at=closes_at, created_by=person.id, statement_id=statement.id,
         version_id=version.id, amendment_id=amendment.id, body=body)
     return ballot, statement.group_thread_id
+
+
+# ---- the table's own rules ------------------------------------------------------------------
+
+
+def rules_text(table: Table, rules: Rules, language: str) -> str:
+    block = (_("Yksikin Estän-ääni pysäyttää päätöksen.") if rules.block_stops
+             else _("Estän-ääni lasketaan vastaääneksi."))
+    return "\n".join([
+        _("⚖️ <b>Äänestyssäännöt</b>: {table}").format(table=esc(table.name(language))),
+        _("Päätösvaltaisuus: yli {percent} % jäsenistä äänestää.").format(
+            percent=rules.quorum_percent),
+        _("Enemmistö: Kannatan-ääniä on yli {percent} % Kannatan- ja Vastustan-äänistä.").format(
+            percent=rules.majority_percent),
+        block,
+        "",
+        _("Muutos koskee äänestyksiä, jotka alkavat tämän jälkeen."),
+    ])
+
+
+def rules_markup(table_id: int, rules: Rules, may_change: bool) -> InlineKeyboardMarkup | None:
+    if not may_change:
+        return None
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Päätösvaltaisuus: yli {percent} %").format(
+        percent=rules.quorum_percent), callback_data=RuleStep(t=table_id, what="q"))
+    builder.button(text=_("Enemmistö: yli {percent} %").format(
+        percent=rules.majority_percent), callback_data=RuleStep(t=table_id, what="m"))
+    builder.button(text=_("Esto: pysäyttää") if rules.block_stops else _("Esto: vastaääni"),
+                   callback_data=RuleStep(t=table_id, what="b"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def _next(steps: tuple[int, ...], current: int) -> int:
+    return steps[(steps.index(current) + 1) % len(steps)] if current in steps else steps[0]
+
+
+@router.message(command("voterules"))
+async def rules_command(message: Message, access: Access, session: AsyncSession,
+                        i18n: I18n) -> None:
+    tables = [t for t in await tables_in_order(session) if access.belongs_to(t.id)]
+    if not tables:
+        await message.answer(_("Äänestykset ovat pöydän jäsenille."))
+        return
+    for table in tables:
+        rules = await rules_for(session, table.id)
+        await message.answer(rules_text(table, rules, i18n.current_locale),
+                             reply_markup=rules_markup(table.id, rules, access.leads(table.id)))
+
+
+@router.callback_query(RuleStep.filter())
+async def rule_step(query: CallbackQuery, callback_data: RuleStep, access: Access,
+                    person: Person, session: AsyncSession, clock: Clock, i18n: I18n) -> None:
+    table = await session.get(Table, callback_data.t)
+    if table is None or not access.leads(table.id) or callback_data.what not in "qmb":
+        await query.answer(_(NO_RIGHT), show_alert=True)
+        return
+    old = await rules_for(session, table.id)
+    new = Rules(
+        quorum_percent=_next(QUORUM_STEPS, old.quorum_percent)
+        if callback_data.what == "q" else old.quorum_percent,
+        majority_percent=_next(MAJORITY_STEPS, old.majority_percent)
+        if callback_data.what == "m" else old.majority_percent,
+        block_stops=not old.block_stops if callback_data.what == "b" else old.block_stops)
+    await set_rules(session, table.id, new)
+    await record(session, actor_id=person.id, action="vote_rules.change",
+                 subject=f"table:{table.id}",
+                 detail={"quorum_percent": new.quorum_percent,
+                         "majority_percent": new.majority_percent,
+                         "block_stops": new.block_stops}, at=clock.now())
+    await query.answer(_("Säännöt on tallennettu."))
+    if isinstance(query.message, Message):
+        await query.message.edit_text(rules_text(table, new, i18n.current_locale),
+                                      reply_markup=rules_markup(table.id, new, True))

@@ -42,7 +42,7 @@ async def close_ballot(session: AsyncSession, ballot_id: int, now: datetime,
     assert ballot is not None
     today = now.astimezone(settings.zone).date()
     seated = await seated_count(session, ballot.table_id, today)
-    rules = await rules_for(session, ballot.table_id)
+    rules = ballot.decision_rules() or await rules_for(session, ballot.table_id)
     voted = await turnout(session, ballot)
     if ballot.secret:
         election = elect(await secret_counts(session, ballot), seated, rules)

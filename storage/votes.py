@@ -128,8 +128,13 @@ class Ballot(Base):
                                                  default=BallotStatus.OPEN)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     outcome: Mapped[str | None] = mapped_column(String(20))
+    # The table's rules when the ballot opened: changing them later does not move the goal.
+    rules: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # At close: counts per choice or option, seated members, who won.
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    def decision_rules(self) -> Rules | None:
+        return Rules(**self.rules) if self.rules else None
 
     def is_open(self, now: datetime) -> bool:
         return self.status is BallotStatus.OPEN and now < self.closes_at
@@ -203,11 +208,15 @@ async def open_ballot(session: AsyncSession, *, table_id: int, kind: BallotKind,
                       options: list[str] | None = None) -> Ballot:
     if closes_at <= now:
         raise ValueError("a ballot must close in the future")
+    rules = await rules_for(session, table_id)
     ballot = Ballot(table_id=table_id, kind=kind, title=title, body=body,
                     statement_id=statement_id, version_id=version_id, amendment_id=amendment_id,
                     amount_cents=amount_cents, recipient=recipient, secret=kind in ELECTIONS,
                     options=options or [], created_by=created_by, opened_at=now,
-                    closes_at=closes_at, status=BallotStatus.OPEN)
+                    closes_at=closes_at, status=BallotStatus.OPEN,
+                    rules={"quorum_percent": rules.quorum_percent,
+                           "majority_percent": rules.majority_percent,
+                           "block_stops": rules.block_stops})
     session.add(ballot)
     await session.flush()
     return ballot

@@ -206,12 +206,21 @@ async def test_full_statement_from_request_to_docx(harness: Harness,
         v3 = await session.scalar(select(StatementVersion).where(StatementVersion.number == 3))
         assert v3 is not None and "koululaisille" in v3.text
 
+    # Any two versions can be compared.
+    await open_card(liisa)
+    await tap(liisa, "🔍 Mitä muuttui", "Mitä muuttui versiosta 2 versioon 3.")
+    diff = await tap(liisa, "Vertaa: versio 1 → versio 3", "Mitä muuttui versiosta 1 versioon 3.")
+    assert "+Puisto on tärkeä asukkaille ja koululaisille." in text_of(diff)
+
     # 4a. First vote: only 10 of 20 vote, so there is no quorum.
     await start_vote(chair)
     await harness.settle()
     for member in members[:10]:
         await vote(member, "Kannatan", "Äänesi on tallennettu: Kannatan.")
-    assert (await coordinator.press("Kannatan"))["text"] == (
+    ballot_message = await fresh(liisa, "Lausunnon hyväksyminen", 0)
+    vote_data = ballot_message["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    own = (await coordinator.history())[-1]
+    assert (await coordinator.press_data(own, vote_data))["text"] == (
         "Vain tämän pöydän jäsenet voivat äänestää.")
     harness.clock.advance(timedelta(hours=25))
     assert await close_votes(harness) == 1
@@ -244,7 +253,7 @@ async def test_full_statement_from_request_to_docx(harness: Harness,
     for member in members[18:20]:
         await vote(member, "En ota kantaa", "Äänesi on muutettu: En ota kantaa.")
     dissenter = members[15]
-    await tap(dissenter, "💬 Perustelu", "Kirjoita sitten perustelu")
+    await tap(dissenter, "💬 Perustelu", "Kirjoita perustelusi yhteen viestiin.")
     await say(dissenter, "Väylä maksaa liikaa.", "Perustelu on tallennettu.")
     async with harness.db() as session:
         ballot = await session.scalar(select(Ballot).order_by(Ballot.id.desc()))
@@ -442,3 +451,55 @@ async def test_the_same_update_delivered_twice_counts_once(harness: Harness) -> 
     await app.dispatcher.feed_update(app.bot, update)
     await tap(drafter, "✅ Valmis", "Tallennettu: versio 1.")
     await eventually(harness, lambda s: s.scalar(select(StatementVersion.text)), "Vain kerran.")
+
+
+async def test_chair_puts_an_amendment_to_a_vote(harness: Harness) -> None:
+    coordinator, drafter, member = await drafting_statement(harness)
+    chair = await harness.person("Pirjo", Role.CHAIR)
+    await open_card(drafter)
+    await tap(drafter, "✍️ Lähetä luonnos", "Paina lopuksi Valmis.")
+    await say(drafter, "Puisto säilyy.", "Sain tekstin.")
+    await tap(drafter, "✅ Valmis", "Tallennettu: versio 1.")
+    await propose(member, "Puisto säilyy.", "Puisto säilyy ja kasvaa.")
+    await harness.settle()
+    proposal = await fresh(chair, "Puisto säilyy ja kasvaa.", 0)
+    await tap(chair, "🗳 Äänestykseen", "Kuinka kauan äänestys on auki?", proposal)
+    assert (await chair.press("1 päivä"))["text"] == "Äänestys alkoi."
+    await harness.settle()
+    # While the vote runs, nobody decides it alone.
+    before = await harness.snapshot()
+    answer = await chair.press("✅ Hyväksy", proposal)
+    assert answer["text"] == "Tästä ehdotuksesta on jo päätetty."
+    assert await harness.snapshot() == before
+    for person in (drafter, member, chair):
+        ballot = await fresh(person, "Äänestys päättyy", 0)
+        assert "Tilalle: Puisto säilyy ja kasvaa." in text_of(ballot)
+        assert (await person.press("Kannatan", ballot))["text"] == (
+            "Äänesi on tallennettu: Kannatan.")
+    harness.clock.advance(timedelta(days=1, minutes=1))
+    await close_votes(harness)
+    await fresh(member, "Tulos: Hyväksytty.", 0)
+    async with harness.db() as session:
+        amendment = await session.scalar(select(Amendment))
+        assert amendment is not None and amendment.status is AmendmentStatus.ACCEPTED
+        v2 = await session.scalar(select(StatementVersion).where(StatementVersion.number == 2))
+        assert v2 is not None and v2.text == "Puisto säilyy ja kasvaa."
+    assert coordinator is not None
+
+
+async def test_table_rules_change_and_apply_to_new_votes(harness: Harness) -> None:
+    coordinator = await harness.person("Kaija", Role.COORDINATOR)
+    member = await harness.person("Liisa")
+    shown_rules = await say(coordinator, "/aanestyssaannot", "Äänestyssäännöt")
+    assert "Päätösvaltaisuus: yli 50 % jäsenistä äänestää." in text_of(shown_rules)
+    answer = await coordinator.press("Päätösvaltaisuus: yli 50 %", shown_rules)
+    assert answer["text"] == "Säännöt on tallennettu."
+    await coordinator.press("Esto: pysäyttää", shown_rules)
+    edited = await shown(coordinator, "Estän-ääni lasketaan vastaääneksi.")
+    assert "yli 33 %" in text_of(edited)
+    listing = await say(member, "/aanestyssaannot", "Äänestyssäännöt")
+    assert "yli 33 %" in text_of(listing) and not listing.get("reply_markup")
+    before = await harness.snapshot()
+    answer = await member.press_data(listing, "vs:1:q")
+    assert answer["text"] == "Sinulla ei ole oikeutta tähän."
+    assert await harness.snapshot() == before

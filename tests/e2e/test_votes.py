@@ -55,7 +55,8 @@ async def test_operating_money_vote_with_bad_input(harness: Harness) -> None:
     own = (await outsider.history())[-1]
     answer = await outsider.press_data(own, f"v:{ballot.id}:agree")
     assert answer["text"] == "Vain tämän pöydän jäsenet voivat äänestää."
-    answer = await coordinator.press("Kannatan")
+    answer = await coordinator.press_data((await coordinator.history())[-1],
+                                          f"v:{ballot.id}:agree")
     assert answer["text"] == "Vain tämän pöydän jäsenet voivat äänestää."
     answer = await members[2].press_data(ballot_message, f"v:{ballot.id}:maybe")
     assert answer["text"] == "Tämä nappi ei ole enää käytössä. Paina /valikko."

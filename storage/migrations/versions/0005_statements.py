@@ -118,6 +118,7 @@ def upgrade() -> None:
     sa.Column('status', sa.Enum('open', 'closed', name='ballotstatus', native_enum=False, length=8), nullable=False),
     sa.Column('closed_at', storage.base.UtcDateTime(timezone=True), nullable=True),
     sa.Column('outcome', sa.String(length=20), nullable=True),
+    sa.Column('rules', sa.JSON(), nullable=True),
     sa.Column('result', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['amendment_id'], ['amendments.id'], name=op.f('fk_ballots_amendment_id_amendments'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['created_by'], ['people.id'], name=op.f('fk_ballots_created_by_people'), ondelete='SET NULL'),
