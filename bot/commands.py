@@ -49,7 +49,7 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec("me", "tiedot", __("Omat tiedot ja roolit"), _anyone),
     CommandSpec("language", "kieli", __("Vaihda kieli"), _anyone),
     CommandSpec("invite", "kutsu", __("Tee kutsulinkki uudelle jäsenelle"), _coordinator),
-    CommandSpec("statements", "lausunnot", __("Hyväksytyt lausunnot, haku sanalla"), _anyone),
+    CommandSpec("statements", "lausunnot", __("Hyväksytyt lausunnot, haku sanalla"), _insider),
     CommandSpec("drafts", "luonnokset", __("Lausunnot, joita tehdään nyt"), _insider),
     CommandSpec("voterules", "aanestyssaannot", __("Pöydän äänestyssäännöt"), _insider),
     CommandSpec("link", "liita", __("Liitä tämä ryhmä pöytään"), _coordinator, in_groups=True),

@@ -35,12 +35,12 @@ def _coordinator(access: Access) -> bool:
 
 ENTRIES: list[MenuEntry] = [
     MenuEntry("members", __("👥 Jäsenet"), _insider),
-    MenuEntry("statements", __("📝 Lausunnot"), _insider),
-    MenuEntry("votes", __("🗳 Äänestykset"), _insider),
     MenuEntry("invite", __("✉️ Kutsu jäsen"), _coordinator),
     MenuEntry("me", __("🙂 Omat tiedot"), _anyone),
     MenuEntry("language", __("🌐 Kieli"), _anyone),
     MenuEntry("help", __("❓ Ohje"), _anyone),
+    MenuEntry("statements", __("📝 Lausunnot"), _insider),
+    MenuEntry("votes", __("🗳 Äänestykset"), _insider),
 ]
 
 
