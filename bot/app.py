@@ -21,7 +21,7 @@ from bot.clock import Clock
 from bot.commands import publish_default_commands
 from bot.config import TELEGRAM_API, Settings
 from bot.i18n import PersonLanguageMiddleware, create_i18n, language_from_telegram
-from bot.middlewares import PersonMiddleware, TransactionMiddleware
+from bot.middlewares import CommitBeforeReply, PersonMiddleware, TransactionMiddleware
 from handlers import get_routers
 from scheduler import Ticker
 from scheduler.outbox import OutboxSender
@@ -51,10 +51,12 @@ def create_bot(settings: Settings) -> Bot:
     session = None
     if settings.api_base_url != TELEGRAM_API:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base_url))
-    return Bot(settings.token(), session=session,
+    bot = Bot(settings.token(), session=session,
                default=DefaultBotProperties(
                    parse_mode=ParseMode.HTML,
                    link_preview=LinkPreviewOptions(is_disabled=True)))
+    bot.session.middleware(CommitBeforeReply())
+    return bot
 
 
 def create_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],

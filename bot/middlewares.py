@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, User
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,8 +34,16 @@ ANONYMOUS_ADMIN_ID = 1087968824
 SERVICE_USER_ID = 777000
 
 
+# The session of the update being handled, for the reply guard below.
+current_session: ContextVar[AsyncSession | None] = ContextVar("current_session", default=None)
+
+
 class TransactionMiddleware(BaseMiddleware):
-    """Opens the update's session; records the update id in the same transaction as its effects."""
+    """One session per update; the update id is recorded in the same transaction as its effects.
+
+    What a person sees must already be true: `CommitBeforeReply` commits the transaction before
+    the handler's first reply, and this middleware commits whatever the handler did after it.
+    """
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:
         self.sessionmaker = sessionmaker
@@ -38,16 +53,41 @@ class TransactionMiddleware(BaseMiddleware):
                        data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         bot_id = data["bot"].id
-        async with self.sessionmaker() as session, session.begin():
+        async with self.sessionmaker() as session:
             try:
-                async with session.begin_nested():
-                    session.add(ProcessedUpdate(update_id=event.update_id, bot_id=bot_id,
-                                                processed_at=self.clock.now()))
+                session.add(ProcessedUpdate(update_id=event.update_id, bot_id=bot_id,
+                                            processed_at=self.clock.now()))
+                await session.flush()
             except IntegrityError:
+                await session.rollback()
                 log.info("update %s delivered again; ignored", event.update_id)
                 return None
             data["session"] = session
-            return await handler(event, data)
+            token = current_session.set(session)
+            try:
+                result = await handler(event, data)
+                await session.commit()
+                return result
+            except BaseException:
+                await session.rollback()
+                raise
+            finally:
+                current_session.reset(token)
+
+
+class CommitBeforeReply(BaseRequestMiddleware):
+    """Bot API calls that show something (anything but get*) first commit the update's work."""
+
+    async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType],
+                       bot: Bot, method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
+        session = current_session.get()
+        if session is not None and session.in_transaction() and not _is_read(method):
+            await session.commit()
+        return await make_request(bot, method)
+
+
+def _is_read(method: TelegramMethod[Any]) -> bool:
+    return method.__api_method__.startswith("get")
 
 
 def _sender(event: Update, data: dict[str, Any]) -> User | None:
