@@ -351,7 +351,9 @@ async def send_poll(call: Call) -> Any:
     question, question_entities = _formatted(
         call, "question", "question_parse_mode", "question_entities"
     )
-    options = [option["text"] for option in call.params["options"]]
+    options = [
+        option if isinstance(option, str) else option["text"] for option in call.params["options"]
+    ]
     limits.check_poll(question, options)
     poll_type = call.params.get("type", "regular")
     if poll_type not in ("regular", "quiz"):

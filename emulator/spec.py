@@ -17,6 +17,8 @@ _FLOAT_RE = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 # Subtypes of a union say which one they are in prose: 'always “creator”', 'must be commands'.
 _DISCRIMINATOR_RE = re.compile(r"(?:always|must be)\s+[“\"]?([a-z_]+)[”\"]?")
 _DISCRIMINATOR_FIELDS = ("type", "status", "source")
+# Telegram still accepts the pre-7.3 form of these types, and clients (aiogram) send it.
+_ALSO_ACCEPTED = {"InputPollOption": "String"}
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,8 @@ class Spec:
             raise _Mismatch(f"must be {type_}{where}", depth)
 
     def _check_object(self, type_: str, value: Any, path: str, depth: int) -> None:
+        if _ALSO_ACCEPTED.get(type_) == "String" and isinstance(value, str):
+            return
         spec = self.types.get(type_)
         if spec is None:
             raise _Mismatch(f"has unknown type {type_}", depth)
