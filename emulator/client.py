@@ -155,8 +155,10 @@ class EmulatorClient:
         methods: list[str] | None = None,
         *,
         retry_after: int = 1,
+        status_5xx_burst: int = 0,
         seed: int | None = None,
     ) -> None:
+        """Make matching Bot API calls fail: rates are probabilities per call (0..1)."""
         await self.post(
             "/faults",
             {
@@ -166,6 +168,7 @@ class EmulatorClient:
                 "drop_rate": drop_rate,
                 "methods": methods,
                 "retry_after": retry_after,
+                "status_5xx_burst": status_5xx_burst,
                 "seed": seed,
             },
         )

@@ -31,7 +31,7 @@ from emulator.updates import WebhookSettings
 TOPIC_COLORS = {7322096, 16766590, 13338331, 9367192, 16749490, 16478047}
 SECRET_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 WEBHOOK_PORTS = {80, 88, 443, 8443}
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+COPYABLE = ("text", "entities", "document", "photo", "caption", "caption_entities")
 
 
 @dataclass
@@ -269,8 +269,9 @@ async def set_webhook(call: Call) -> Any:
         await call.bot.updates.delete_webhook(bool(call.params.get("drop_pending_updates")))
         return True
     parts = urlsplit(url)
-    local = parts.hostname in LOCAL_HOSTS
-    # Plain HTTP and any port are allowed only towards this machine, so tests can listen.
+    local = parts.hostname in call.world.webhook_http_hosts
+    # Plain HTTP and any port are allowed only towards this machine (and hosts the operator
+    # lists), so tests and the demo can listen without certificates.
     if parts.scheme != "https" and not (local and parts.scheme == "http"):
         raise bad_request("bad webhook: HTTPS url must be provided for webhook")
     if not parts.hostname:
@@ -415,11 +416,8 @@ async def copy_message(call: Call) -> Any:
     source = source_chat.messages.get(call.params["message_id"])
     if source is None:
         raise bad_request("message to copy not found")
-    content = {
-        k: v
-        for k, v in source.data.items()
-        if k in ("text", "entities", "document", "photo", "caption", "caption_entities", "poll")
-    }
+    # A copied poll would be a new poll; the emulator refuses rather than share its state.
+    content = {k: v for k, v in source.data.items() if k in COPYABLE}
     if not content:
         raise bad_request("message can't be copied")
     if call.params.get("caption") is not None:
@@ -435,11 +433,7 @@ async def forward_message(call: Call) -> Any:
     source = source_chat.messages.get(call.params["message_id"])
     if source is None:
         raise bad_request("message to forward not found")
-    content = {
-        k: v
-        for k, v in source.data.items()
-        if k in ("text", "entities", "document", "photo", "caption", "caption_entities", "poll")
-    }
+    content = {k: v for k, v in source.data.items() if k in COPYABLE}
     if not content:
         raise bad_request("message can't be forwarded")
     sender = call.world.accounts[source.sender_id]

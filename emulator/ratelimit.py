@@ -8,7 +8,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from emulator.errors import ApiError, too_many_requests
+from emulator.errors import too_many_requests
 
 LIMITED_PREFIXES = ("send", "edit", "copymessage", "forwardmessage", "stoppoll")
 EXEMPT = {"sendchataction"}
@@ -73,6 +73,3 @@ class RateLimits:
         for window in windows:
             window.events.append(now)
 
-
-def is_rate_limit(error: ApiError) -> bool:
-    return error.code == 429

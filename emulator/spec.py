@@ -18,7 +18,7 @@ _FLOAT_RE = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 _DISCRIMINATOR_RE = re.compile(r"(?:always|must be)\s+[“\"]?([a-z_]+)[”\"]?")
 _DISCRIMINATOR_FIELDS = ("type", "status", "source")
 # Telegram still accepts the pre-7.3 form of these types, and clients (aiogram) send it.
-_ALSO_ACCEPTED = {"InputPollOption": "String"}
+_ALSO_ACCEPTED = {"InputPollOption": "String", "KeyboardButton": "String"}
 
 
 @dataclass(frozen=True)

@@ -200,6 +200,7 @@ class World:
         self.callback_expiry = callback_expiry
         self.close_lockout = close_lockout
         self.webhook_timing = WebhookTiming()
+        self.webhook_http_hosts = {"localhost", "127.0.0.1", "::1"}
         self.subscribers: list[tuple[int | None, asyncio.Queue[Event]]] = []
         self.calls: Counter[str] = Counter()
         self.too_many_given = 0
@@ -314,12 +315,10 @@ class World:
         return group
 
     def _resolve_username(self, name: str) -> int:
+        # Only public supergroups and channels have @usernames usable as chat_id; the
+        # emulator has neither, so only numeric strings resolve.
         if name.lstrip("-").isdigit():
             return int(name)
-        if name.startswith("@"):
-            for account in self.accounts.values():
-                if account.username and account.username.lower() == name[1:].lower():
-                    return account.id
         raise bad_request(CHAT_NOT_FOUND)
 
     def chat_to_api(self, chat: Chat) -> dict[str, Any]:

@@ -354,3 +354,24 @@ async def test_users_and_chats_listing(emu: EmulatorClient, alice: User):
     assert [u["first_name"] for u in users] == ["Alice"]
     chats = await emu.chats(alice)
     assert {c["id"] for c in chats} == {alice.id, group.id}
+
+
+async def test_reply_keyboard_is_shown_to_the_user(api: Api, alice: User):
+    await api.ok("sendMessage", chat_id=alice.id, text="Valitse", reply_markup={
+        "keyboard": [["Kyllä", {"text": "Ei"}]], "resize_keyboard": True})
+    message = await alice.expect_message("Valitse")
+    assert "reply_markup" not in message
+    assert message["reply_keyboard"]["keyboard"] == [["Kyllä", {"text": "Ei"}]]
+
+
+async def test_private_users_cannot_be_addressed_by_username(api: Api, alice: User):
+    assert await api.error("sendMessage", chat_id="@alice", text="x") == (
+        400, "Bad Request: chat not found")
+
+
+async def test_copying_a_poll_is_refused(api: Api, alice: User):
+    sent = await api.ok("sendPoll", chat_id=alice.id, question="?",
+                        options=["a", "b"])
+    assert await api.error("copyMessage", chat_id=alice.id, from_chat_id=alice.id,
+                           message_id=sent["message_id"]) == (
+        400, "Bad Request: message can't be copied")
