@@ -375,3 +375,20 @@ async def test_copying_a_poll_is_refused(api: Api, alice: User):
     assert await api.error("copyMessage", chat_id=alice.id, from_chat_id=alice.id,
                            message_id=sent["message_id"]) == (
         400, "Bad Request: message can't be copied")
+
+
+async def test_expect_edit(api: Api, alice: User):
+    sent = await api.ok("sendMessage", chat_id=alice.id, text="Odota")
+    message = await alice.expect_message("Odota")
+
+    async def edit_later() -> None:
+        await asyncio.sleep(0.1)
+        await api.ok("editMessageText", chat_id=alice.id, message_id=sent["message_id"],
+                     text="Valmis")
+
+    task = asyncio.create_task(edit_later())
+    edited = await alice.expect_edit(message, containing="Valmis", timeout=2)
+    assert edited["edit_date"] >= sent["date"]
+    await task
+    with pytest.raises(AssertionError, match="was not edited"):
+        await alice.expect_edit(edited, timeout=0.1)
