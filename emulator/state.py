@@ -475,6 +475,7 @@ def member_to_api(account: Account, member: Member) -> dict[str, Any]:
         data.update({right: member.rights.get(right, True) for right in ADMIN_RIGHTS})
         data["can_pin_messages"] = member.rights.get("can_pin_messages", True)
         data["can_manage_topics"] = member.rights.get("can_manage_topics", True)
+        data["can_send_welcome_messages"] = member.rights.get("can_send_welcome_messages", True)
     elif member.status == "kicked":
         data["until_date"] = 0
     return data

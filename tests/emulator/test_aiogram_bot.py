@@ -178,3 +178,80 @@ async def test_webhook(bot: Bot, emu: EmulatorClient):
         await bot.delete_webhook()
     finally:
         await runner.cleanup()
+
+
+async def test_every_method_poytabot_calls_parses_in_aiogram(bot: Bot, emu: EmulatorClient):
+    from aiogram.types import (
+        BotCommand,
+        BotCommandScopeAllPrivateChats,
+        MenuButtonCommands,
+        ReplyParameters,
+    )
+
+    alice = await emu.create_user("Alice", username="alice")
+    bob = await emu.create_user("Bob")
+    await alice.send("/start")
+    group = await emu.create_group("Foorumi", members=[alice, bob], forum=True)
+    await group.add_bot(by=alice, admin=True)
+
+    sent = await bot.send_message(alice.id, "Hei", reply_parameters=ReplyParameters(
+        message_id=1))
+    assert sent.reply_to_message is not None
+    edited = await bot.edit_message_text("Moi", chat_id=alice.id, message_id=sent.message_id)
+    assert not isinstance(edited, bool) and edited.text == "Moi"
+    keyboard = InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text="a", callback_data="a")]])
+    await bot.edit_message_reply_markup(chat_id=alice.id, message_id=sent.message_id,
+                                        reply_markup=keyboard)
+    document = await bot.send_document(alice.id, BufferedInputFile(b"doc", "a.txt"),
+                                       caption="Liite")
+    await bot.edit_message_caption(chat_id=alice.id, message_id=document.message_id,
+                                   caption="Uusi")
+    photo = await bot.send_photo(alice.id, BufferedInputFile(_png(), "p.png"))
+    assert photo.photo is not None and photo.photo[0].width == 2
+    file = await bot.get_file(photo.photo[0].file_id)
+    assert file.file_path
+    assert await bot.pin_chat_message(alice.id, sent.message_id)
+    assert await bot.unpin_chat_message(alice.id, message_id=sent.message_id)
+    copied = await bot.copy_message(alice.id, alice.id, sent.message_id)
+    assert copied.message_id > sent.message_id
+    forwarded = await bot.forward_message(alice.id, alice.id, sent.message_id)
+    assert forwarded.forward_origin is not None
+    assert await bot.send_chat_action(alice.id, "typing")
+    poll = await bot.send_poll(group.id, "Kysely", options=["a", "b"])
+    stopped = await bot.stop_poll(group.id, poll.message_id)
+    assert stopped.is_closed
+    topic = await bot.create_forum_topic(group.id, "Kokoukset")
+    await bot.send_message(group.id, "Aiheessa", message_thread_id=topic.message_thread_id)
+    assert await bot.delete_message(alice.id, copied.message_id)
+    assert await bot.delete_messages(alice.id, [forwarded.message_id])
+    chat = await bot.get_chat(group.id)
+    assert chat.title == "Foorumi" and chat.is_forum
+    private = await bot.get_chat(alice.id)
+    assert private.username == "alice"
+    member = await bot.get_chat_member(group.id, alice.id)
+    assert member.status == "creator"
+    admins = await bot.get_chat_administrators(group.id)
+    assert len(admins) == 2
+    assert await bot.get_chat_member_count(group.id) == 3
+    scope = BotCommandScopeAllPrivateChats()
+    assert await bot.set_my_commands([BotCommand(command="start", description="Aloita")],
+                                     scope=scope)
+    assert [c.command for c in await bot.get_my_commands(scope=scope)] == ["start"]
+    assert await bot.delete_my_commands(scope=scope)
+    assert await bot.set_chat_menu_button(chat_id=alice.id, menu_button=MenuButtonCommands())
+    assert await bot.get_webhook_info()
+    assert await bot.leave_chat(group.id)
+    assert await bot.log_out()
+    await emu.configure(close_lockout=0)
+    assert await bot.close()
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (2, 2)).save(out, format="PNG")
+    return out.getvalue()

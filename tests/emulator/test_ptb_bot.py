@@ -174,3 +174,55 @@ async def test_webhook(emulator_server: EmulatorServer, emu: EmulatorClient):
             await app.bot.delete_webhook()
         finally:
             await runner.cleanup()
+
+
+async def test_every_method_poytabot_calls_parses_in_ptb(
+    emulator_server: EmulatorServer, emu: EmulatorClient
+):
+    import io
+
+    from PIL import Image
+    from telegram import BotCommand, BotCommandScopeAllPrivateChats, MenuButtonCommands
+
+    image = io.BytesIO()
+    Image.new("RGB", (3, 2)).save(image, format="PNG")
+    alice = await emu.create_user("Alice", username="alice")
+    await alice.send("/start")
+    group = await emu.create_group("Foorumi", members=[alice], forum=True)
+    await group.add_bot(by=alice, admin=True)
+    async with running(build(emulator_server.base_url, {})) as app:
+        bot = app.bot
+        sent = await bot.send_message(alice.id, "Hei", reply_to_message_id=1)
+        edited = await bot.edit_message_text("Moi", chat_id=alice.id,
+                                             message_id=sent.message_id)
+        assert not isinstance(edited, bool) and edited.text == "Moi"
+        await bot.edit_message_reply_markup(alice.id, sent.message_id, reply_markup=(
+            InlineKeyboardMarkup([[InlineKeyboardButton("a", callback_data="a")]])))
+        document = await bot.send_document(alice.id, b"doc", filename="a.txt", caption="Liite")
+        await bot.edit_message_caption(alice.id, document.message_id, caption="Uusi")
+        photo = await bot.send_photo(alice.id, image.getvalue())
+        assert photo.photo[0].width == 3
+        file = await bot.get_file(photo.photo[0].file_id)
+        assert bytes(await file.download_as_bytearray()) == image.getvalue()
+        assert await bot.pin_chat_message(alice.id, sent.message_id)
+        assert await bot.unpin_chat_message(alice.id)
+        copied = await bot.copy_message(alice.id, alice.id, sent.message_id)
+        forwarded = await bot.forward_message(alice.id, alice.id, sent.message_id)
+        assert forwarded.forward_origin is not None
+        assert await bot.send_chat_action(alice.id, "typing")
+        poll = await bot.send_poll(group.id, "Kysely", ["a", "b"])
+        assert (await bot.stop_poll(group.id, poll.message_id)).is_closed
+        topic = await bot.create_forum_topic(group.id, "Kokoukset")
+        assert topic.name == "Kokoukset"
+        assert await bot.delete_message(alice.id, copied.message_id)
+        assert await bot.delete_messages(alice.id, [forwarded.message_id])
+        assert (await bot.get_chat(group.id)).title == "Foorumi"
+        assert (await bot.get_chat_member(group.id, alice.id)).status == "creator"
+        assert len(await bot.get_chat_administrators(group.id)) == 2
+        assert await bot.get_chat_member_count(group.id) == 2
+        scope = BotCommandScopeAllPrivateChats()
+        assert await bot.set_my_commands([BotCommand("start", "Aloita")], scope=scope)
+        assert [c.command for c in await bot.get_my_commands(scope=scope)] == ["start"]
+        assert await bot.delete_my_commands(scope=scope)
+        assert await bot.set_chat_menu_button(alice.id, MenuButtonCommands())
+        assert await bot.leave_chat(group.id)
