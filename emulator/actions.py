@@ -215,7 +215,7 @@ def change_bot_status(
     rights: dict[str, bool] | None = None,
 ) -> None:
     old = chat.members.get(bot.id, Member("left"))
-    new = Member(status, rights or {})
+    new = Member(status, rights or {}, removed=status == "left" and by.id != bot.id)
     if status in ("left", "kicked") and old.status in ACTIVE and chat.type != "private":
         world.store_message(chat, by, {"left_chat_member": bot.to_user()})
     chat.members[bot.id] = new

@@ -76,6 +76,7 @@ class EmulatorServer:
             await bot.updates.stop()
         self.state.closing = True
         self.state.notify()
+        self.state.end_streams()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

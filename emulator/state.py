@@ -74,6 +74,7 @@ class BotAccount(Account):
 class Member:
     status: str
     rights: dict[str, bool] = field(default_factory=dict)
+    removed: bool = False  # taken out by someone else, not left on its own
 
 
 @dataclass
@@ -307,7 +308,7 @@ class World:
             )
         member = group.members.get(bot.id)
         if member is None or member.status not in ACTIVE:
-            if member is not None and member.status == "kicked":
+            if member is not None and (member.status == "kicked" or member.removed):
                 raise forbidden(f"bot was kicked from the {group.type} chat")
             if sending:
                 raise forbidden(f"bot is not a member of the {group.type} chat")
@@ -446,6 +447,11 @@ class World:
             if subscriber in (None, user_id):
                 queue.put_nowait(event)
         self.notify()
+
+    def end_streams(self) -> None:
+        """Wake every event stream so it sees `closing` and ends."""
+        for _, queue in self.subscribers:
+            queue.put_nowait(Event("closing", 0, set(), {}))
 
     def notify(self) -> None:
         self._changed.set()

@@ -392,3 +392,25 @@ async def test_expect_edit(api: Api, alice: User):
     await task
     with pytest.raises(AssertionError, match="was not edited"):
         await alice.expect_edit(edited, timeout=0.1)
+
+
+async def test_reading_history_does_not_start_a_private_chat(api: Api, emu: EmulatorClient):
+    bob = await emu.create_user("Bob")
+    assert await bob.history() == []
+    await bob.expect_no_message(within=0.05)
+    assert await api.error("sendMessage", chat_id=bob.id, text="x") == (
+        403, "Forbidden: bot can't initiate conversation with a user")
+
+
+async def test_removed_bot_is_kicked(api: Api, emu: EmulatorClient, alice: User):
+    group = await emu.create_group("Pohjoinen", members=[alice])
+    await group.add_bot(by=alice)
+    await group.remove_bot(by=alice)
+    update = await api.next_update("my_chat_member")
+    assert update["new_chat_member"]["status"] == "member"
+    update = await api.next_update("my_chat_member")
+    assert update["new_chat_member"]["status"] == "left"
+    assert await api.error("sendMessage", chat_id=group.id, text="x") == (
+        403, "Forbidden: bot was kicked from the group chat")
+    await group.add_bot(by=alice)
+    await api.ok("sendMessage", chat_id=group.id, text="Taas täällä")
