@@ -403,8 +403,8 @@ async def stop_poll(call: Call) -> Any:
         raise bad_request("poll has already been closed")
     poll.is_closed = True
     changes: dict[str, Any] = {"poll": {**message.data["poll"], **poll.to_api()}}
-    inline, _ = _markup(call)
-    changes["reply_markup"] = inline
+    if "reply_markup" in call.params:
+        changes["reply_markup"], _ = _markup(call)
     _apply_edit(call, message, changes)
     call.world.deliver(call.bot, "poll", poll.to_api())
     return poll.to_api()
