@@ -330,8 +330,8 @@ class ControlApi:
             await self.world.wait_change(remaining)
 
     def _first_bot_message(self, chat: Chat, after: int) -> StoredMessage | None:
-        for message_id in sorted(chat.messages):
-            message = chat.messages[message_id]
+        # Messages are stored in id order, so the first match is the next one.
+        for message_id, message in chat.messages.items():
             if message_id > after and isinstance(
                 self.world.accounts.get(message.sender_id), BotAccount
             ):

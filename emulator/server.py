@@ -149,7 +149,7 @@ class EmulatorServer:
         if handler is None:
             raise bad_request("method is not supported by the emulator")
         if RateLimits.applies_to(name):
-            self.rate_limits.check(params.get("chat_id"))
+            self.rate_limits.check(bot.id, params.get("chat_id"))
         result = await handler(Call(self.state, bot, params))
         if self.check_results:
             try:
