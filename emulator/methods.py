@@ -416,6 +416,8 @@ async def copy_message(call: Call) -> Any:
     source = source_chat.messages.get(call.params["message_id"])
     if source is None:
         raise bad_request("message to copy not found")
+    if source.data.get("has_protected_content"):
+        raise bad_request("message can't be copied")
     # A copied poll would be a new poll; the emulator refuses rather than share its state.
     content = {k: v for k, v in source.data.items() if k in COPYABLE}
     if not content:
@@ -434,7 +436,7 @@ async def forward_message(call: Call) -> Any:
     if source is None:
         raise bad_request("message to forward not found")
     content = {k: v for k, v in source.data.items() if k in COPYABLE}
-    if not content:
+    if not content or source.data.get("has_protected_content"):
         raise bad_request("message can't be forwarded")
     sender = call.world.accounts[source.sender_id]
     content["forward_origin"] = {

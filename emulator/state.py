@@ -360,7 +360,7 @@ class World:
                 "can_send_messages": True,
                 "can_send_polls": True,
                 "can_invite_users": True,
-                "can_pin_messages": chat.type == "group",
+                "can_pin_messages": False,
             }
         return info
 

@@ -414,3 +414,22 @@ async def test_removed_bot_is_kicked(api: Api, emu: EmulatorClient, alice: User)
         403, "Forbidden: bot was kicked from the group chat")
     await group.add_bot(by=alice)
     await api.ok("sendMessage", chat_id=group.id, text="Taas täällä")
+
+
+async def test_protected_content_cannot_be_copied_or_forwarded(api: Api, alice: User):
+    sent = await api.ok("sendMessage", chat_id=alice.id, text="Salainen", protect_content=True)
+    assert sent["has_protected_content"] is True
+    for method in ("copyMessage", "forwardMessage"):
+        status, description = await api.error(method, chat_id=alice.id, from_chat_id=alice.id,
+                                              message_id=sent["message_id"])
+        assert status == 400
+        assert description.startswith("Bad Request: message can't be")
+
+
+async def test_pinning_in_a_group_needs_admin_rights(api: Api, emu: EmulatorClient, alice: User):
+    group = await emu.create_group("Pohjoinen", members=[alice])
+    await group.add_bot(by=alice)
+    sent = await api.ok("sendMessage", chat_id=group.id, text="Kiinnitä")
+    assert await api.error("pinChatMessage", chat_id=group.id,
+                           message_id=sent["message_id"]) == (
+        400, "Bad Request: not enough rights to manage pinned messages in the chat")
