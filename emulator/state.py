@@ -260,7 +260,7 @@ class World:
             raise bad_request("bot not found")
         if not self.bots:
             raise bad_request("no bot is registered")
-        return next(iter(self.bots.values()))
+        return list(self.bots.values())[-1]
 
     # ---- chats ----------------------------------------------------------------------------
 

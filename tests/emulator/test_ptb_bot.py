@@ -102,7 +102,7 @@ async def test_polling_send_edit_and_callbacks(
         hello = await alice.expect_message(containing="Moi PTB:stä")
         assert hello["entities"] == [{"type": "italic", "offset": 0, "length": 3}]
         assert buttons(hello) == [["Kyllä"]]
-        assert await alice.press("Kyllä") == {"text": "Selvä", "show_alert": True, "url": None}
+        assert await alice.press("Kyllä") == {"text": "Selvä", "show_alert": True}
         assert text_of((await alice.history())[-1]) == "Painoit: yes"
 
 

@@ -72,7 +72,7 @@ async def test_press_button_and_answer(api: Api, alice: User):
     assert query["message"]["message_id"] == message["message_id"]
     await api.ok("answerCallbackQuery", callback_query_id=query["id"], text="Kiitos!",
                  show_alert=True)
-    assert await press == {"text": "Kiitos!", "show_alert": True, "url": None}
+    assert await press == {"text": "Kiitos!", "show_alert": True}
     assert await api.error("answerCallbackQuery", callback_query_id=query["id"]) == (
         400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
 
@@ -433,3 +433,15 @@ async def test_pinning_in_a_group_needs_admin_rights(api: Api, emu: EmulatorClie
     assert await api.error("pinChatMessage", chat_id=group.id,
                            message_id=sent["message_id"]) == (
         400, "Bad Request: not enough rights to manage pinned messages in the chat")
+
+
+async def test_people_talk_to_the_bot_registered_last(
+    emu: EmulatorClient, emulator_server: EmulatorServer, http: aiohttp.ClientSession
+):
+    await emu.create_bot(token="777:OTHER", username="toinen_bot", first_name="Toinen")
+    alice = await emu.create_user("Alice")
+    await alice.send("/start")
+    other = Api(http, emulator_server.base_url, token="777:OTHER")
+    assert [u["message"]["text"] for u in await other.ok("getUpdates")] == ["/start"]
+    await other.ok("sendMessage", chat_id=alice.id, text="Toinen botti")
+    assert text_of(await alice.expect_message()) == "Toinen botti"
