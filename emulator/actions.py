@@ -257,9 +257,10 @@ def block(world: World, user: Person, bot: BotAccount) -> None:
     if bot.id in user.blocked_bots:
         return
     user.blocked_bots.add(bot.id)
+    # The chat stays as it is; World.chat_for_bot refuses sends while the block lasts.
     chat = world.private_chat(bot, user)
-    change_bot_status(world, chat, bot, "kicked", by=user)
-    chat.members[bot.id] = Member("member")  # the chat itself stays; sending is refused
+    old, new = Member("member"), Member("kicked")
+    world.deliver(bot, "my_chat_member", _member_update(world, chat, user, bot, old, new))
 
 
 def unblock(world: World, user: Person, bot: BotAccount) -> None:
