@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from datetime import datetime
@@ -16,11 +18,13 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, User
+from aiogram.utils.i18n import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.i18n import language_from_telegram
 from storage.people import Person, access_for, grant_role, person_by_telegram_id
 from storage.roles import NOBODY, Role
 from storage.updates import ProcessedUpdate
@@ -161,3 +165,47 @@ def event_message(event: TelegramObject) -> Message | None:
     if isinstance(event, CallbackQuery) and isinstance(event.message, Message):
         return event.message
     return None
+
+
+class FloodGuard(BaseMiddleware):
+    """Drops a person's updates beyond `limit` per `window` seconds, and says so once.
+
+    It protects everyone else's turn from one stuck client; ordinary use never comes near it.
+    """
+
+    def __init__(self, limit: int, window: float = 10.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._seen: dict[int, deque[float]] = {}
+        self._warned: set[int] = set()
+
+    async def __call__(self, handler: Handler, event: TelegramObject,
+                       data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is None or user.is_bot:
+            return await handler(event, data)
+        now = time.monotonic()
+        recent = self._seen.setdefault(user.id, deque())
+        while recent and recent[0] <= now - self.window:
+            recent.popleft()
+        if len(recent) < self.limit:
+            recent.append(now)
+            self._warned.discard(user.id)
+            return await handler(event, data)
+        log.warning("flood: dropped an update from user %s", user.id)
+        if user.id not in self._warned:
+            self._warned.add(user.id)
+            await self._warn(event, data)
+        return None
+
+    async def _warn(self, event: TelegramObject, data: dict[str, Any]) -> None:
+        assert isinstance(event, Update)
+        i18n = data["i18n"]
+        language = language_from_telegram(data["event_from_user"].language_code,
+                                          i18n.default_locale)
+        with i18n.context(), i18n.use_locale(language):
+            text = _("Odota hetki. Tuli monta viestiä nopeasti, joten en käsitellyt kaikkia.")
+            if event.callback_query is not None:
+                await event.callback_query.answer(text, show_alert=True)
+            elif event.message is not None and event.message.chat.type == "private":
+                await event.message.answer(text)
