@@ -188,6 +188,11 @@ class EmulatorClient:
     async def poll(self, poll_id: str) -> dict[str, Any]:
         return dict(await self.get(f"/polls/{poll_id}"))
 
+    async def replay(self, update_id: int | None = None) -> dict[str, Any]:
+        """Have the bot receive an update again, same id: Telegram delivers at least once."""
+        body: dict[str, Any] = {"bot_id": self.bot_id, "update_id": update_id}
+        return dict(await self.post("/replay", body))
+
     async def stats(self) -> dict[str, Any]:
         return dict(await self.get("/stats"))
 

@@ -50,6 +50,7 @@ def setup(app: web.Application, server: EmulatorServer) -> None:
         ("POST", "/rate_limits", api.set_rate_limits),
         ("POST", "/config", api.set_config),
         ("GET", "/stats", api.stats),
+        ("POST", "/replay", api.replay),
     ]
     for verb, path, handler in routes:
         app.router.add_route(verb, "/_emulator" + path, _wrap(handler))
@@ -382,6 +383,12 @@ class ControlApi:
         if "close_lockout" in body:
             self.world.close_lockout = float(body["close_lockout"])
         return True
+
+    async def replay(self, request: web.Request) -> Any:
+        """Deliver an already delivered update again (the last one, or `update_id`)."""
+        body = await _body(request)
+        bot = self.world.default_bot(_opt_int(body.get("bot_id")))
+        return bot.updates.replay(_opt_int(body.get("update_id")))
 
     async def stats(self, request: web.Request) -> Any:
         return {

@@ -42,3 +42,24 @@ async def test_a_flood_from_one_person_is_dropped_with_one_note(harness: Harness
     async with harness.db() as session:
         handled = await session.scalar(select(func.count()).select_from(ProcessedUpdate))
     assert handled == 2 + 4 + 1  # two /starts, Matti's four texts, Aino's /apua
+
+
+async def test_an_update_delivered_twice_takes_effect_once(harness: Harness) -> None:
+    from storage.invites import Invite
+
+    coordinator = await harness.person("Kaija", Role.COORDINATOR)
+    await coordinator.send("/kutsu")
+    await coordinator.expect_message(containing="Valitse kutsuttavan rooli")
+    await coordinator.press("Jäsen")
+    await coordinator.expect_message()  # the QR code
+    async with harness.db() as session:
+        assert await session.scalar(select(func.count()).select_from(Invite)) == 1
+    before = await harness.snapshot()
+
+    replayed = await harness.emu.replay()
+    assert "callback_query" in replayed
+    await harness.settle(0.5)
+    async with harness.db() as session:
+        assert await session.scalar(select(func.count()).select_from(Invite)) == 1
+    assert await harness.snapshot() == before
+    await coordinator.expect_no_message(within=0.3)
