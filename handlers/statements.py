@@ -183,7 +183,7 @@ async def _names(session: AsyncSession, ids: set[int] | list[int]) -> dict[int, 
     return names
 
 
-async def card(session: AsyncSession, statement: Statement, access: Access, person: Person,
+async def card(session: AsyncSession, statement: Statement, access: Access,
                settings: Settings, now: datetime,
                language: str) -> tuple[str, InlineKeyboardMarkup]:
     table = await session.get(Table, statement.table_id)
@@ -326,7 +326,7 @@ async def view_statement(query: CallbackQuery, callback_data: StAct, access: Acc
         await query.answer(_(NO_RIGHT), show_alert=True)
         return
     await query.answer()
-    text, markup = await card(session, statement, access, person, settings, clock.now(),
+    text, markup = await card(session, statement, access, settings, clock.now(),
                               i18n.current_locale)
     await _reply(query, text, markup)
 

@@ -66,28 +66,35 @@ async def close_due_ballots(sessionmaker: async_sessionmaker[AsyncSession], bot:
         due = await due_ballot_ids(session, now)
     closed = 0
     for ballot_id in due:
-        async with sessionmaker() as session, session.begin():
-            ballot = await close_ballot(session, ballot_id, now, settings)
-            if ballot is None:
-                continue
-            closed += 1
-            names = await option_names(session, ballot)
-            table = await session.get(Table, ballot.table_id)
-            statement = (await session.get(Statement, ballot.statement_id)
-                         if ballot.statement_id else None)
-            thread_id = statement.group_thread_id if statement else None
-            statement_id = statement.id if statement else None
-
-            def render(ballot: Ballot = ballot, names: dict[str, str] = names,
-                       statement_id: int | None = statement_id,
-                       ) -> tuple[str, InlineKeyboardMarkup | None]:
-                markup = statement_button(statement_id) if statement_id else None
-                return result_text(ballot, names), markup
-
-            await tell_members(session, i18n, table_id=ballot.table_id,
-                               batch=f"ballot:{ballot.id}:result", render=render, now=now,
-                               today=now.astimezone(settings.zone).date())
-        if table is not None:
-            await tell_group(bot, i18n, table, render, thread_id)
-        log.info("ballot %s closed: %s", ballot_id, ballot.outcome)
+        try:
+            closed += await _close_and_tell(sessionmaker, bot, i18n, settings, ballot_id, now)
+        except Exception:  # one broken ballot must not keep the others open
+            log.exception("closing ballot %s failed; it is tried again on the next tick",
+                          ballot_id)
     return closed
+
+
+async def _close_and_tell(sessionmaker: async_sessionmaker[AsyncSession], bot: Bot, i18n: I18n,
+                          settings: Settings, ballot_id: int, now: datetime) -> int:
+    async with sessionmaker() as session, session.begin():
+        ballot = await close_ballot(session, ballot_id, now, settings)
+        if ballot is None:
+            return 0
+        names = await option_names(session, ballot)
+        table = await session.get(Table, ballot.table_id)
+        statement = (await session.get(Statement, ballot.statement_id)
+                     if ballot.statement_id else None)
+        thread_id = statement.group_thread_id if statement else None
+        statement_id = statement.id if statement else None
+
+        def render() -> tuple[str, InlineKeyboardMarkup | None]:
+            markup = statement_button(statement_id) if statement_id else None
+            return result_text(ballot, names), markup
+
+        await tell_members(session, i18n, table_id=ballot.table_id,
+                           batch=f"ballot:{ballot.id}:result", render=render, now=now,
+                           today=now.astimezone(settings.zone).date())
+    if table is not None:
+        await tell_group(bot, i18n, table, render, thread_id)
+    log.info("ballot %s closed: %s", ballot_id, ballot.outcome)
+    return 1

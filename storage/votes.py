@@ -16,7 +16,8 @@ Secret ballots keep *who voted* and *what was voted* apart:
   pool*: all choice rows of the ballot are deleted and written again, shuffled with the system
   CSPRNG, under fresh tokens. After any vote every live choice row has the same age and
   transaction id and a random position, so none of them points at a particular voter.
-  On SQLite `secure_delete` is switched on for that connection so freed pages are zeroed.
+  On SQLite `secure_delete` is switched on for that connection so freed pages are zeroed
+  (recent page images stay in the WAL file only until the next checkpoint).
 - A secret vote cannot be changed: changing it would need the link this design removes.
 - Neither the audit log nor the bot's logs record a secret choice; tallies are shown to nobody
   until the ballot is closed.
