@@ -15,7 +15,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import language_from_telegram
-from storage.outbox import enqueue
+from storage.outbox import OutboxKind, StoredFile, enqueue
 from storage.people import Person, Table, table_roster
 from storage.roles import SEATED_ROLES, Role
 
@@ -35,10 +35,12 @@ async def seated_count(session: AsyncSession, table_id: int, today: date) -> int
 
 async def tell_members(session: AsyncSession, i18n: I18n, *, table_id: int, batch: str,
                        render: Render, now: datetime, today: date,
-                       with_coordinators: bool = True, only: set[int] | None = None) -> int:
+                       with_coordinators: bool = True, only: set[int] | None = None,
+                       file: StoredFile | None = None) -> int:
     """Queue a message to the table's people who have opened the bot, each in their language.
 
-    `only` narrows it to these person ids. Returns how many messages were queued.
+    `only` narrows it to these person ids; with `file` the text is the document's caption.
+    Returns how many messages were queued.
     """
     by_language: dict[str, list[Person]] = defaultdict(list)
     for person, role in await table_roster(session, table_id, today):
@@ -55,14 +57,15 @@ async def tell_members(session: AsyncSession, i18n: I18n, *, table_id: int, batc
             text, markup = render()
         chat_ids = [p.telegram_id for p in people if p.telegram_id is not None]
         queued += await enqueue(
-            session, batch=batch, chat_ids=chat_ids, now=now, text=text,
+            session, batch=batch, chat_ids=chat_ids, now=now, text=text, file=file,
+            kind=OutboxKind.DOCUMENT if file else OutboxKind.TEXT,
             reply_markup=markup.model_dump(exclude_none=True) if markup else None,
             person_ids={p.telegram_id: p.id for p in people if p.telegram_id is not None})
     return queued
 
 
 async def tell_group(bot: Bot, i18n: I18n, table: Table, render: Render,
-                     thread_id: int | None = None) -> int | None:
+                     thread_id: int | None = None, file: StoredFile | None = None) -> int | None:
     """Post in the table's group, in the default language; a failure is logged, not raised,
     so the act that caused it still stands."""
     if table.group_chat_id is None:
@@ -70,8 +73,12 @@ async def tell_group(bot: Bot, i18n: I18n, table: Table, render: Render,
     with i18n.context(), i18n.use_locale(i18n.default_locale):
         text, markup = render()
     try:
-        message = await bot.send_message(table.group_chat_id, text, reply_markup=markup,
-                                         message_thread_id=thread_id)
+        if file is not None and file.telegram_file_id:
+            message = await bot.send_document(table.group_chat_id, file.telegram_file_id,
+                                              caption=text, message_thread_id=thread_id)
+        else:
+            message = await bot.send_message(table.group_chat_id, text, reply_markup=markup,
+                                             message_thread_id=thread_id)
     except TelegramAPIError as error:
         log.warning("could not post in the group of table %s: %s", table.id, error)
         return None

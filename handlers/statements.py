@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import CommandObject, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -52,6 +52,8 @@ from storage.statements import (
     add_version,
     approval_ballot,
     approved_statements,
+    attach,
+    attachments_of,
     create_statement,
     current_version,
     decide_amendment,
@@ -204,6 +206,10 @@ async def card(session: AsyncSession, statement: Statement, access: Access,
             time=moment(version.created_at, zone, language)))
     else:
         lines.append(_("Luonnosta ei ole vielä."))
+    files = await attachments_of(session, statement.id)
+    if files:
+        lines.append(_("Liitteet: {names}").format(
+            names=esc(", ".join(f.file_name for f in files))))
     if statement.submitted_at:
         lines.append(_("Lähetetty {date}: {to}").format(
             date=day(statement.submitted_at.astimezone(zone).date(), language),
@@ -214,6 +220,8 @@ async def card(session: AsyncSession, statement: Statement, access: Access,
         builder.button(text=text, callback_data=StAct(id=statement.id, act=act))
 
     table_id = statement.table_id
+    if files:
+        add(_("📎 Liitteet"), "files")
     if version is not None:
         add(_("📄 Näytä teksti"), "text")
     if statement.status is StatementStatus.DRAFTING:
@@ -408,6 +416,19 @@ async def got_case_number(message: Message, state: FSMContext) -> None:
                          reply_markup=_cancel_markup())
 
 
+@router.message(StatementForm.background, F.document)
+async def got_background_file(message: Message, state: FSMContext) -> None:
+    document = message.document
+    assert document is not None
+    data = await state.get_data()
+    files = [*data.get("files", []),
+             [document.file_id, document.file_name or "liite", document.mime_type]]
+    await state.update_data(files=files)
+    await message.answer(_("Sain liitteen: {name}. Lähetä lisää liitteitä tai kirjoita tausta. "
+                           "Jos taustatekstiä ei ole, kirjoita viiva: -").format(
+        name=esc(document.file_name or "")), reply_markup=_cancel_markup())
+
+
 @router.message(StatementForm.background, F.text)
 async def got_background(message: Message, state: FSMContext) -> None:
     background = _text_of(message)
@@ -465,14 +486,26 @@ async def got_internal_due(message: Message, state: FSMContext, access: Access, 
     await state.clear()
     statement.group_thread_id = await open_topic(bot, table, statement.subject)
     today = now.astimezone(settings.zone).date()
+    files = [await attach(session, statement, file_name=name, telegram_file_id=file_id,
+                          mime_type=mime, now=now)
+             for file_id, name, mime in data.get("files", [])]
 
     def render() -> tuple[str, InlineKeyboardMarkup | None]:
         return (request_text(statement, table, settings.zone, i18n.current_locale, now),
                 statement_button(statement.id))
 
+    def caption() -> tuple[str, InlineKeyboardMarkup | None]:
+        return _("Liite: {subject}").format(subject=esc(statement.subject)), None
+
     await tell_members(session, i18n, table_id=table.id, batch=f"statement:{statement.id}:new",
                        render=render, now=now, today=today)
+    for file in files:
+        await tell_members(session, i18n, table_id=table.id,
+                           batch=f"statement:{statement.id}:file:{file.id}", render=caption,
+                           now=now, today=today, file=file)
     await tell_group(bot, i18n, table, render, statement.group_thread_id)
+    for file in files:
+        await tell_group(bot, i18n, table, caption, statement.group_thread_id, file=file)
     await message.answer(_("Lausuntopyyntö on tehty. Kerroin siitä pöydän jäsenille."))
 
 
@@ -487,6 +520,21 @@ async def _create(session: AsyncSession, table: Table, data: dict[str, object], 
 
 
 # ---- text, versions and differences ---------------------------------------------------------
+
+
+@router.callback_query(StAct.filter(F.act == "files"))
+async def send_files(query: CallbackQuery, callback_data: StAct, access: Access,
+                     session: AsyncSession) -> None:
+    statement = await _load(session, callback_data.id, access)
+    if statement is None:
+        await query.answer(_(NO_RIGHT), show_alert=True)
+        return
+    await query.answer()
+    assert query.bot is not None
+    for file in await attachments_of(session, statement.id):
+        if file.telegram_file_id:
+            with suppress(TelegramBadRequest, TelegramForbiddenError):
+                await query.bot.send_document(query.from_user.id, file.telegram_file_id)
 
 
 @router.callback_query(StAct.filter(F.act == "text"))

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.audit import record
 from storage.base import Base, UtcDateTime
+from storage.outbox import StoredFile
 from storage.roles import Access
 from storage.vote_rules import Choice, Outcome
 from storage.votes import Ballot, BallotKind, BallotStatus, OpenVote
@@ -73,6 +74,17 @@ class Statement(Base):
     approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     submitted_to: Mapped[str | None] = mapped_column(String(200))
+
+
+class StatementAttachment(Base):
+    """A background document of the request (the city's draft plan, say), kept as a file."""
+
+    __tablename__ = "statement_attachments"
+
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"),
+                                              primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id", ondelete="CASCADE"),
+                                         primary_key=True)
 
 
 class StatementDrafter(Base):
@@ -203,6 +215,24 @@ async def create_statement(session: AsyncSession, *, table_id: int, subject: str
     await record(session, actor_id=by, action="statement.create",
                  subject=f"statement:{statement.id}", detail={"table_id": table_id}, at=now)
     return statement
+
+
+async def attach(session: AsyncSession, statement: Statement, *, file_name: str,
+                 telegram_file_id: str, mime_type: str | None, now: datetime) -> StoredFile:
+    """Keep a document Telegram already has; it is sent on by its file id, not re-uploaded."""
+    stored = StoredFile(file_name=file_name[:255], mime_type=mime_type, content=None,
+                        telegram_file_id=telegram_file_id, created_at=now)
+    session.add(stored)
+    await session.flush()
+    session.add(StatementAttachment(statement_id=statement.id, file_id=stored.id))
+    await session.flush()
+    return stored
+
+
+async def attachments_of(session: AsyncSession, statement_id: int) -> list[StoredFile]:
+    return list(await session.scalars(
+        select(StoredFile).join(StatementAttachment, StatementAttachment.file_id == StoredFile.id)
+        .where(StatementAttachment.statement_id == statement_id).order_by(StoredFile.id)))
 
 
 async def drafters_of(session: AsyncSession, statement_id: int) -> set[int]:

@@ -100,7 +100,7 @@ async def people(harness: Harness, count: int) -> list[Any]:
     return [await harness.person(f"Jäsen{i:02d}") for i in range(count)]
 
 
-async def new_request(harness: Harness, coordinator: Any) -> None:
+async def new_request(harness: Harness, coordinator: Any, *, with_file: bool = False) -> None:
     await say(coordinator, "/valikko", "Mitä haluat tehdä?")
     await tap(coordinator, "📝 Lausunnot", "Lausunnot, joita tehdään nyt.")
     await tap(coordinator, "➕ Uusi lausuntopyyntö: Pohjoinen kumppanuuspöytä",
@@ -108,6 +108,10 @@ async def new_request(harness: Harness, coordinator: Any) -> None:
     await say(coordinator, SUBJECT, "Kuka pyytää lausuntoa?")
     await say(coordinator, "Kaupunkiympäristön palvelualue", "Kirjoita diaarinumero.")
     await say(coordinator, "LAH/1234/10.02.03/2026", "Kirjoita tausta")
+    if with_file:
+        since = await last_id(coordinator)
+        await coordinator.send_document("kaavaluonnos.pdf", b"%PDF-1.4 kaava")
+        await fresh(coordinator, "Sain liitteen: kaavaluonnos.pdf.", since)
     await say(coordinator, "Kaavaluonnos: https://www.lahti.fi/kaavat <b>tärkeä</b>",
               "Mihin mennessä kaupunki haluaa lausunnon?")
 
@@ -130,8 +134,8 @@ async def test_full_statement_from_request_to_docx(harness: Harness) -> None:
     await coordinator.press("Pohjoinen kumppanuuspöytä", chat=group)
     await shown(coordinator, "Valmis!", chat=group)
 
-    # 1. The request, with a due date in the past refused first.
-    await new_request(harness, coordinator)
+    # 1. The request with a background document, a due date in the past refused first.
+    await new_request(harness, coordinator, with_file=True)
     before = await harness.snapshot()
     reply = await say(coordinator, "1.1.2020", "Päivä on jo mennyt.")
     assert text_of(reply) == "Päivä on jo mennyt. Kirjoita tuleva päivä."
@@ -146,13 +150,18 @@ async def test_full_statement_from_request_to_docx(harness: Harness) -> None:
         assert statement is not None and statement.status is StatementStatus.DRAFTING
         assert statement.group_thread_id is not None
         assert statement.case_number == "LAH/1234/10.02.03/2026"
-    in_group = await shown(coordinator, SUBJECT, chat=group)
+    in_group = await shown(coordinator, "Lausuntopyyntö", chat=group)
     assert in_group.get("message_thread_id") == statement.group_thread_id
     assert "&lt;b&gt;tärkeä&lt;/b&gt;" not in text_of(in_group)  # shown as typed, not as markup
     assert "<b>tärkeä</b>" in text_of(in_group)
     notice = await shown(liisa, "Lausuntopyyntö")
     assert "Pöydän oma määräaika: ti 8.1.2030 klo 12.00" in text_of(notice)
     assert "Aikaa on" in text_of(notice)
+    attachment = await fresh(liisa, "Liite: " + SUBJECT, 0)
+    assert attachment["document"]["file_name"] == "kaavaluonnos.pdf"
+    assert await harness.emu.download(attachment["document"]["file_id"]) == b"%PDF-1.4 kaava"
+    in_topic = await shown(coordinator, "Liite: " + SUBJECT, chat=group)
+    assert in_topic.get("message_thread_id") == statement.group_thread_id
 
     # 2. The chair names a drafter, who writes version 1 in two messages.
     await open_card(chair)
@@ -202,6 +211,13 @@ async def test_full_statement_from_request_to_docx(harness: Harness) -> None:
         assert statuses == [AmendmentStatus.ACCEPTED, AmendmentStatus.REJECTED]
         v3 = await session.scalar(select(StatementVersion).where(StatementVersion.number == 3))
         assert v3 is not None and "koululaisille" in v3.text
+
+    # The background documents come again on request.
+    await open_card(liisa)
+    since = await last_id(liisa)
+    await liisa.press("📎 Liitteet")
+    resent = await fresh(liisa, "", since)
+    assert resent["document"]["file_name"] == "kaavaluonnos.pdf"
 
     # Any two versions can be compared.
     await open_card(liisa)

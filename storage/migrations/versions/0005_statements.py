@@ -59,6 +59,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dissenting_opinions')),
     sa.UniqueConstraint('statement_id', 'person_id', name=op.f('uq_dissenting_opinions_statement_id_person_id'))
     )
+    op.create_table('statement_attachments',
+    sa.Column('statement_id', sa.Integer(), nullable=False),
+    sa.Column('file_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['file_id'], ['stored_files.id'], name=op.f('fk_statement_attachments_file_id_stored_files'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['statement_id'], ['statements.id'], name=op.f('fk_statement_attachments_statement_id_statements'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('statement_id', 'file_id', name=op.f('pk_statement_attachments'))
+    )
     op.create_table('statement_drafters',
     sa.Column('statement_id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -179,6 +186,7 @@ def downgrade() -> None:
     op.drop_table('amendments')
     op.drop_table('statement_versions')
     op.drop_table('statement_drafters')
+    op.drop_table('statement_attachments')
     op.drop_table('dissenting_opinions')
     op.drop_table('table_vote_rules')
     op.drop_table('statements')
