@@ -2,7 +2,7 @@
 
 from aiogram import Router
 
-from handlers import fallback, groups, invites, language, members, start
+from handlers import fallback, groups, invites, language, members, reminders, start
 
 
 def get_routers() -> list[Router]:
@@ -12,5 +12,6 @@ def get_routers() -> list[Router]:
         invites.router,
         members.router,
         language.router,
+        reminders.router,
         fallback.router,  # must stay last
     ]

@@ -155,6 +155,7 @@ class DigestLine:
     kind: ReminderKind
     anchor: datetime
     title: str
+    zone: str = "Europe/Helsinki"
 
 
 @dataclass

@@ -49,8 +49,8 @@ __all__ = [
     "ReminderKind",
     "ReminderPreference",
     "ReminderStatus",
-    "Target",
     "TableReminderSettings",
+    "Target",
     "cancel",
     "register_pending_resolver",
     "schedule",
@@ -252,16 +252,18 @@ async def schedule(session: AsyncSession, *, target: Target, table_id: int | Non
         if offset not in wanted and row.status is not ReminderStatus.SENT:
             await session.delete(row)
     for offset, due_at in sorted(wanted.items(), key=lambda item: item[1]):
-        row = existing.get(offset)
-        moved = row is not None and row.anchor_at != anchor
-        if row is None:
+        found = existing.get(offset)
+        moved = found is not None and found.anchor_at != anchor
+        if found is None:
             if due_at <= now:
                 continue
             row = Reminder(kind=kind, target_type=target.type, target_id=target.id,
                            offset_minutes=offset, generation=0, attempts=0,
                            status=ReminderStatus.PENDING, created_at=now)
             session.add(row)
-        elif moved:
+        else:
+            row = found
+        if moved:
             if due_at <= now:
                 if row.status is not ReminderStatus.SENT:
                     await session.delete(row)
@@ -332,19 +334,24 @@ async def audience_people(session: AsyncSession, reminder: Reminder, today: date
 
 async def preferences(session: AsyncSession, person_ids: Iterable[int]) -> dict[int, Prefs]:
     ids = list(person_ids)
-    rows = await session.scalars(select(ReminderPreference).where(
-        ReminderPreference.person_id.in_(ids))) if ids else []
-    found = {row.person_id: row.as_prefs() for row in rows}
+    found: dict[int, Prefs] = {}
+    if ids:
+        rows = await session.scalars(select(ReminderPreference).where(
+            ReminderPreference.person_id.in_(ids)))
+        found = {row.person_id: row.as_prefs() for row in rows}
     return {person_id: found.get(person_id, Prefs()) for person_id in ids}
 
 
-async def preference_row(session: AsyncSession, person_id: int) -> ReminderPreference:
+async def preference_row(session: AsyncSession, person_id: int, *,
+                         create: bool = True) -> ReminderPreference:
+    """The person's choices; with create=False a missing row is shown as defaults, not saved."""
     row = await session.get(ReminderPreference, person_id)
     if row is None:
         row = ReminderPreference(person_id=person_id, kinds_off=[], digest=False,
                                  quiet_start=DEFAULT_QUIET_START, quiet_end=DEFAULT_QUIET_END)
-        session.add(row)
-        await session.flush()
+        if create:
+            session.add(row)
+            await session.flush()
     return row
 
 

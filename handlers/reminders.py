@@ -1,0 +1,216 @@
+"""/reminders (/muistutukset): a person turns reminder kinds off, picks a digest, quiet hours."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+from aiogram.utils.i18n.lazy_proxy import LazyProxy
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import MenuItem
+from bot.commands import command
+from bot.filters import IsMember
+from storage.people import Person
+from storage.reminder_rules import ReminderKind
+from storage.reminders import ReminderPreference, preference_row
+from storage.roles import Access
+
+
+class RemToggle(CallbackData, prefix="rmk"):
+    group: str
+
+
+class RemDigest(CallbackData, prefix="rmd"):
+    on: bool
+
+
+class RemQuietMenu(CallbackData, prefix="rmq"):
+    pass
+
+
+class RemQuiet(CallbackData, prefix="rmh"):
+    choice: str
+
+
+class RemBack(CallbackData, prefix="rmb"):
+    pass
+
+
+router = Router(name="reminders")
+router.message.filter(F.chat.type == "private", IsMember())
+router.callback_query.filter(IsMember())
+
+# Kinds a person switches together: the buttons speak of everyday things, not of row kinds.
+GROUPS: dict[str, tuple[ReminderKind, ...]] = {
+    "meet": (ReminderKind.MEETING,),
+    "poll": (ReminderKind.MEETING_POLL, ReminderKind.VOTE),
+    "agenda": (ReminderKind.AGENDA_CUTOFF,),
+    "stmt": (ReminderKind.STATEMENT_CITY, ReminderKind.STATEMENT_INTERNAL),
+    "min": (ReminderKind.MINUTES_APPROVAL,),
+    "term": (ReminderKind.TERM_ENDING,),
+}
+GROUP_LABELS: dict[str, LazyProxy] = {
+    "meet": __("Kokoukset"),
+    "poll": __("Kyselyt ja äänestykset"),
+    "agenda": __("Esityslista"),
+    "stmt": __("Lausunnot"),
+    "min": __("Pöytäkirjan tarkastus"),
+    "term": __("Toimikauden loppu"),
+}
+# Only coordinators get term-ending reminders, so only they see that switch.
+COORDINATOR_GROUPS = frozenset({"term"})
+QUIET_CHOICES: dict[str, tuple[int | None, int | None]] = {
+    "21-8": (21, 8),
+    "22-7": (22, 7),
+    "20-9": (20, 9),
+    "23-6": (23, 6),
+    "off": (None, None),
+}
+
+
+def _groups_for(access: Access) -> list[str]:
+    return [g for g in GROUPS if g not in COORDINATOR_GROUPS or access.is_coordinator]
+
+
+def _is_on(prefs: ReminderPreference, group: str) -> bool:
+    return not any(kind.value in (prefs.kinds_off or ()) for kind in GROUPS[group])
+
+
+def _quiet_label(prefs: ReminderPreference) -> str:
+    if prefs.quiet_start is None or prefs.quiet_end is None:
+        return _("ei käytössä")
+    return _("{start}.00–{end}.00").format(start=f"{prefs.quiet_start:02d}",
+                                            end=f"{prefs.quiet_end:02d}")
+
+
+def settings_text(prefs: ReminderPreference, access: Access) -> str:
+    lines = [_("<b>Muistutukset</b>"), "",
+             _("Paina nappia, niin muistutus menee päälle tai pois."),
+             _("✅ = saat muistutuksen. 🔕 = et saa."), ""]
+    lines += [f"{'✅' if _is_on(prefs, g) else '🔕'} {GROUP_LABELS[g]}"
+              for g in _groups_for(access)]
+    lines.append("")
+    if prefs.digest:
+        lines.append(_("Päivän kooste on päällä. Saat muistutukset kerran päivässä "
+                       "yhtenä viestinä."))
+    else:
+        lines.append(_("Päivän kooste on pois. Saat jokaisen muistutuksen omana viestinä."))
+    lines.append(_("Hiljainen aika: {hours}. Silloin saat vain saman päivän "
+                   "kokousmuistutukset.").format(hours=_quiet_label(prefs)))
+    return "\n".join(lines)
+
+
+def settings_keyboard(prefs: ReminderPreference, access: Access) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    groups = _groups_for(access)
+    for group in groups:
+        mark = "✅" if _is_on(prefs, group) else "🔕"
+        builder.button(text=f"{mark} {GROUP_LABELS[group]}", callback_data=RemToggle(group=group))
+    builder.button(text=_("📰 Päivän kooste: päällä") if prefs.digest
+                   else _("📰 Päivän kooste: pois"),
+                   callback_data=RemDigest(on=not prefs.digest))
+    builder.button(text=_("🌙 Hiljainen aika: {hours}").format(hours=_quiet_label(prefs)),
+                   callback_data=RemQuietMenu())
+    builder.adjust(*([2] * (len(groups) // 2)), *([1] * (len(groups) % 2)), 1, 1)
+    return builder.as_markup()
+
+
+def quiet_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for choice, (start, end) in QUIET_CHOICES.items():
+        label = (_("Ei hiljaista aikaa") if start is None
+                 else _("{start}.00–{end}.00").format(start=f"{start:02d}", end=f"{end:02d}"))
+        builder.button(text=label, callback_data=RemQuiet(choice=choice))
+    builder.button(text=_("Takaisin"), callback_data=RemBack())
+    builder.adjust(2, 2, 1, 1)
+    return builder.as_markup()
+
+
+async def _show(message: Message, prefs: ReminderPreference, access: Access, *,
+                edit: bool) -> None:
+    text, markup = settings_text(prefs, access), settings_keyboard(prefs, access)
+    if edit:
+        await message.edit_text(text, reply_markup=markup)
+    else:
+        await message.answer(text, reply_markup=markup)
+
+
+@router.message(command("reminders"))
+async def reminders_command(message: Message, person: Person, access: Access,
+                            session: AsyncSession) -> None:
+    await _show(message, await preference_row(session, person.id, create=False), access,
+                edit=False)
+
+
+@router.callback_query(MenuItem.filter(F.item == "reminders"))
+async def reminders_button(query: CallbackQuery, person: Person, access: Access,
+                           session: AsyncSession) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _show(query.message, await preference_row(session, person.id, create=False),
+                    access, edit=False)
+
+
+@router.callback_query(RemToggle.filter())
+async def toggle_group(query: CallbackQuery, callback_data: RemToggle, person: Person,
+                       access: Access, session: AsyncSession) -> None:
+    if callback_data.group not in _groups_for(access):
+        await query.answer(_("Tämä nappi ei ole enää käytössä."), show_alert=True)
+        return
+    prefs = await preference_row(session, person.id)
+    kinds = {kind.value for kind in GROUPS[callback_data.group]}
+    current = set(prefs.kinds_off or ())
+    turning_off = _is_on(prefs, callback_data.group)
+    prefs.kinds_off = sorted(current | kinds if turning_off else current - kinds)
+    label = GROUP_LABELS[callback_data.group]
+    await query.answer(_("{what}: muistutukset pois.").format(what=label) if turning_off
+                       else _("{what}: muistutukset päällä.").format(what=label))
+    if isinstance(query.message, Message):
+        await _show(query.message, prefs, access, edit=True)
+
+
+@router.callback_query(RemDigest.filter())
+async def set_digest(query: CallbackQuery, callback_data: RemDigest, person: Person,
+                     access: Access, session: AsyncSession) -> None:
+    prefs = await preference_row(session, person.id)
+    prefs.digest = callback_data.on
+    await query.answer(_("Päivän kooste päällä.") if prefs.digest
+                       else _("Päivän kooste pois."))
+    if isinstance(query.message, Message):
+        await _show(query.message, prefs, access, edit=True)
+
+
+@router.callback_query(RemQuietMenu.filter())
+async def quiet_menu(query: CallbackQuery) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            _("Valitse hiljainen aika. Silloin et saa muistutuksia, "
+              "paitsi saman päivän kokouksista."), reply_markup=quiet_keyboard())
+
+
+@router.callback_query(RemQuiet.filter())
+async def set_quiet(query: CallbackQuery, callback_data: RemQuiet, person: Person,
+                    access: Access, session: AsyncSession) -> None:
+    choice = QUIET_CHOICES.get(callback_data.choice)
+    if choice is None:
+        await query.answer(_("Tämä nappi ei ole enää käytössä."), show_alert=True)
+        return
+    prefs = await preference_row(session, person.id)
+    prefs.quiet_start, prefs.quiet_end = choice
+    await query.answer(_("Hiljainen aika: {hours}.").format(hours=_quiet_label(prefs)))
+    if isinstance(query.message, Message):
+        await _show(query.message, prefs, access, edit=True)
+
+
+@router.callback_query(RemBack.filter())
+async def back(query: CallbackQuery, person: Person, access: Access,
+               session: AsyncSession) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _show(query.message, await preference_row(session, person.id, create=False),
+                    access, edit=True)
