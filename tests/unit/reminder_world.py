@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -13,7 +12,6 @@ from storage.outbox import OutboxMessage
 from storage.people import Membership, Person, Table
 from storage.reminders import Reminder
 from storage.roles import Role
-from tests.conftest import POSTGRES_URL
 
 TERM_START = date(2025, 6, 1)
 TERM_END = date(2027, 5, 31)
@@ -91,13 +89,3 @@ async def count(sessionmaker: async_sessionmaker[AsyncSession], model: type) -> 
     async with sessionmaker() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
-
-def build_templates(request: pytest.FixtureRequest) -> None:
-    """Build the migrated template databases before any async fixture runs.
-
-    tests/conftest.py builds them lazily from inside the async `database_url` fixture, where
-    Alembic's own asyncio.run() cannot start; asking for them first from a sync fixture works.
-    """
-    request.getfixturevalue("sqlite_template")
-    if POSTGRES_URL:
-        request.getfixturevalue("postgres_template")

@@ -36,18 +36,13 @@ from storage.reminders import (
     unregister_pending_resolver,
 )
 from storage.roles import Role
-from tests.unit.reminder_world import World, build_templates, make_world, outbox, reminders
+from tests.unit.reminder_world import World, make_world, outbox, reminders
 
 HEL = ZoneInfo("Europe/Helsinki")
 
 
 def local(*args: int) -> datetime:
     return datetime(*args, tzinfo=HEL).astimezone(UTC)
-
-
-@pytest.fixture(autouse=True)
-def _templates(request: pytest.FixtureRequest) -> None:
-    build_templates(request)
 
 
 @pytest.fixture(scope="module")
@@ -126,12 +121,11 @@ async def test_table_offsets_are_configurable(db: async_sessionmaker[AsyncSessio
 async def test_every_kind_reaches_its_audience_at_the_right_local_time(
         db: async_sessionmaker[AsyncSession], i18n: I18n,
         resolvers: dict[str, set[int]]) -> None:
-    now = local(2026, 3, 1, 12)
+    now = local(2026, 2, 1, 12)  # winter time; the things happen in summer time
     world = await make_world(db, now)
     drafter, checker = world.members[0], world.members[2]
-    anchor = local(2026, 4, 20, 16)  # after the March change: UTC+3
-    resolvers["meeting_poll:5"] = {world.members[1]}
-    resolvers["vote:6"] = {world.chair, world.members[0]}
+    resolvers["meeting_poll:2"] = {world.members[1]}
+    resolvers["vote:3"] = {world.chair, world.members[0]}
     expected = {
         ReminderKind.MEETING: (Audience.TABLE, (), world.everyone_at_table),
         ReminderKind.MEETING_POLL: (Audience.TABLE, (), {world.members[1]}),
@@ -147,12 +141,20 @@ async def test_every_kind_reaches_its_audience_at_the_right_local_time(
     }
     async with db() as session, session.begin():
         for number, (kind, (audience, named, _who)) in enumerate(expected.items(), start=1):
+            # Each kind at its own hour, so that no two reminders fall due together.
             await schedule(session, target=Target(kind.value, number), table_id=world.table_id,
-                           kind=kind, anchor=anchor, title=f"Asia {kind.value}", now=now,
-                           audience=audience, person_ids=named)
+                           kind=kind, anchor=local(2026, 4, 20, 10 + number),
+                           title=f"Asia {kind.value}", now=now, audience=audience,
+                           person_ids=named)
     clock = FrozenClock(now)
-    for row in sorted(await reminders(db), key=lambda r: r.due_at):
-        assert row.due_at.astimezone(HEL).hour in (16, 14)  # day offsets keep 16.00; 2 h
+    rows = sorted(await reminders(db), key=lambda r: r.due_at)
+    assert len(rows) == 12
+    assert rows[0].kind is ReminderKind.TERM_ENDING  # 60 days before: still winter time
+    assert rows[0].due_at == datetime(2026, 2, 19, 16, tzinfo=UTC)
+    for row in rows:
+        local_anchor = row.anchor_at.astimezone(HEL)
+        expected_hour = local_anchor.hour - (2 if row.offset_minutes == 120 else 0)
+        assert row.due_at.astimezone(HEL).hour == expected_hour
         before = len(await outbox(db))
         clock.set(row.due_at - timedelta(seconds=1))
         await tick(db, clock, i18n)
@@ -163,7 +165,9 @@ async def test_every_kind_reaches_its_audience_at_the_right_local_time(
         new = (await outbox(db))[before:]
         assert set(recipients(new)) == expected[row.kind][2], row.kind
         assert all(m.not_before == row.due_at for m in new)
-        assert all(f"Asia {row.kind.value}" in m.payload["text"] for m in new)
+        title = ("Pohjoinen kumppanuuspöytä" if row.kind is ReminderKind.TERM_ENDING
+                 else f"Asia {row.kind.value}")
+        assert all(title in m.payload["text"] for m in new)
     assert recipients(await outbox(db))[world.other_table_member] == 0
 
 
@@ -213,8 +217,9 @@ async def test_cancelled_meeting_removes_its_reminders(
         assert await reminders_of(session, Target("meeting", 1)) == []
         assert len(await reminders_of(session, Target("meeting", 2))) == 3
     await tick(db, FrozenClock(local(2026, 1, 14, 17)), i18n)
-    assert {m.batch.split(":")[1].split(".")[0] for m in await outbox(db)} == {
-        str(r.id) for r in await reminders(db) if r.target_id == 2}
+    [week_before] = [r for r in await reminders(db) if r.offset_minutes == 7 * MINUTES_PER_DAY]
+    assert week_before.target_id == 2
+    assert {m.batch.split(":")[1] for m in await outbox(db)} == {f"{week_before.id}.0"}
 
 
 # ---- non-responders, preferences, quiet hours, digest ----------------------------------------
@@ -300,22 +305,27 @@ async def test_digest_gathers_reminders_into_one_morning_message(
                            title=f"Asia {number} <&>", now=now, audience=Audience.MEMBERS)
     clock = FrozenClock(local(2026, 10, 20, 10))  # statement: 7 days before
     await tick(db, clock, i18n)
-    clock.set(local(2026, 10, 26, 14))  # agenda: the day before, after the October change
-    await tick(db, clock, i18n)
     assert reader not in recipients(await outbox(db))
-    async with db() as session:
-        items = list(await session.scalars(select(DigestItem)))
-    assert {i.digest_at for i in items} == {local(2026, 10, 21, 8), local(2026, 10, 27, 8)}
     clock.set(local(2026, 10, 21, 8))
     await tick(db, clock, i18n)
+    [first] = [m for m in await outbox(db) if m.person_id == reader]
+    assert first.created_at == datetime(2026, 10, 21, 5, tzinfo=UTC)  # 08.00 summer time
+    clock.set(local(2026, 10, 26, 14))  # agenda and the statement's 2-day reminder
+    await tick(db, clock, i18n)
+    async with db() as session:
+        items = list(await session.scalars(select(DigestItem).where(DigestItem.sent.is_(False))))
+    assert [i.digest_at for i in items] == [local(2026, 10, 27, 8)] * 2
     clock.set(local(2026, 10, 27, 8))
     await tick(db, clock, i18n)
     await tick(db, clock, i18n)
     digests = [m for m in await outbox(db) if m.person_id == reader]
     assert len(digests) == 2
-    assert "Päivän muistutukset" in digests[1].payload["text"]
-    assert "Asia 2 &lt;&amp;&gt;" in digests[1].payload["text"]
-    assert digests[1].created_at == datetime(2026, 10, 27, 6, tzinfo=UTC)
+    text = digests[1].payload["text"]
+    assert "Päivän muistutukset" in text
+    assert "Asia 1 &lt;&amp;&gt;" in text
+    assert "Asia 2 &lt;&amp;&gt;" in text
+    assert text.index("Asia 1") < text.index("Asia 2")  # the sooner deadline first
+    assert digests[1].created_at == datetime(2026, 10, 27, 6, tzinfo=UTC)  # 08.00 winter time
 
 
 async def test_digest_items_whose_thing_already_began_are_dropped(
