@@ -36,10 +36,10 @@ def _coordinator(access: Access) -> bool:
 ENTRIES: list[MenuEntry] = [
     MenuEntry("members", __("👥 Jäsenet"), _insider),
     MenuEntry("invite", __("✉️ Kutsu jäsen"), _coordinator),
-    MenuEntry("reminders", __("🔔 Muistutukset"), _insider),
     MenuEntry("me", __("🙂 Omat tiedot"), _anyone),
     MenuEntry("language", __("🌐 Kieli"), _anyone),
     MenuEntry("help", __("❓ Ohje"), _anyone),
+    MenuEntry("reminders", __("🔔 Muistutukset"), _insider),
 ]
 
 

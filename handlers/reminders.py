@@ -167,10 +167,11 @@ async def toggle_group(query: CallbackQuery, callback_data: RemToggle, person: P
     turning_off = _is_on(prefs, callback_data.group)
     prefs.kinds_off = sorted(current | kinds if turning_off else current - kinds)
     label = GROUP_LABELS[callback_data.group]
-    await query.answer(_("{what}: muistutukset pois.").format(what=label) if turning_off
-                       else _("{what}: muistutukset päällä.").format(what=label))
+    # The message changes first, so the answer arrives when the new buttons are in place.
     if isinstance(query.message, Message):
         await _show(query.message, prefs, access, edit=True)
+    await query.answer(_("{what}: muistutukset pois.").format(what=label) if turning_off
+                       else _("{what}: muistutukset päällä.").format(what=label))
 
 
 @router.callback_query(RemDigest.filter())
@@ -178,19 +179,19 @@ async def set_digest(query: CallbackQuery, callback_data: RemDigest, person: Per
                      access: Access, session: AsyncSession) -> None:
     prefs = await preference_row(session, person.id)
     prefs.digest = callback_data.on
-    await query.answer(_("Päivän kooste päällä.") if prefs.digest
-                       else _("Päivän kooste pois."))
     if isinstance(query.message, Message):
         await _show(query.message, prefs, access, edit=True)
+    await query.answer(_("Päivän kooste päällä.") if prefs.digest
+                       else _("Päivän kooste pois."))
 
 
 @router.callback_query(RemQuietMenu.filter())
 async def quiet_menu(query: CallbackQuery) -> None:
-    await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(
             _("Valitse hiljainen aika. Silloin et saa muistutuksia, "
               "paitsi saman päivän kokouksista."), reply_markup=quiet_keyboard())
+    await query.answer()
 
 
 @router.callback_query(RemQuiet.filter())
@@ -202,15 +203,15 @@ async def set_quiet(query: CallbackQuery, callback_data: RemQuiet, person: Perso
         return
     prefs = await preference_row(session, person.id)
     prefs.quiet_start, prefs.quiet_end = choice
-    await query.answer(_("Hiljainen aika: {hours}.").format(hours=_quiet_label(prefs)))
     if isinstance(query.message, Message):
         await _show(query.message, prefs, access, edit=True)
+    await query.answer(_("Hiljainen aika: {hours}.").format(hours=_quiet_label(prefs)))
 
 
 @router.callback_query(RemBack.filter())
 async def back(query: CallbackQuery, person: Person, access: Access,
                session: AsyncSession) -> None:
-    await query.answer()
     if isinstance(query.message, Message):
         await _show(query.message, await preference_row(session, person.id, create=False),
                     access, edit=True)
+    await query.answer()
