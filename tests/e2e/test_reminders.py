@@ -120,6 +120,9 @@ async def test_reminder_buttons_change_the_persons_choices(harness: Harness) -> 
     await member.press("Ei hiljaista aikaa")
     await shown(member, "Hiljainen aika: ei käytössä.")
     await saved(harness, member, lambda p: (p.quiet_start, p.quiet_end) == (None, None))
+    await member.press("🌙 Hiljainen aika: ei käytössä")
+    await member.press("Takaisin")  # changes nothing
+    await shown(member, "Hiljainen aika: ei käytössä.")
 
     await member.press("🔕 Kokoukset")
     await member.press("✅ Kokoukset")  # and off again: meetings stay quiet for Matti

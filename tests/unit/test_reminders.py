@@ -101,6 +101,16 @@ async def test_meeting_gets_three_reminders_at_local_meeting_time(
     assert {r.title for r in await reminders(db)} == {"Kevätkokous 2"}
 
 
+async def test_a_naive_anchor_is_refused(db: async_sessionmaker[AsyncSession]) -> None:
+    now = local(2026, 1, 2, 12)
+    world = await make_world(db, now)
+    async with db() as session:
+        with pytest.raises(ValueError, match="aware"):
+            await schedule(session, target=Target("meeting", 1), table_id=world.table_id,
+                           kind=ReminderKind.MEETING, anchor=datetime(2026, 1, 14, 18),
+                           title="Kokous", now=now)
+
+
 async def test_reminders_already_past_when_scheduled_are_not_made(
         db: async_sessionmaker[AsyncSession]) -> None:
     now = local(2026, 1, 12, 12)
