@@ -115,3 +115,67 @@ async def test_start_without_link_greets_a_resident(harness: Harness) -> None:
     async with harness.db() as session:
         count = await session.scalar(select(func.count()).select_from(Membership))
     assert count == 0
+
+
+async def test_joining_sets_the_persons_own_command_list(harness: Harness) -> None:
+    from aiogram.types import BotCommandScopeAllPrivateChats, BotCommandScopeChat
+
+    coordinator = await harness.person("Kaija", Role.COORDINATOR)
+    token = await make_invite(harness, coordinator)
+    newcomer = await harness.user("Matti")
+    await newcomer.send(f"/start {token}")
+    await newcomer.expect_message(containing="Tervetuloa")
+    own = await harness.app.bot.get_my_commands(scope=BotCommandScopeChat(chat_id=newcomer.id))
+    assert [c.command for c in own] == ["valikko", "apua", "jasenet", "tiedot", "kieli"]
+    swedish = await harness.app.bot.get_my_commands(scope=BotCommandScopeAllPrivateChats(),
+                                                    language_code="sv")
+    assert [c.command for c in swedish] == ["menu", "help", "me", "language"]
+
+
+CSV = ("nimi;rooli;sähköposti\nMaija Meikäläinen;jäsen;maija@example.fi\n"
+       "Pekka Puu;pj;\n").encode("utf-8-sig")
+
+
+async def _start_import(coordinator) -> None:
+    await coordinator.send("/kutsu")
+    await coordinator.expect_message(containing="Valitse kutsuttavan rooli")
+    await coordinator.press("📄 Monta kerralla (CSV)")
+    await coordinator.expect_message(containing="Lähetä CSV-tiedosto.")
+
+
+async def test_csv_import_returns_a_csv_of_personal_links(harness: Harness) -> None:
+    coordinator = await harness.person("Kaija", Role.COORDINATOR)
+    await _start_import(coordinator)
+    await coordinator.send_document("jasenet.csv", CSV)
+    reply = await coordinator.expect_message(containing="Valmis: 2 kutsulinkkiä.")
+    content = (await harness.emu.download(reply["document"]["file_id"])).decode("utf-8-sig")
+    rows = [line.split(";") for line in content.strip().splitlines()]
+    assert rows[0] == ["nimi", "rooli", "sähköposti", "kutsulinkki", "vanhenee"]
+    assert [r[:3] for r in rows[1:]] == [["Maija Meikäläinen", "jäsen", "maija@example.fi"],
+                                         ["Pekka Puu", "puheenjohtaja", ""]]
+    token = LINK.search(rows[2][3])
+    assert token is not None
+
+    pekka = await harness.user("Pekka")
+    await pekka.send(f"/start {token.group(1)}")
+    assert "Roolisi: puheenjohtaja" in text_of(await pekka.expect_message())
+
+
+async def test_csv_with_errors_makes_no_invites(harness: Harness) -> None:
+    coordinator = await harness.person("Kaija", Role.COORDINATOR)
+    await _start_import(coordinator)
+    before = await harness.snapshot()
+    await coordinator.send_document("jasenet.csv", b"Liisa;kuningatar\n;jasen\n")
+    reply = text_of(await coordinator.expect_message())
+    assert reply == ("Tiedostossa on virheitä. Yhtään kutsua ei tehty.\n\n"
+                     "Rivi 1: rooli on tuntematon (käytä: jäsen, pj, vpj, "
+                     "nuorisovaltuuston edustaja, koordinaattori)\n"
+                     "Rivi 2: nimi puuttuu tai on liian pitkä\n\n"
+                     "Korjaa tiedosto ja lähetä se uudelleen.")
+    await coordinator.send_document("kuva.png", b"\x89PNG....")
+    assert text_of(await coordinator.expect_message()) == (
+        "Tämä ei ole CSV-tiedosto. Lähetä tiedosto, jonka nimi päättyy .csv.")
+    await coordinator.send_document("rikki.csv", b"\x00\x00\xff")
+    assert text_of(await coordinator.expect_message()) == (
+        "En saanut tiedostoa auki. Tallenna se CSV-muodossa (UTF-8) ja lähetä uudelleen.")
+    assert await harness.snapshot() == before
