@@ -139,7 +139,7 @@ async def test_a_hundred_restarts_leave_reminders_and_jobs_unchanged(
         await sync_terms_job(db, clock)
         await tick(db, clock, i18n)
         counts.add((ticker.job_count, await count(db, Reminder), await count(db, OutboxMessage)))
-        ticker.shutdown()
+        await ticker.stop()
     [(jobs, reminder_rows, outbox_rows)] = counts
     assert jobs == 2
     assert reminder_rows == 5 * 3 + 2 * 2  # five meetings; two tables' term endings
