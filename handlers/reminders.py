@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n.lazy_proxy import LazyProxy
@@ -12,11 +13,20 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import MenuItem
+from bot.clock import Clock
 from bot.commands import command
 from bot.filters import IsMember
-from storage.people import Person
+from bot.render import esc
+from storage.audit import record
+from storage.people import Person, Table, tables_in_order
 from storage.reminder_rules import ReminderKind
-from storage.reminders import ReminderPreference, preference_row
+from storage.reminders import (
+    ReminderPreference,
+    offsets_for,
+    preference_row,
+    reschedule_table_meetings,
+    set_meeting_offsets,
+)
 from storage.roles import Access
 
 
@@ -38,6 +48,19 @@ class RemQuiet(CallbackData, prefix="rmh"):
 
 class RemBack(CallbackData, prefix="rmb"):
     pass
+
+
+class RemTables(CallbackData, prefix="rmt"):
+    pass
+
+
+class RemTableOffsets(CallbackData, prefix="rmo"):
+    table_id: int
+
+
+class RemSetOffsets(CallbackData, prefix="rms"):
+    table_id: int
+    preset: str
 
 
 router = Router(name="reminders")
@@ -70,6 +93,23 @@ QUIET_CHOICES: dict[str, tuple[int | None, int | None]] = {
     "23-6": (23, 6),
     "off": (None, None),
 }
+
+
+DAY = 24 * 60
+# A table's meeting reminders, in minutes before the meeting; the first is the default.
+OFFSET_PRESETS: dict[str, tuple[int, ...]] = {
+    "7d1d2h": (7 * DAY, DAY, 120),
+    "3d1d2h": (3 * DAY, DAY, 120),
+    "1d2h": (DAY, 120),
+    "7d1d": (7 * DAY, DAY),
+    "2d": (2 * DAY,),
+}
+
+
+def offsets_label(offsets: tuple[int, ...]) -> str:
+    parts = [_("{days} pv").format(days=o // DAY) if o % DAY == 0
+             else _("{hours} h").format(hours=o // 60) for o in offsets]
+    return _("{times} ennen").format(times=", ".join(parts))
 
 
 def _groups_for(access: Access) -> list[str]:
@@ -115,7 +155,11 @@ def settings_keyboard(prefs: ReminderPreference, access: Access) -> InlineKeyboa
                    callback_data=RemDigest(on=not prefs.digest))
     builder.button(text=_("🌙 Hiljainen aika: {hours}").format(hours=_quiet_label(prefs)),
                    callback_data=RemQuietMenu())
-    builder.adjust(*([2] * (len(groups) // 2)), *([1] * (len(groups) % 2)), 1, 1)
+    extra = []
+    if access.is_coordinator:
+        builder.button(text=_("⚙️ Pöydän kokousmuistutukset"), callback_data=RemTables())
+        extra.append(1)
+    builder.adjust(*([2] * (len(groups) // 2)), *([1] * (len(groups) % 2)), 1, 1, *extra)
     return builder.as_markup()
 
 
@@ -215,3 +259,77 @@ async def back(query: CallbackQuery, person: Person, access: Access,
         await _show(query.message, await preference_row(session, person.id, create=False),
                     access, edit=True)
     await query.answer()
+
+
+# ---- a coordinator sets when the table's meeting reminders come ------------------------------
+
+
+async def _coordinated(session: AsyncSession, access: Access) -> list[Table]:
+    return [t for t in await tables_in_order(session) if access.coordinates(t.id)]
+
+
+@router.callback_query(RemTables.filter())
+async def pick_table(query: CallbackQuery, access: Access, session: AsyncSession,
+                     i18n: I18n) -> None:
+    tables = await _coordinated(session, access)
+    if not tables:
+        await query.answer(_("Tämä nappi ei ole enää käytössä."), show_alert=True)
+        return
+    if len(tables) == 1:
+        await _show_offsets(query, session, tables[0], i18n.current_locale)
+        return
+    builder = InlineKeyboardBuilder()
+    for table in tables:
+        builder.button(text=table.name(i18n.current_locale),
+                       callback_data=RemTableOffsets(table_id=table.id))
+    builder.button(text=_("Takaisin"), callback_data=RemBack())
+    builder.adjust(1)
+    if isinstance(query.message, Message):
+        await query.message.edit_text(_("Valitse pöytä."), reply_markup=builder.as_markup())
+    await query.answer()
+
+
+@router.callback_query(RemTableOffsets.filter())
+async def table_offsets(query: CallbackQuery, callback_data: RemTableOffsets, access: Access,
+                        session: AsyncSession, i18n: I18n) -> None:
+    table = await session.get(Table, callback_data.table_id)
+    if table is None or not access.coordinates(table.id):
+        await query.answer(_("Tämä nappi ei ole enää käytössä."), show_alert=True)
+        return
+    await _show_offsets(query, session, table, i18n.current_locale)
+
+
+async def _show_offsets(query: CallbackQuery, session: AsyncSession, table: Table,
+                        language: str, answer: str | None = None) -> None:
+    current = await offsets_for(session, table.id, ReminderKind.MEETING)
+    builder = InlineKeyboardBuilder()
+    for preset, offsets in OFFSET_PRESETS.items():
+        mark = "✅ " if offsets == current else ""
+        builder.button(text=mark + offsets_label(offsets),
+                       callback_data=RemSetOffsets(table_id=table.id, preset=preset))
+    builder.button(text=_("Takaisin"), callback_data=RemBack())
+    builder.adjust(1)
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            _("<b>{table}</b>\nMilloin jäsenet saavat muistutuksen kokouksesta?\n"
+              "Nyt: {current}.").format(table=esc(table.name(language)),
+                                       current=offsets_label(current)),
+            reply_markup=builder.as_markup())
+    await query.answer(answer)
+
+
+@router.callback_query(RemSetOffsets.filter())
+async def set_offsets(query: CallbackQuery, callback_data: RemSetOffsets, person: Person,
+                      access: Access, session: AsyncSession, clock: Clock,
+                      i18n: I18n) -> None:
+    offsets = OFFSET_PRESETS.get(callback_data.preset)
+    table = await session.get(Table, callback_data.table_id)
+    if offsets is None or table is None or not access.coordinates(table.id):
+        await query.answer(_("Tämä nappi ei ole enää käytössä."), show_alert=True)
+        return
+    await set_meeting_offsets(session, table.id, offsets)
+    moved = await reschedule_table_meetings(session, table.id, now=clock.now())
+    await record(session, actor_id=person.id, action="reminders.offsets",
+                 subject=f"table:{table.id}", detail={"offsets": list(offsets), "moved": moved},
+                 at=clock.now())
+    await _show_offsets(query, session, table, i18n.current_locale, _("Tallennettu."))

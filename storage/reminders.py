@@ -383,3 +383,20 @@ async def sync_term_endings(session: AsyncSession, *, now: datetime,
                        now=now, audience=Audience.COORDINATORS)
         scheduled += 1
     return scheduled
+
+
+async def reschedule_table_meetings(session: AsyncSession, table_id: int, *,
+                                    now: datetime) -> int:
+    """After a table's offsets change, move its meetings' reminders that are still ahead."""
+    rows = list(await session.scalars(select(Reminder).where(
+        Reminder.table_id == table_id, Reminder.kind == ReminderKind.MEETING,
+        Reminder.anchor_at > now).order_by(Reminder.id)))
+    meetings: dict[Target, Reminder] = {}
+    for row in rows:
+        meetings.setdefault(row.target, row)
+    for target, row in meetings.items():
+        await schedule(session, target=target, table_id=table_id, kind=ReminderKind.MEETING,
+                       anchor=row.anchor_at, title=row.title, now=now,
+                       audience=Audience(row.audience), person_ids=row.person_ids or (),
+                       pending_key=row.pending_key)
+    return len(meetings)

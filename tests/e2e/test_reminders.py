@@ -18,6 +18,7 @@ from storage.reminders import (
     ReminderKind,
     ReminderPreference,
     ReminderStatus,
+    TableReminderSettings,
     Target,
     schedule,
 )
@@ -167,4 +168,44 @@ async def test_a_resident_has_no_reminder_settings(harness: Harness) -> None:
     before = await harness.snapshot()
     await resident.send("/muistutukset")
     assert text_of(await resident.expect_message()) == DENIED
+    assert await harness.snapshot() == before
+
+
+async def test_coordinator_sets_when_meeting_reminders_come(harness: Harness) -> None:
+    coordinator = await harness.person("Kaija", Role.COORDINATOR)
+    table = await harness.table()
+    now = harness.clock.now()
+    async with harness.db() as session:
+        await schedule(session, target=Target("meeting", 3), table_id=table.id,
+                       kind=ReminderKind.MEETING, anchor=now + timedelta(days=10),
+                       title="Syyskokous", now=now)
+    await coordinator.send("/muistutukset")
+    await coordinator.expect_message(containing="Toimikauden loppu")
+    await coordinator.press("⚙️ Pöydän kokousmuistutukset")
+    await shown(coordinator, "Milloin jäsenet saavat muistutuksen kokouksesta?")
+    await shown(coordinator, "Nyt: 7 pv, 1 pv, 2 h ennen.")
+    answer = await coordinator.press("1 pv, 2 h ennen")
+    assert answer["text"] == "Tallennettu."
+    await shown(coordinator, "Nyt: 1 pv, 2 h ennen.")
+    async with harness.db() as session:
+        settings = await session.get(TableReminderSettings, table.id)
+        assert settings is not None and settings.meeting_offsets == [24 * 60, 120]
+        rows = list(await session.scalars(select(Reminder).where(Reminder.target_id == 3)))
+    assert sorted(r.offset_minutes for r in rows) == [120, 24 * 60]
+
+
+async def test_only_the_tables_coordinator_may_set_its_reminder_times(
+        harness: Harness) -> None:
+    await harness.person("Kaija", Role.COORDINATOR)
+    member = await harness.person("Matti", Role.MEMBER)
+    other = await harness.person("Olli", Role.COORDINATOR, "keskusta")
+    table_id = (await harness.table()).id
+    before = await harness.snapshot()
+    for person in (member, other):
+        await person.send("/muistutukset")
+        settings = await person.expect_message(containing="Muistutukset")
+        for data in (f"rms:{table_id}:2d", f"rmo:{table_id}"):
+            answer = await person.press_data(settings, data)
+            assert (answer["text"], answer["show_alert"]) == (STALE, True)
+    await member.press_data(settings, "rmt:")
     assert await harness.snapshot() == before
