@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from emulator.client import buttons, text_of
-from scheduler.reminders import tick
+from scheduler.reminders import register_jobs, tick
 from storage.people import Person
 from storage.reminders import (
     Audience,
@@ -209,3 +209,19 @@ async def test_only_the_tables_coordinator_may_set_its_reminder_times(
             assert (answer["text"], answer["show_alert"]) == (STALE, True)
     await member.press_data(settings, "rmt:")
     assert await harness.snapshot() == before
+
+
+async def test_the_running_ticker_sends_due_reminders_by_itself(harness: Harness) -> None:
+    member = await harness.person("Matti", Role.MEMBER)
+    app = harness.app
+    register_jobs(app.ticker, app.sessionmaker, app.clock, app.i18n,
+                  default_zone=app.settings.timezone, interval=0.1)
+    assert app.ticker.job_count == 3  # outbox, reminders, term endings: replaced, not added
+    noon = await go_to_local(harness, 12)
+    table = await harness.table()
+    async with harness.db() as session:
+        await schedule(session, target=Target("meeting", 4), table_id=table.id,
+                       kind=ReminderKind.MEETING, anchor=noon + timedelta(hours=2),
+                       title="Pikakokous", now=noon - timedelta(minutes=1))
+    await member.expect_message(containing="Pikakokous", timeout=5)
+    await member.expect_no_message(within=0.5)
