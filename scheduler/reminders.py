@@ -266,9 +266,9 @@ async def _send_digests(sessionmaker: async_sessionmaker[AsyncSession], now: dat
                 continue
             language = person_language(person, i18n.default_locale)
             with i18n.context(), i18n.use_locale(language):
-                lines = [f"• {_headline(line.kind).removeprefix('🔔 ')} <b>{esc(line.title)}</b>"
-                         f" – {moment(line.anchor, ZoneInfo(line.zone), language)}"
-                         for line in digest.lines]
+                lines = [f"• <b>{esc(line.title)}</b>: " + _when_line(
+                    line.kind, moment(line.anchor, ZoneInfo(line.zone), language))
+                    for line in digest.lines]
                 text = digest_text(lines)
             result.messages += await enqueue(
                 session, batch=f"dig:{person.id}:{first_item[(person.id, digest.at)]}",

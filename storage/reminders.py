@@ -1,7 +1,16 @@
 """Reminder rows, people's reminder choices and the API features call when their things change.
 
 Features call `schedule()` when a meeting, poll, vote, statement or minutes is created or moved,
-and `cancel()` when it is cancelled, in the same transaction. The scheduler tick
+and `cancel()` when it is cancelled, in the same transaction (one call per event):
+
+    await schedule(session, target=Target("meeting", meeting.id), table_id=meeting.table_id,
+                   kind=ReminderKind.MEETING, anchor=meeting.starts_at, title=meeting.title,
+                   now=clock.now(), audience=Audience.TABLE)
+    await cancel(session, Target("meeting", meeting.id))
+
+Poll and vote reminders go only to those who have not answered: the owning feature registers
+`register_pending_resolver("meeting_poll", fn)` / `("vote", fn)` at import time, where
+`fn(session, target_id)` returns the ids of people who have not answered yet. The scheduler tick
 (`scheduler/reminders.py`) turns due rows into outbox messages.
 """
 
@@ -25,12 +34,14 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     delete,
+    or_,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UtcDateTime
+from storage.outbox import Delivery, OutboxMessage
 from storage.people import Membership, Table
 from storage.reminder_rules import (
     DEFAULT_OFFSETS,
@@ -198,6 +209,16 @@ async def pending_people(session: AsyncSession, name: str, target_id: int) -> se
 # ---- scheduling ------------------------------------------------------------------------------
 
 
+async def _drop_queued(session: AsyncSession, reminders: Iterable[Reminder]) -> None:
+    """Messages still waiting in the outbox (e.g. for quiet hours to end) about an old time."""
+    conditions = [OutboxMessage.batch.startswith(f"rem:{r.id}.{r.generation}:", autoescape=True)
+                  for r in reminders]
+    if conditions:
+        await session.execute(delete(OutboxMessage).where(
+            OutboxMessage.status == Delivery.PENDING, or_(*conditions))
+            .execution_options(synchronize_session=False))
+
+
 async def table_zone(session: AsyncSession, table_id: int | None,
                      default: str = "Europe/Helsinki") -> ZoneInfo:
     table = await session.get(Table, table_id) if table_id is not None else None
@@ -250,6 +271,7 @@ async def schedule(session: AsyncSession, *, target: Target, table_id: int | Non
     kept: list[Reminder] = []
     for offset, row in existing.items():
         if offset not in wanted and row.status is not ReminderStatus.SENT:
+            await _drop_queued(session, [row])
             await session.delete(row)
     for offset, due_at in sorted(wanted.items(), key=lambda item: item[1]):
         found = existing.get(offset)
@@ -264,6 +286,7 @@ async def schedule(session: AsyncSession, *, target: Target, table_id: int | Non
         else:
             row = found
         if moved:
+            await _drop_queued(session, [row])
             if due_at <= now:
                 if row.status is not ReminderStatus.SENT:
                     await session.delete(row)
@@ -293,6 +316,10 @@ async def schedule(session: AsyncSession, *, target: Target, table_id: int | Non
 async def cancel(session: AsyncSession, target: Target,
                  kind: ReminderKind | None = None) -> int:
     """Remove every reminder of a cancelled thing (or only one kind of them)."""
+    rows = select(Reminder).where(Reminder.target_type == target.type,
+                                  Reminder.target_id == target.id)
+    await _drop_queued(session, await session.scalars(
+        rows.where(Reminder.kind == kind) if kind is not None else rows))
     query = delete(Reminder).where(Reminder.target_type == target.type,
                                    Reminder.target_id == target.id)
     if kind is not None:

@@ -16,7 +16,7 @@ from bot.clock import FrozenClock
 from bot.i18n import create_i18n
 from scheduler.reminders import tick
 from storage.db import create_engine, create_sessionmaker
-from storage.outbox import OutboxMessage
+from storage.outbox import Delivery, OutboxMessage
 from storage.people import Membership
 from storage.reminder_rules import MINUTES_PER_DAY
 from storage.reminders import (
@@ -203,6 +203,8 @@ async def test_moved_meeting_moves_its_reminders_and_rearms_sent_ones(
     await tick(db, clock, i18n)
     first = len(await outbox(db))
     assert first == len(world.everyone_at_table)
+    async with db() as session, session.begin():  # the sender delivered them
+        await session.execute(update(OutboxMessage).values(status=Delivery.SENT))
     rows = await meeting(db, world, 1, local(2026, 1, 21, 17), clock.now())
     assert [r.due_at for r in rows] == [local(2026, 1, 14, 17), local(2026, 1, 20, 17),
                                         local(2026, 1, 21, 15)]
@@ -286,6 +288,31 @@ async def test_quiet_hours_defer_and_turned_off_kinds_are_skipped(
     assert rows[night_owl].not_before == local(2026, 7, 7, 22, 30)
     assert rows[world.chair].not_before == local(2026, 7, 8, 8, 0)
     assert rows[world.chair].not_before == datetime(2026, 7, 8, 5, tzinfo=UTC)
+
+
+async def test_cancel_or_move_drops_messages_still_waiting_for_quiet_hours_to_end(
+        db: async_sessionmaker[AsyncSession], i18n: I18n) -> None:
+    now = local(2026, 7, 1, 12)
+    world = await make_world(db, now)
+    await meeting(db, world, 1, local(2026, 7, 14, 22, 30), now)
+    await meeting(db, world, 2, local(2026, 7, 15, 22, 30), now)
+    clock = FrozenClock(local(2026, 7, 7, 22, 30))
+    await tick(db, clock, i18n)  # meeting 1's week-before waits for the morning
+    waiting = len(world.everyone_at_table)
+    assert len(await outbox(db)) == waiting
+    async with db() as session, session.begin():
+        await cancel(session, Target("meeting", 1))
+    assert await outbox(db) == []
+    clock.set(local(2026, 7, 8, 22, 30))
+    await tick(db, clock, i18n)  # meeting 2's week-before waits too
+    assert len(await outbox(db)) == waiting
+    await meeting(db, world, 2, local(2026, 7, 22, 18), clock.now())
+    assert await outbox(db) == []
+    clock.set(local(2026, 7, 15, 18))
+    await tick(db, clock, i18n)
+    rows = await outbox(db)
+    assert len(rows) == waiting and {m.not_before for m in rows} == {clock.now()}
+    assert all(m.batch.endswith(f":{m.person_id}") and ".1:" in m.batch for m in rows)
 
 
 async def test_same_day_meeting_reminder_passes_quiet_hours(
