@@ -48,6 +48,7 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec("members", "jasenet", __("Pöytäsi jäsenet"), _insider),
     CommandSpec("me", "tiedot", __("Omat tiedot ja roolit"), _anyone),
     CommandSpec("language", "kieli", __("Vaihda kieli"), _anyone),
+    CommandSpec("reminders", "muistutukset", __("Muistutusten asetukset"), _insider),
     CommandSpec("invite", "kutsu", __("Tee kutsulinkki uudelle jäsenelle"), _coordinator),
     CommandSpec("statements", "lausunnot", __("Hyväksytyt lausunnot, haku sanalla"), _insider),
     CommandSpec("drafts", "luonnokset", __("Lausunnot, joita tehdään nyt"), _insider),

@@ -41,6 +41,7 @@ ENTRIES: list[MenuEntry] = [
     MenuEntry("help", __("❓ Ohje"), _anyone),
     MenuEntry("statements", __("📝 Lausunnot"), _insider),
     MenuEntry("votes", __("🗳 Äänestykset"), _insider),
+    MenuEntry("reminders", __("🔔 Muistutukset"), _insider),
 ]
 
 

@@ -2,7 +2,17 @@
 
 from aiogram import Router
 
-from handlers import fallback, groups, invites, language, members, start, statements, votes
+from handlers import (
+    fallback,
+    groups,
+    invites,
+    language,
+    members,
+    reminders,
+    start,
+    statements,
+    votes,
+)
 
 
 def get_routers() -> list[Router]:
@@ -14,6 +24,7 @@ def get_routers() -> list[Router]:
         language.router,
         statements.router,
         votes.router,
+        reminders.router,
         fallback.router,  # must stay last
     ]
     for router in routers:

@@ -59,6 +59,7 @@ from storage.statements import (
     decide_amendment,
     dissents_of,
     drafters_of,
+    mark_submitted,
     may_draft,
     name_drafter,
     open_statements,
@@ -1056,12 +1057,7 @@ async def got_submitted_to(message: Message, state: FSMContext, access: Access, 
         await message.answer(_("Vain hyväksytyn lausunnon voi merkitä lähetetyksi."))
         return
     to = _text_of(message)[:200]
-    now = clock.now()
-    statement.status = StatementStatus.SUBMITTED
-    statement.submitted_at = now
-    statement.submitted_to = to
-    await record(session, actor_id=person.id, action="statement.submit",
-                 subject=f"statement:{statement.id}", detail={"to": to}, at=now)
+    await mark_submitted(session, statement, to=to, by=person.id, now=clock.now())
     await message.answer(_("Merkitty lähetetyksi: {to}.").format(to=esc(to)))
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage.audit import record
 from storage.base import Base, UtcDateTime
 from storage.outbox import StoredFile
+from storage.reminders import Audience, ReminderKind, Target, cancel, schedule
 from storage.roles import Access
 from storage.vote_rules import Choice, Outcome
 from storage.votes import Ballot, BallotKind, BallotStatus, OpenVote
@@ -214,7 +215,28 @@ async def create_statement(session: AsyncSession, *, table_id: int, subject: str
     await session.flush()
     await record(session, actor_id=by, action="statement.create",
                  subject=f"statement:{statement.id}", detail={"table_id": table_id}, at=now)
+    target = statement_target(statement.id)
+    await schedule(session, target=target, table_id=table_id,
+                   kind=ReminderKind.STATEMENT_CITY, anchor=city_due_at, title=subject, now=now,
+                   audience=Audience.CHAIRS | Audience.COORDINATORS)
+    await schedule(session, target=target, table_id=table_id,
+                   kind=ReminderKind.STATEMENT_INTERNAL, anchor=internal_due_at, title=subject,
+                   now=now, audience=Audience.TABLE)
     return statement
+
+
+def statement_target(statement_id: int) -> Target:
+    return Target("statement", statement_id)
+
+
+async def mark_submitted(session: AsyncSession, statement: Statement, *, to: str, by: int | None,
+                         now: datetime) -> None:
+    statement.status = StatementStatus.SUBMITTED
+    statement.submitted_at = now
+    statement.submitted_to = to
+    await record(session, actor_id=by, action="statement.submit",
+                 subject=f"statement:{statement.id}", detail={"to": to}, at=now)
+    await cancel(session, statement_target(statement.id))
 
 
 async def attach(session: AsyncSession, statement: Statement, *, file_name: str,
@@ -367,6 +389,8 @@ async def apply_ballot_outcome(session: AsyncSession, ballot: Ballot, outcome: O
             statement.status = StatementStatus.APPROVED
             statement.approved_version = version.number
             statement.approved_at = now
+            await cancel(session, statement_target(statement.id),
+                         ReminderKind.STATEMENT_INTERNAL)
         else:
             statement.status = StatementStatus.DRAFTING
     elif ballot.kind is BallotKind.AMENDMENT and ballot.amendment_id is not None:

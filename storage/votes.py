@@ -35,6 +35,7 @@ import secrets
 from collections import Counter
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     JSON,
@@ -59,7 +60,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UtcDateTime
-from storage.people import Person
+from storage.people import Membership, Person, Table
+from storage.reminders import (
+    Audience,
+    ReminderKind,
+    Target,
+    cancel,
+    register_pending_resolver,
+    schedule,
+)
+from storage.roles import SEATED_ROLES
 from storage.vote_rules import Choice, Rules, Tally
 
 _RANDOM = secrets.SystemRandom()
@@ -220,7 +230,34 @@ async def open_ballot(session: AsyncSession, *, table_id: int, kind: BallotKind,
                            "block_stops": rules.block_stops})
     session.add(ballot)
     await session.flush()
+    # Those who have not voted a day before the close get a reminder (issue 7's engine).
+    await schedule(session, target=vote_target(ballot.id), table_id=table_id,
+                   kind=ReminderKind.VOTE, anchor=closes_at, title=title, now=now,
+                   audience=Audience.MEMBERS)
     return ballot
+
+
+def vote_target(ballot_id: int) -> Target:
+    return Target("vote", ballot_id)
+
+
+async def not_voted(session: AsyncSession, ballot_id: int) -> set[int]:
+    """Seated members of the ballot's table who have not voted yet: for vote reminders."""
+    ballot = await session.get(Ballot, ballot_id)
+    if ballot is None or ballot.status is not BallotStatus.OPEN:
+        return set()
+    rows = await session.execute(select(Membership).where(Membership.table_id == ballot.table_id))
+    table = await session.get(Table, ballot.table_id)
+    today = datetime.now(ZoneInfo(table.timezone if table else "Europe/Helsinki")).date()
+    seated = {m.person_id for m in rows.scalars() if m.role in SEATED_ROLES
+              and m.is_current(today)}
+    model: Any = SecretParticipation if ballot.secret else OpenVote
+    voted = set(await session.scalars(select(model.person_id).where(
+        model.ballot_id == ballot.id)))
+    return seated - voted
+
+
+register_pending_resolver("vote", not_voted)
 
 
 def _upsert_insert(session: AsyncSession) -> Any:
@@ -328,7 +365,10 @@ async def claim_for_closing(session: AsyncSession, ballot_id: int, now: datetime
     result = await session.execute(
         update(Ballot).where(Ballot.id == ballot_id, Ballot.status == BallotStatus.OPEN)
         .values(status=BallotStatus.CLOSED, closed_at=now))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    await cancel(session, vote_target(ballot_id))
+    return True
 
 
 async def open_ballots(session: AsyncSession, table_ids: list[int]) -> list[Ballot]:

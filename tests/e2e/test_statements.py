@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from emulator.client import text_of, wait_until
 from scheduler.votes import close_due_ballots
 from storage.people import Table
+from storage.reminders import Reminder
 from storage.roles import Role
 from storage.statements import (
     Amendment,
@@ -150,6 +151,10 @@ async def test_full_statement_from_request_to_docx(harness: Harness) -> None:
         assert statement is not None and statement.status is StatementStatus.DRAFTING
         assert statement.group_thread_id is not None
         assert statement.case_number == "LAH/1234/10.02.03/2026"
+        kinds = sorted((r.kind.value, r.offset_minutes) for r in await session.scalars(
+            select(Reminder).where(Reminder.target_type == "statement")))
+        assert kinds == [("stmt_city", 2 * 1440), ("stmt_city", 7 * 1440),
+                         ("stmt_internal", 2 * 1440)]
     in_group = await shown(coordinator, "Lausuntopyyntö", chat=group)
     assert in_group.get("message_thread_id") == statement.group_thread_id
     assert "&lt;b&gt;tärkeä&lt;/b&gt;" not in text_of(in_group)  # shown as typed, not as markup
@@ -326,6 +331,8 @@ async def test_full_statement_from_request_to_docx(harness: Harness) -> None:
         assert statement is not None and statement.status is StatementStatus.SUBMITTED
         assert statement.approved_version == 3
         assert await session.scalar(select(func.count()).select_from(DissentingOpinion)) == 1
+        # Submitted: no deadline reminders left, and closed votes remind nobody.
+        assert list(await session.scalars(select(Reminder))) == []
 
 
 def draft_docx(text: str) -> bytes:

@@ -136,3 +136,21 @@ async def test_secret_choices_cannot_be_tied_to_voters(session: AsyncSession) ->
                              "voted": 8, "seated": 9, "winner": options[0]}
     ballot_row = await session.get(Ballot, ballot.id)
     assert ballot_row is not None and ballot_row.status.value == "closed"
+
+
+async def test_vote_reminders_go_to_those_who_have_not_voted(session: AsyncSession) -> None:
+    from storage.reminders import Reminder
+    from storage.votes import not_voted
+
+    table, people = await seat(session, 3)
+    ballot = await open_ballot(session, table_id=table.id, kind=BallotKind.PROPOSAL,
+                               title="Esitys", now=NOW, closes_at=NOW + timedelta(days=3),
+                               created_by=None)
+    reminders = list(await session.scalars(select(Reminder)))
+    assert [(r.target_type, r.target_id, r.kind.value) for r in reminders] == [
+        ("vote", ballot.id, "vote")]
+    await cast_open_vote(session, ballot, people[0].id, Choice.AGREE, NOW)
+    assert await not_voted(session, ballot.id) == {people[1].id, people[2].id}
+    await close_ballot(session, ballot.id, NOW + timedelta(days=3), SETTINGS)
+    assert list(await session.scalars(select(Reminder))) == []
+    assert await not_voted(session, ballot.id) == set()
