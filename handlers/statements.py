@@ -99,6 +99,8 @@ class StDiff(CallbackData, prefix="df"):
 
 
 router = Router(name="statements")
+# A typed answer in a step of a form; a command goes on to whoever handles it.
+ANSWER = F.text & ~F.text.startswith("/")
 router.message.filter(IsKnown())
 router.callback_query.filter(IsKnown())
 
@@ -383,7 +385,7 @@ def _text_of(message: Message) -> str:
     return (message.text or "").strip()
 
 
-@router.message(StatementForm.subject, F.text)
+@router.message(StatementForm.subject, ANSWER)
 async def got_subject(message: Message, state: FSMContext) -> None:
     subject = _text_of(message)
     if not subject or len(subject) > SUBJECT_MAX:
@@ -396,7 +398,7 @@ async def got_subject(message: Message, state: FSMContext) -> None:
                          reply_markup=_cancel_markup())
 
 
-@router.message(StatementForm.requester, F.text)
+@router.message(StatementForm.requester, ANSWER)
 async def got_requester(message: Message, state: FSMContext) -> None:
     requester = _text_of(message)[:200]
     if not requester:
@@ -407,7 +409,7 @@ async def got_requester(message: Message, state: FSMContext) -> None:
                          reply_markup=_cancel_markup())
 
 
-@router.message(StatementForm.case_number, F.text)
+@router.message(StatementForm.case_number, ANSWER)
 async def got_case_number(message: Message, state: FSMContext) -> None:
     case = _text_of(message)[:80]
     await state.update_data(case_number=None if case in ("", "-") else case)
@@ -430,7 +432,7 @@ async def got_background_file(message: Message, state: FSMContext) -> None:
         name=esc(document.file_name or "")), reply_markup=_cancel_markup())
 
 
-@router.message(StatementForm.background, F.text)
+@router.message(StatementForm.background, ANSWER)
 async def got_background(message: Message, state: FSMContext) -> None:
     background = _text_of(message)
     await state.update_data(background=None if background in ("", "-") else background)
@@ -451,7 +453,7 @@ async def _due(message: Message, settings: Settings, clock: Clock) -> datetime |
     return due
 
 
-@router.message(StatementForm.city_due, F.text)
+@router.message(StatementForm.city_due, ANSWER)
 async def got_city_due(message: Message, state: FSMContext, settings: Settings,
                        clock: Clock) -> None:
     due = await _due(message, settings, clock)
@@ -464,7 +466,7 @@ async def got_city_due(message: Message, state: FSMContext, settings: Settings,
                          reply_markup=_cancel_markup())
 
 
-@router.message(StatementForm.internal_due, F.text)
+@router.message(StatementForm.internal_due, ANSWER)
 async def got_internal_due(message: Message, state: FSMContext, access: Access, person: Person,
                            session: AsyncSession, settings: Settings, clock: Clock, bot: Bot,
                            i18n: I18n) -> None:
@@ -630,7 +632,7 @@ def _draft_markup(statement_id: int) -> InlineKeyboardMarkup:
     return _cancel_markup([(_("✅ Valmis"), StAct(id=statement_id, act="done"))])
 
 
-@router.message(Drafting.collecting, F.text)
+@router.message(Drafting.collecting, ANSWER)
 async def draft_part(message: Message, state: FSMContext) -> None:
     data = await state.get_data()
     parts: list[str] = [*data.get("parts", []), message.text or ""]
@@ -812,7 +814,7 @@ def _refusal_text(refusal: Refusal) -> str:
     }[refusal]
 
 
-@router.message(Amending.old, F.text)
+@router.message(Amending.old, ANSWER)
 async def amendment_old(message: Message, state: FSMContext, session: AsyncSession) -> None:
     data = await state.get_data()
     version = await current_version(session, data["statement_id"])
@@ -830,7 +832,7 @@ async def amendment_old(message: Message, state: FSMContext, session: AsyncSessi
                          reply_markup=_cancel_markup())
 
 
-@router.message(Amending.new, F.text)
+@router.message(Amending.new, ANSWER)
 async def amendment_new(message: Message, state: FSMContext, access: Access, person: Person,
                         session: AsyncSession, settings: Settings, clock: Clock,
                         i18n: I18n) -> None:
@@ -945,7 +947,7 @@ async def start_dissent(query: CallbackQuery, callback_data: StAct, access: Acce
                           "nimelläsi."), _cancel_markup())
 
 
-@router.message(Dissenting.text, F.text)
+@router.message(Dissenting.text, ANSWER)
 async def got_dissent(message: Message, state: FSMContext, access: Access, person: Person,
                       session: AsyncSession, clock: Clock) -> None:
     data = await state.get_data()
@@ -1046,7 +1048,7 @@ async def start_submit(query: CallbackQuery, callback_data: StAct, access: Acces
                           "Kaupunkiympäristön palvelualue."), _cancel_markup())
 
 
-@router.message(Submitting.to, F.text)
+@router.message(Submitting.to, ANSWER)
 async def got_submitted_to(message: Message, state: FSMContext, access: Access, person: Person,
                            session: AsyncSession, clock: Clock) -> None:
     data = await state.get_data()
@@ -1061,7 +1063,8 @@ async def got_submitted_to(message: Message, state: FSMContext, access: Access, 
     await message.answer(_("Merkitty lähetetyksi: {to}.").format(to=esc(to)))
 
 
-@router.message(StateFilter(StatementForm, Drafting, Amending, Dissenting, Submitting))
+@router.message(StateFilter(StatementForm, Drafting, Amending, Dissenting, Submitting),
+                ~F.text)
 async def not_text(message: Message) -> None:
     await message.answer(_("Kirjoita vastaus tekstinä tai paina Peru."))
 

@@ -72,6 +72,7 @@ class RuleStep(CallbackData, prefix="vs"):
 
 
 router = Router(name="votes")
+ANSWER = F.text & ~F.text.startswith("/")
 router.message.filter(IsKnown())
 router.callback_query.filter(IsKnown())
 
@@ -173,7 +174,7 @@ async def reason_pressed(query: CallbackQuery, callback_data: VoteReason, access
                        _("Kirjoita perustelusi yhteen viestiin."))
 
 
-@router.message(Reasoning.text, F.text)
+@router.message(Reasoning.text, ANSWER)
 async def got_reason(message: Message, state: FSMContext, access: Access, person: Person,
                      session: AsyncSession, clock: Clock) -> None:
     data = await state.get_data()
@@ -332,7 +333,7 @@ async def kind_chosen(query: CallbackQuery, callback_data: NewBallot, access: Ac
                        _("Mihin toimintaraha käytetään? Kirjoita lyhyesti."))
 
 
-@router.message(BallotForm.title, F.text)
+@router.message(BallotForm.title, ANSWER)
 async def got_title(message: Message, state: FSMContext) -> None:
     title = (message.text or "").strip()
     if not title:
@@ -347,7 +348,7 @@ async def got_title(message: Message, state: FSMContext) -> None:
     await message.answer(_("Kuinka kauan äänestys on auki?"), reply_markup=_length_markup())
 
 
-@router.message(BallotForm.amount, F.text)
+@router.message(BallotForm.amount, ANSWER)
 async def got_amount(message: Message, state: FSMContext) -> None:
     cents = parse_euros(message.text or "")
     if cents is None:
@@ -359,7 +360,7 @@ async def got_amount(message: Message, state: FSMContext) -> None:
     await message.answer(_("Kenelle raha maksetaan? Kirjoita saajan nimi."))
 
 
-@router.message(BallotForm.recipient, F.text)
+@router.message(BallotForm.recipient, ANSWER)
 async def got_recipient(message: Message, state: FSMContext) -> None:
     recipient = (message.text or "").strip()
     if not recipient:

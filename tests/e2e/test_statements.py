@@ -402,6 +402,10 @@ async def test_empty_draft_and_bad_files_are_refused(harness: Harness) -> None:
         message = await fresh(drafter, reply[:20], since)
         assert text_of(message) == reply
     assert await harness.snapshot() == before
+    # A command in the middle of drafting goes to its own feature, not into the draft.
+    await say(drafter, "/muistutukset", "Muistutukset")
+    answer = await drafter.press("✅ Valmis")
+    assert answer["text"] == "Luonnos on tyhjä. Kirjoita teksti tai lähetä tiedosto."
     # Still drafting: a readable file is taken.
     since = await last_id(drafter)
     await drafter.send_document("luonnos.md", b"# Otsikko\n\nTeksti.")
