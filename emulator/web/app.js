@@ -309,7 +309,10 @@ function renderMessage(m) {
   }
   column.append(bubble);
   const keyboard = m.reply_markup && m.reply_markup.inline_keyboard;
-  if (keyboard && keyboard.length) column.append(renderInlineKeyboard(m, keyboard));
+  if (keyboard && keyboard.length) {
+    column.classList.add("with-keyboard");
+    column.append(renderInlineKeyboard(m, keyboard));
+  }
   row.append(column);
   return row;
 }
