@@ -845,6 +845,11 @@ function applyToOpenChat(kind, data) {
     case "message":
       upsert(data);
       setStatus();
+      if (data.migrate_to_chat_id) {
+        // The group became a supergroup: follow it, as Telegram's apps do.
+        loadChats().then(() => setHash(state.me.id, chatKey("group", data.migrate_to_chat_id)))
+          .catch(fail);
+      }
       break;
     case "edit":
       if (state.messages.has(data.message_id)) upsert(data);
@@ -904,9 +909,9 @@ async function becomePerson(userId) {
     location.hash = "";
     return false;
   }
+  closeChat();
   state.me = user;
   state.chats = new Map();
-  state.current = null;
   state.hiddenKeyboards.clear();
   localStorage.setItem("emulator.person", String(user.id));
   $("me-name").textContent = fullName(user);

@@ -216,6 +216,14 @@ async def test_person_picks_themself_starts_the_bot_and_sees_a_button_edit_live(
 
     history = await aino.history()
     assert text_of(history[-1]) == "Vastasit: Kyllä"
+
+    await page.get_by_role("button", name="Switch person").click()
+    await page.get_by_role("button", name="Matti Mäkinen").click()
+    await expect(page.locator("#me-name")).to_have_text("Matti Mäkinen")
+    await expect(page.locator(".chat-item", has_text="Pöytäbotti")).to_contain_text(
+        "Start a chat with the bot"
+    )
+    await expect(page.locator(".row")).to_have_count(0)
     assert errors == []
 
 
@@ -289,14 +297,20 @@ async def test_group_chat_shows_messages_from_other_people(
     await group.add_bot(by=aino)
     await matti.send("Hei kaikki! Kokous on torstaina.", chat=group)
     page, errors = await phone_page(browser, f"{emulator_server.base_url}/#u={aino.id}")
+    item = page.locator(".chat-item", has_text="Pohjoinen pöytä")
+    await expect(item).to_contain_text("Matti: Hei kaikki!")
 
-    await page.locator(".chat-item", has_text="Pohjoinen pöytä").click()
+    await matti.send("Tuon kahvia ☕", chat=group)
+    await expect(item.locator(".badge")).to_have_text("1")
+    await expect(item).to_contain_text("Matti: Tuon kahvia ☕")
+    await item.click()
     earlier = page.locator(".row.their", has_text="Kokous on torstaina")
     await expect(earlier.locator(".sender")).to_have_text("Matti Mäkinen")
     await expect(page.locator(".service", has_text="Aino Aalto added Pöytäbotti")).to_be_visible()
+    await expect(page.locator(".row.their", has_text="Tuon kahvia ☕")).to_be_visible()
 
-    await matti.send("Tuon kahvia ☕", chat=group)
-    live = page.locator(".row.their", has_text="Tuon kahvia ☕")
+    await matti.send("Nähdään!", chat=group)
+    live = page.locator(".row.their", has_text="Nähdään!")
     await expect(live.locator(".sender")).to_have_text("Matti Mäkinen")
 
     await page.locator("#text").fill("/kokous")
