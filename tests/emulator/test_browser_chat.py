@@ -28,7 +28,7 @@ from playwright.async_api import Browser, Page, ViewportSize, async_playwright, 
 
 from emulator import EmulatorClient, EmulatorServer, text_of
 from emulator.client import User
-from tests.emulator.conftest import TOKEN
+from tests.emulator.conftest import TOKEN, Api
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -323,7 +323,8 @@ async def test_group_chat_shows_messages_from_other_people(
 
 
 async def test_html_in_user_text_is_shown_literally(
-    emulator_server: EmulatorServer, emu: EmulatorClient, chat_bot: None, browser: Browser
+    emulator_server: EmulatorServer, emu: EmulatorClient, chat_bot: None, browser: Browser,
+    api: Api,
 ):
     aino: User = await emu.create_user("Aino", "Aalto")
     page, errors = await phone_page(
@@ -341,5 +342,14 @@ async def test_html_in_user_text_is_shown_literally(
     own = page.locator(".row.own .text")
     assert (await own.inner_text()).startswith(hostile)
     assert await page.locator(".messages script, .messages img, .messages b").count() == 0
+    assert await page.evaluate("() => window.pwned") is None
+
+    link = {"type": "text_link", "offset": 0, "length": 5, "url": "javascript:window.pwned=3"}
+    await api.ok("sendMessage", chat_id=aino.id, text="Avaa!", entities=[link])
+    opened = page.locator(".row.their .link", has_text="Avaa")
+    await expect(opened).to_be_visible()
+    assert await opened.get_attribute("href") is None
+    await opened.click()
+    assert await page.locator("a[href^='javascript']").count() == 0
     assert await page.evaluate("() => window.pwned") is None
     assert errors == []
