@@ -18,6 +18,7 @@ const state = {
   commands: [],
   hiddenKeyboards: new Set(),
   keyboardOpen: true,
+  keyboardFrom: null,
   typingTimer: null,
   chatsTimer: null,
 };
@@ -604,6 +605,10 @@ function updateReplyKeyboard() {
   const holder = $("reply-keyboard");
   const found = currentReplyKeyboard();
   const keyboard = found && found.keyboard;
+  if (keyboard && found.messageId !== state.keyboardFrom) {
+    state.keyboardFrom = found.messageId;
+    state.keyboardOpen = true; // a new keyboard shows itself, as in Telegram's apps
+  }
   $("text").placeholder = (found && found.markup.input_field_placeholder) || "Message";
   $("keyboard-toggle").hidden = !keyboard;
   holder.hidden = !keyboard || !state.keyboardOpen;
@@ -1037,6 +1042,11 @@ function wire() {
   $("me").addEventListener("click", showPeople);
   $("switch").addEventListener("click", showPeople);
   $("people-close").addEventListener("click", () => { $("people").hidden = true; });
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    $("alert").hidden = true;
+    if (state.me) $("people").hidden = true;
+  });
   $("alert-ok").addEventListener("click", () => { $("alert").hidden = true; });
   $("pinned").addEventListener("click", () => flash($("pinned").dataset.id));
   window.addEventListener("hashchange", () => route().catch(fail));
