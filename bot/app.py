@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -24,6 +25,7 @@ from bot.i18n import PersonLanguageMiddleware, create_i18n
 from bot.middlewares import PersonMiddleware, TransactionMiddleware
 from handlers import get_routers
 from scheduler import Ticker
+from scheduler.meetings import meetings_tick
 from scheduler.outbox import OutboxSender
 from storage.db import create_engine, create_sessionmaker
 from storage.tables_config import read_tables_file, sync_tables
@@ -93,6 +95,8 @@ async def build_app(settings: Settings, clock: Clock | None = None,
     outbox = OutboxSender(bot, sessionmaker, clock)
     ticker = Ticker()
     ticker.every(outbox_interval, outbox.drain, "outbox")
+    ticker.every(max(outbox_interval, 1.0),
+                 partial(meetings_tick, sessionmaker, bot, clock, i18n, settings), "meetings")
     dispatcher = create_dispatcher(settings, sessionmaker, clock, i18n, fsm_storage,
                                    outbox=outbox, ticker=ticker)
     app = App(settings, engine, sessionmaker, bot, dispatcher, i18n, clock, ticker, outbox)

@@ -2,7 +2,18 @@
 
 from aiogram import Router
 
-from handlers import fallback, groups, invites, language, members, start
+from handlers import (
+    agenda,
+    fallback,
+    groups,
+    invites,
+    language,
+    meeting_poll,
+    meetings,
+    members,
+    minutes,
+    start,
+)
 
 
 def get_routers() -> list[Router]:
@@ -12,5 +23,9 @@ def get_routers() -> list[Router]:
         invites.router,
         members.router,
         language.router,
+        meetings.router,
+        meeting_poll.router,
+        agenda.router,
+        minutes.router,
         fallback.router,  # must stay last
     ]

@@ -115,6 +115,7 @@ def parse_time(text: str, *, now: datetime, zone: ZoneInfo,
         year = year + 2000 if year < 100 else year
     else:
         year = today.year
+    day: date | None
     try:
         day = date(year, month, day_number)
     except ValueError:
@@ -123,6 +124,8 @@ def parse_time(text: str, *, now: datetime, zone: ZoneInfo,
         day = None
     if not match["y"] and (day is None or day < today):
         day = _next_existing(year + 1, month, day_number)
+    if day is None:
+        return TimeProblem.IMPOSSIBLE
     if match["wd"] and WEEKDAY_WORDS.index(match["wd"]) != day.weekday():
         return TimeProblem.WEEKDAY
     start = _local(day, int(match["h1"]), int(match["n1"] or 0), zone)

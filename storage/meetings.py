@@ -298,7 +298,8 @@ async def claim_due_polls(session: AsyncSession, now: datetime) -> list[int]:
         result = await session.execute(
             update(Meeting)
             .where(Meeting.id == meeting_id, Meeting.status == MeetingStatus.POLLING)
-            .values(status=MeetingStatus.CLOSED, closed_at=now, results_dirty=True)
+            .values(status=MeetingStatus.CLOSED, closed_at=now, results_dirty=True,
+                    announce_version=Meeting.announce_version + 1)
             .execution_options(synchronize_session=False))
         if result.rowcount == 1:  # type: ignore[attr-defined]
             claimed.append(meeting_id)
@@ -310,7 +311,8 @@ async def close_poll_now(session: AsyncSession, meeting: Meeting, now: datetime)
     result = await session.execute(
         update(Meeting).where(Meeting.id == meeting.id,
                               Meeting.status == MeetingStatus.POLLING)
-        .values(status=MeetingStatus.CLOSED, closed_at=now, results_dirty=True)
+        .values(status=MeetingStatus.CLOSED, closed_at=now, results_dirty=True,
+                    announce_version=Meeting.announce_version + 1)
         .execution_options(synchronize_session=False))
     await session.refresh(meeting)
     return result.rowcount == 1  # type: ignore[attr-defined]
@@ -476,8 +478,7 @@ async def approve_minutes(session: AsyncSession, meeting: Meeting, person_id: in
 
 async def meetings_for(session: AsyncSession, table_ids: list[int], include_joint: bool,
                        ) -> list[Meeting]:
-    query = select(Meeting)
-    condition = Meeting.table_id.in_(table_ids)
-    if include_joint:
-        condition = condition | Meeting.table_id.is_(None)
-    return list(await session.scalars(query.where(condition).order_by(Meeting.id.desc())))
+    condition = (Meeting.table_id.in_(table_ids) | Meeting.table_id.is_(None) if include_joint
+                 else Meeting.table_id.in_(table_ids))
+    return list(await session.scalars(select(Meeting).where(condition)
+                                      .order_by(Meeting.id.desc())))

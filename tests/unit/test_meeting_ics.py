@@ -1,4 +1,4 @@
-"""The .ics invitation: parsed back with icalendar, the local time is right in winter and summer."""
+"""The .ics invitation: parsed back with icalendar, right local time in winter and summer."""
 
 from __future__ import annotations
 
