@@ -13,7 +13,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.types import ErrorEvent, Message
+from aiogram.types import ErrorEvent, LinkPreviewOptions, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.commands import publish_default_commands
 from bot.config import TELEGRAM_API, Settings
-from bot.i18n import PersonLanguageMiddleware, create_i18n
+from bot.i18n import PersonLanguageMiddleware, create_i18n, language_from_telegram
 from bot.middlewares import PersonMiddleware, TransactionMiddleware
 from handlers import get_routers
 from scheduler import Ticker
@@ -54,8 +54,9 @@ def create_bot(settings: Settings) -> Bot:
     if settings.api_base_url != TELEGRAM_API:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base_url))
     return Bot(settings.token(), session=session,
-               default=DefaultBotProperties(parse_mode=ParseMode.HTML,
-                                            link_preview_is_disabled=True))
+               default=DefaultBotProperties(
+                   parse_mode=ParseMode.HTML,
+                   link_preview=LinkPreviewOptions(is_disabled=True)))
 
 
 def create_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
@@ -66,17 +67,24 @@ def create_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[Async
                                     **workflow_data)
     dispatcher.update.outer_middleware(TransactionMiddleware(sessionmaker, clock))
     dispatcher.update.outer_middleware(PersonMiddleware(settings, clock))
-    PersonLanguageMiddleware(i18n).setup(dispatcher)
+    # The error handler runs after the update's session is gone; it picks its own language.
+    PersonLanguageMiddleware(i18n).setup(dispatcher, exclude={"error"})
+    dispatcher.workflow_data["i18n"] = i18n
     dispatcher.include_routers(*get_routers())
     dispatcher.errors.register(report_error)
     return dispatcher
 
 
-async def report_error(event: ErrorEvent) -> None:
-    log.exception("update %s failed", event.update.update_id, exc_info=event.exception)
-    message = event.update.message or (event.update.callback_query.message
-                                       if event.update.callback_query else None)
-    if isinstance(message, Message) and message.chat.type == "private":
+async def report_error(event: ErrorEvent, i18n: I18n) -> None:
+    log.error("update %s failed", event.update.update_id, exc_info=event.exception)
+    query = event.update.callback_query
+    message = event.update.message or (query.message if query else None)
+    if not isinstance(message, Message) or message.chat.type != "private":
+        return
+    sender = message.from_user if event.update.message else (query.from_user if query else None)
+    language = language_from_telegram(sender.language_code if sender else None,
+                                      i18n.default_locale)
+    with i18n.context(), i18n.use_locale(language):
         await message.answer(_("Jokin meni vikaan. Mitään ei tallennettu. "
                                "Yritä hetken päästä uudelleen."))
 
@@ -115,5 +123,6 @@ async def build_app(settings: Settings, clock: Clock | None = None,
 
 async def close_app(app: App) -> None:
     app.ticker.shutdown()
+    await app.outbox.wait_idle()
     await app.bot.session.close()
     await app.engine.dispose()

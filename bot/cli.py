@@ -43,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "emulator":
             from emulator.__main__ import main as emulator_main
-            return emulator_main(["--port", str(args.port)])
+            emulator_main(["--port", str(args.port)])
+            return 0
         if args.command == "demo":
             from bot.demo import run_demo
             asyncio.run(run_demo(port=args.port, database_url=args.database))

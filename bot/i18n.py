@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gettext
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,15 @@ DOMAIN = "messages"
 
 class PoCatalogI18n(I18n):
     """aiogram's I18n, but compiling `locales/<lang>/LC_MESSAGES/messages.po` in memory."""
+
+    @contextmanager
+    def context(self) -> Iterator[I18n]:
+        # aiogram's gettext looks up I18n's own context slot; a subclass would get its own.
+        token = I18n.set_current(self)
+        try:
+            yield self
+        finally:
+            I18n.reset_current(token)
 
     def find_locales(self) -> dict[str, gettext.GNUTranslations]:
         translations: dict[str, gettext.GNUTranslations] = {}

@@ -26,3 +26,5 @@ def setup_logging(level: str, *secrets: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # Every tick would otherwise log a line.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

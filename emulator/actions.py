@@ -221,7 +221,7 @@ def change_bot_status(
     chat.members[bot.id] = new
     if status in ACTIVE and old.status not in ACTIVE and chat.type != "private":
         service = world.store_message(
-            chat, by, {"new_chat_members": [bot.to_user()], "new_chat_member": bot.to_user()}
+            chat, by, {"new_chat_members": [bot.to_user()]}
         )
         world.deliver(bot, "my_chat_member", _member_update(world, chat, by, bot, old, new))
         world.deliver(bot, "message", service.to_api())
@@ -235,7 +235,7 @@ def join(world: World, user: Person, chat: Chat) -> None:
         raise bad_request("user is already a member of the chat")
     new = chat.members[user.id] = Member("member")
     service = world.store_message(
-        chat, user, {"new_chat_members": [user.to_user()], "new_chat_member": user.to_user()}
+        chat, user, {"new_chat_members": [user.to_user()]}
     )
     for bot in world.bots_in(chat):
         world.deliver(bot, "message", service.to_api())

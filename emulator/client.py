@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
+import json as json_module
 from collections.abc import Callable
 from typing import Any
 
@@ -47,7 +49,12 @@ class EmulatorClient:
             self._session = aiohttp.ClientSession()
         query = {k: str(v) for k, v in (params or {}).items() if v is not None}
         url = f"{self.base_url}/_emulator{path}"
-        async with self._session.request(verb, url, json=json, params=query) as response:
+        # A stream keeps aiohttp from warning about large uploaded documents.
+        data = io.BytesIO(json_module.dumps(json).encode()) if json is not None else None
+        headers = {"Content-Type": "application/json"} if json is not None else None
+        async with self._session.request(
+            verb, url, data=data, headers=headers, params=query
+        ) as response:
             if response.content_type != "application/json":
                 if response.status != 200:
                     raise EmulatorError(response.status, await response.text())

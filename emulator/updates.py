@@ -104,7 +104,9 @@ class UpdateQueue:
                 break
             self._arrived.clear()
             waiter: asyncio.Future[Any] = asyncio.ensure_future(self._arrived.wait())
-            done, _ = await asyncio.wait([waiter, me], timeout=remaining)
+            done, _ = await asyncio.wait(
+                [waiter, me], timeout=remaining, return_when=asyncio.FIRST_COMPLETED
+            )
             waiter.cancel()
             if me in done:
                 raise ApiError(409, CONFLICT_OTHER_POLL)

@@ -17,7 +17,7 @@ from handlers import (
 
 
 def get_routers() -> list[Router]:
-    return [
+    routers = [
         start.router,
         groups.router,
         invites.router,
@@ -29,3 +29,8 @@ def get_routers() -> list[Router]:
         minutes.router,
         fallback.router,  # must stay last
     ]
+    for router in routers:
+        # Routers are module-level; a process that builds a second dispatcher (tests, the demo)
+        # must free them from the first. aiogram has no public way to do this.
+        router._parent_router = None
+    return routers

@@ -151,8 +151,7 @@ async def role_chosen(query: CallbackQuery, callback_data: InviteRole, access: A
         _("Kutsulinkki on valmis.\n\nPöytä: {table}\nRooli: {role}\n"
           "Linkki toimii kerran ja vanhenee {date}.\n\n{link}\n\n"
           "Lähetä linkki kutsuttavalle. Hän avaa sen ja painaa Aloita.").format(
-            table=esc(table.name(language)), role=role_name(role), date=expires, link=link),
-        disable_web_page_preview=True)
+            table=esc(table.name(language)), role=role_name(role), date=expires, link=link))
     await query.message.answer_photo(
         BufferedInputFile(qr_png(link), filename="kutsu.png"),
         caption=_("Kutsulinkin QR-koodi. Kutsuttava voi lukea sen puhelimen kameralla."))

@@ -65,6 +65,11 @@ class OutboxSender:
                     done += await self._deliver(row)
         return done
 
+    async def wait_idle(self) -> None:
+        """Wait for a drain in progress to finish (at shutdown, after the ticks stopped)."""
+        async with self._lock:
+            return
+
     async def _claim(self) -> list[Claimed]:
         now = self.clock.now()
         async with self.sessionmaker() as session, session.begin():
@@ -135,8 +140,7 @@ class OutboxSender:
         parse_mode = row.payload.get("parse_mode", "HTML")
         if row.kind is OutboxKind.TEXT:
             return await self.bot.send_message(row.chat_id, text or "", parse_mode=parse_mode,
-                                               reply_markup=reply_markup,
-                                               disable_web_page_preview=True)
+                                               reply_markup=reply_markup)
         file, upload = await self._file(row.file_id)
         if row.kind is OutboxKind.PHOTO:
             message = await self.bot.send_photo(row.chat_id, upload, caption=text,

@@ -35,7 +35,7 @@ class Invite(Base):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     used_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
 
-    table: Mapped[Table] = relationship()
+    table: Mapped[Table] = relationship(lazy="joined")
 
 
 class JoinOutcome(enum.Enum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from alembic import command
@@ -20,9 +21,13 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "heads") -> None:
-    command.upgrade(alembic_config(database_url), revision)
-
-
-async def upgrade_async(database_url: str) -> None:
-    # Alembic drives its own event loop inside env.py, so it runs in a worker thread here.
-    await asyncio.to_thread(upgrade, database_url)
+    """Migrate to the newest schema. Safe to call from inside a running event loop."""
+    config = alembic_config(database_url)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        command.upgrade(config, revision)
+        return
+    # env.py runs its own event loop, which cannot nest inside this one: use a thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(command.upgrade, config, revision).result()

@@ -86,7 +86,7 @@ class Membership(Base):
 
     person: Mapped[Person] = relationship(back_populates="memberships",
                                           foreign_keys=[person_id])
-    table: Mapped[Table | None] = relationship()
+    table: Mapped[Table | None] = relationship(lazy="joined")
 
     def is_current(self, today: date) -> bool:
         return self.starts_on <= today and (self.ends_on is None or today <= self.ends_on)
@@ -132,7 +132,7 @@ async def table_roster(session: AsyncSession, table_id: int,
     )
     order = {Role.CHAIR: 0, Role.VICE_CHAIR: 1, Role.MEMBER: 2, Role.YOUTH_REP: 3,
              Role.COORDINATOR: 4}
-    current = [(p, m.role) for p, m in rows.tuples() if m.is_current(today)]
+    current = [(p, m.role) for p, m in rows if m.is_current(today)]
     return sorted(current, key=lambda pr: (order.get(pr[1], 9), pr[0].full_name.casefold()))
 
 

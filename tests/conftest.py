@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -45,14 +47,18 @@ async def _pg_admin(statement: str) -> None:
         await connection.close()
 
 
-@pytest.fixture(scope="session")
-def postgres_template() -> str:
-    import asyncio
-
+def _build_postgres_template() -> None:
     assert POSTGRES_URL
     asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)"))
     asyncio.run(_pg_admin(f"CREATE DATABASE {TEMPLATE_DB}"))
     upgrade(_pg(POSTGRES_URL, TEMPLATE_DB))
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> str:
+    # Requested from inside a running loop: build it in a thread with loops of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(_build_postgres_template).result()
     return TEMPLATE_DB
 
 

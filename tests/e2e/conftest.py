@@ -15,6 +15,7 @@ from bot.app import App, build_app, close_app
 from bot.clock import ShiftedClock
 from bot.config import Settings
 from emulator import EmulatorClient, EmulatorServer
+from emulator.client import text_of
 from storage.people import Person, Table, grant_role
 from storage.roles import Role
 
@@ -132,3 +133,16 @@ async def harness(emu: EmulatorClient, emulator_server: EmulatorServer,
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(polling, timeout=5)
         await close_app(app)
+
+
+async def shown(user: Any, containing: str, *, chat: Any = None, within: float = 5.0) -> Any:
+    """The newest message in the chat that contains the text, once it shows (edits included)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        for message in reversed(await user.history(chat)):
+            if containing in text_of(message):
+                return message
+        if asyncio.get_running_loop().time() > deadline:
+            texts = [text_of(m) for m in (await user.history(chat))[-3:]]
+            raise AssertionError(f"{containing!r} not shown; the chat ends with {texts!r}")
+        await asyncio.sleep(0.05)

@@ -56,8 +56,26 @@ class Api:
         return status, body["description"]
 
 
+    async def next_update(self, kind: str, timeout: int = 2) -> dict:
+        """Confirm updates until one of `kind` arrives; return its payload."""
+        offset = None
+        while True:
+            params: dict[str, object] = {"timeout": timeout}
+            if offset is not None:
+                params["offset"] = offset
+            updates = await self.ok("getUpdates", **params)
+            assert isinstance(updates, list)
+            assert updates, f"no {kind} update within {timeout} s"
+            for update in updates:
+                offset = update["update_id"] + 1
+                if kind in update:
+                    await self.ok("getUpdates", offset=offset)
+                    return update[kind]
+
+
 @pytest.fixture
 async def api(
     emu: EmulatorClient, emulator_server: EmulatorServer, http: aiohttp.ClientSession
 ) -> Api:
     return Api(http, emulator_server.base_url)
+

@@ -1,0 +1,82 @@
+"""Start-up refuses bad settings with one line naming the key, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import Mode, SettingError, load_settings
+from bot.logs import RedactFilter
+
+TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+
+
+@pytest.mark.parametrize(("key", "value", "words"), [
+    ("database_url", "mysql://x", "POYTABOT_DATABASE_URL: use sqlite+aiosqlite"),
+    ("timezone", "Mars/Olympus", "POYTABOT_TIMEZONE: unknown time zone 'Mars/Olympus'"),
+    ("default_language", "de", "POYTABOT_DEFAULT_LANGUAGE: must be one of fi, sv, en"),
+    ("lead_coordinators", "12,abc", "POYTABOT_LEAD_COORDINATORS"),
+    ("api_base_url", "ftp://x", "POYTABOT_API_BASE_URL: must start with http"),
+    ("invite_valid_days", "0", "POYTABOT_INVITE_VALID_DAYS"),
+])
+def test_bad_setting_names_the_key(key: str, value: str, words: str) -> None:
+    with pytest.raises(SettingError) as caught:
+        load_settings(_env_file=None, **{key: value})
+    assert words in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_webhook_mode_refuses_to_start_without_secret() -> None:
+    with pytest.raises(SettingError) as caught:
+        load_settings(_env_file=None, mode="webhook", webhook_url="https://bot.example.fi")
+    assert str(caught.value).startswith("POYTABOT_WEBHOOK_SECRET: webhook mode refuses")
+    settings = load_settings(_env_file=None, mode="webhook", webhook_url="https://b.example.fi",
+                             webhook_secret="s3cret-token")
+    assert settings.mode is Mode.WEBHOOK
+
+
+def test_lead_coordinators_are_comma_separated_ids() -> None:
+    settings = load_settings(_env_file=None, lead_coordinators="111, 222")
+    assert settings.lead_coordinators == [111, 222]
+
+
+def test_missing_token_is_one_line() -> None:
+    with pytest.raises(SettingError) as caught:
+        load_settings(_env_file=None).token()
+    assert str(caught.value) == "POYTABOT_BOT_TOKEN: missing; get one from @BotFather"
+
+
+def _poytabot(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("POYTABOT_")}
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], env={**clean, **env},
+                          cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def test_run_with_a_bad_setting_prints_one_line_and_exits_2(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    result = _poytabot(["run"], {"POYTABOT_BOT_TOKEN": TOKEN, "POYTABOT_TIMEZONE": "Nowhere",
+                                 "PYTHONPATH": str(root)}, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == "poytabot: POYTABOT_TIMEZONE: unknown time zone 'Nowhere'\n"
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_run_without_a_token_says_so(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    result = _poytabot(["run"], {"PYTHONPATH": str(root)}, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == "poytabot: POYTABOT_BOT_TOKEN: missing; get one from @BotFather\n"
+
+
+def test_token_never_reaches_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("poytabot.test")
+    logger.addFilter(RedactFilter(TOKEN))
+    with caplog.at_level(logging.INFO, logger="poytabot.test"):
+        logger.info("calling https://api.telegram.org/bot%s/getMe", TOKEN)
+    assert TOKEN not in caplog.text
+    assert "bot[redacted]/getMe" in caplog.text
