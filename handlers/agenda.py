@@ -366,10 +366,10 @@ async def item_pressed(query: CallbackQuery, callback_data: ItemCb, access: Acce
                            show_alert=True)
         return
     await session.flush()
-    await query.answer(_("Tallennettu."))
     if isinstance(query.message, Message):
         text, keyboard = await organiser_view(session, meeting)
         await query.message.edit_text(text, reply_markup=keyboard)
+    await query.answer(_("Tallennettu."))
 
 
 @router.callback_query(ItemCb.filter(F.do == "edit"))

@@ -113,10 +113,10 @@ async def attendee_pressed(query: CallbackQuery, callback_data: PersonCb, access
         await query.answer(stale(), show_alert=True)
         return
     await session.flush()
-    await query.answer()
     if isinstance(query.message, Message):
         text, keyboard = await attendance_view(session, meeting)
         await query.message.edit_text(text, reply_markup=keyboard)
+    await query.answer()
 
 
 @router.callback_query(ActCb.filter(F.do == "attend_done"))
@@ -225,10 +225,10 @@ async def checker_pressed(query: CallbackQuery, callback_data: PersonCb, access:
     else:
         chosen.append(callback_data.p)
     await state.update_data(checkers=chosen)
-    await query.answer()
     if isinstance(query.message, Message):
         text, keyboard = await _checkers_view(session, meeting.id, chosen)
         await query.message.edit_text(text, reply_markup=keyboard)
+    await query.answer()
 
 
 @router.callback_query(StateFilter(MinutesFlow.checkers), ActCb.filter(F.do == "minutes_done"))

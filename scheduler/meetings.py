@@ -125,17 +125,19 @@ async def refresh_results(sessionmaker: async_sessionmaker[AsyncSession], bot: B
     """Edit stale results messages in place, at most one edit per chat every few seconds."""
     now = clock.now()
     async with sessionmaker() as session:
-        rows = (await session.execute(
+        result = await session.execute(
             select(MeetingPost, OutboxMessage.telegram_message_id, Meeting.announce_version)
             .join(Meeting, Meeting.id == MeetingPost.meeting_id)
             .join(OutboxMessage, OutboxMessage.id == MeetingPost.outbox_id)
             .where(MeetingPost.purpose == "poll",
                    MeetingPost.edited_version < Meeting.announce_version,
                    OutboxMessage.telegram_message_id.is_not(None))
-            .order_by(MeetingPost.id))).tuples().all()
-        last_edits = dict((await session.execute(
-            select(MeetingPost.chat_id, func.max(MeetingPost.last_edited_at))
-            .group_by(MeetingPost.chat_id))).tuples().all())
+            .order_by(MeetingPost.id))
+        rows = [(post, message_id, version) for post, message_id, version in result]
+        last_edits: dict[int, datetime | None] = {
+            chat_id: edited for chat_id, edited in await session.execute(
+                select(MeetingPost.chat_id, func.max(MeetingPost.last_edited_at))
+                .group_by(MeetingPost.chat_id))}
         due: list[_Edit] = []
         for post, message_id, version in rows:
             if message_id is None or not may_edit(last_edits.get(post.chat_id), now):

@@ -185,7 +185,7 @@ async def participants(session: AsyncSession, meeting_id: int) -> list[tuple[Par
     rows = await session.execute(
         select(Participant, Person).join(Person, Person.id == Participant.person_id)
         .where(Participant.meeting_id == meeting_id).order_by(Person.first_name, Person.id))
-    return list(rows.tuples())
+    return [(row, person) for row, person in rows]
 
 
 async def participant(session: AsyncSession, meeting_id: int,

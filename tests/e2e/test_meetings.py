@@ -1,0 +1,350 @@
+"""A meeting's whole life through the emulator: poll, answers, deadline, invitation, agenda,
+attendance and minutes; and every bad input getting a plain answer that changes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from icalendar import Calendar
+from sqlalchemy import func, select
+
+from bot.render import day
+from emulator.client import buttons, text_of
+from scheduler.meetings import meetings_tick
+from storage.meeting_rules import Answer, Rsvp
+from storage.meetings import (
+    AgendaItem,
+    ItemStatus,
+    Meeting,
+    MeetingPost,
+    MeetingStatus,
+    MinutesStatus,
+    Participant,
+    SlotVote,
+)
+from storage.outbox import Delivery, OutboxMessage
+from storage.roles import Role
+from tests.e2e.conftest import Harness, shown
+
+MEMBERS = 19  # with the chair, 20 seated members; the coordinator is invited too
+
+
+def local(harness: Harness, moment: datetime) -> datetime:
+    return moment.astimezone(harness.app.settings.zone)
+
+
+async def tick(harness: Harness) -> None:
+    app = harness.app
+    await meetings_tick(app.sessionmaker, app.bot, harness.clock, app.i18n, app.settings)
+    await harness.settle(0.1)
+
+
+async def quiet(harness: Harness, within: float = 15.0) -> None:
+    """Wait until every results message shows the newest answers and the outbox is empty."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        await harness.app.outbox.drain()
+        async with harness.db() as session:
+            stale = await session.scalar(
+                select(func.count(MeetingPost.id))
+                .join(Meeting, Meeting.id == MeetingPost.meeting_id)
+                .join(OutboxMessage, OutboxMessage.id == MeetingPost.outbox_id)
+                .where(MeetingPost.edited_version < Meeting.announce_version,
+                       OutboxMessage.status == Delivery.SENT))
+            pending = await session.scalar(select(func.count(OutboxMessage.id)).where(
+                OutboxMessage.status.in_([Delivery.PENDING, Delivery.SENDING])))
+        if not stale and not pending:
+            await asyncio.sleep(0.3)
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"still {stale} results to edit and {pending} to send")
+        await asyncio.sleep(0.2)
+
+
+async def reply(user: Any, action: Any, containing: str, *, chat: Any = None,
+                within: float = 5.0) -> dict[str, Any]:
+    """Do the action, then wait for a new bot message (not an older one) with the text."""
+    history = await user.history(chat)
+    last = max((m["message_id"] for m in history), default=0)
+    await action
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        for message in await user.history(chat):
+            if message["message_id"] > last and containing in text_of(message):
+                return dict(message)
+        if loop.time() > deadline:
+            texts = [text_of(m) for m in (await user.history(chat))[-3:]]
+            raise AssertionError(f"{containing!r} not shown; the chat ends with {texts!r}")
+        await asyncio.sleep(0.05)
+
+
+async def linked_group(harness: Harness, coordinator: Any, people: list[Any]) -> Any:
+    group = await harness.emu.create_group("Pohjoisen pöytä", members=[coordinator, *people])
+    await group.add_bot(by=coordinator)
+    await group.expect_message(containing="Hei! Olen kumppanuuspöydän botti.")
+    await coordinator.send("/liita", chat=group)
+    await group.expect_message(containing="Minkä pöydän ryhmä tämä on?")
+    await coordinator.press("Pohjoinen kumppanuuspöytä", chat=group)
+    await shown(coordinator, "Valmis! Tämä ryhmä kuuluu nyt pöytään:", chat=group)
+    return group
+
+
+async def start_poll(harness: Harness, organiser: Any, *, title: str = "Kevään kokous",
+                     times: str, deadline: str) -> None:
+    await organiser.send("/kokoukset")
+    await organiser.expect_message(containing="Kokouksia ei ole vielä.")
+    await organiser.press("➕ Uusi kokousaikakysely")
+    await organiser.expect_message(containing="Kirjoita kokouksen nimi.")
+    await organiser.send(title)
+    await organiser.expect_message(containing="Millainen kokous on?")
+    await organiser.press("Kokous")
+    await organiser.expect_message(containing="Missä kokous on?")
+    await organiser.send("Kirjasto, Kirkkokatu 31")
+    await organiser.expect_message(containing="Lisää 2–20 aikavaihtoehtoa.")
+    await organiser.send(times)
+    await organiser.expect_message(containing="Ajat nyt:")
+    await organiser.press("Valmis")
+    await organiser.expect_message(containing="Milloin vastausaika päättyy?")
+    await organiser.send(deadline)
+    await organiser.expect_message(containing="Tarkista kysely:")
+    await organiser.press("Lähetä kysely")
+
+
+async def ics_of(user: Any, harness: Harness, containing: str) -> tuple[dict[str, Any], Any]:
+    message = await shown(user, containing)
+    assert message.get("document"), message
+    data = await harness.emu.download(message["document"]["file_id"])
+    calendar = Calendar.from_ical(data)
+    (event,) = calendar.walk("VEVENT")
+    return message, event
+
+
+async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> None:
+    coordinator = await harness.person("Kaija", Role.COORDINATOR)
+    chair = await harness.person("Pirjo", Role.CHAIR)
+    members = [chair] + [await harness.person(f"Jäsen{n:02d}", Role.MEMBER)
+                         for n in range(MEMBERS)]
+    group = await linked_group(harness, coordinator, members)
+
+    # 1. The coordinator makes the poll with three typed times.
+    await start_poll(harness, coordinator, times="14.1. 17-19\n15.1. 17-19\n20.1. 18-20",
+                     deadline="10.1. 16")
+    await shown(coordinator, "Kysely on lähetetty 21 jäsenelle. Se näkyy myös pöydän ryhmässä.")
+    await harness.settle()
+    poll = await group.expect_message(containing="Kokousaikakysely: Kevään kokous")
+    assert "Vastanneita: 0/21" in text_of(poll)
+    assert ["1: Sopii", "1: Tarvittaessa", "1: Ei sovi"] in buttons(poll)
+    for member in members:
+        await member.expect_message(containing="Kokousaikakysely: Kevään kokous")
+
+    # 2. Twenty members answer; time 2 wins on if-need-be answers; two change their minds.
+    for index, member in enumerate(members):
+        first = "1: Sopii" if index < 10 else "1: Ei sovi"
+        second = "2: Sopii" if index < 10 else ("2: Tarvittaessa" if index < 16 else "2: Ei sovi")
+        answer = await member.press(first)
+        assert answer["text"] == ("Tallennettu: aika 1, Sopii." if index < 10
+                                  else "Tallennettu: aika 1, Ei sovi.")
+        await member.press(second)
+    answer = await members[5].press("3: Tarvittaessa", chat=group)
+    assert answer["text"] == "Tallennettu: aika 3, Tarvittaessa."
+    for member in members[:2]:
+        await member.press("1: Ei sovi")
+    async with harness.db() as session:
+        votes = list(await session.scalars(select(SlotVote)))
+    assert len(votes) == 41
+    assert sum(1 for v in votes if v.answer is Answer.YES) == 8 + 10
+
+    # The results message in the group is edited in place, paced, until it shows everyone.
+    await quiet(harness)
+    edited = await shown(coordinator, "Vastanneita: 20/21", chat=group)
+    assert edited["message_id"] == poll["message_id"]
+    assert "✅ 8   🟡 0   ❌ 12" in text_of(edited)
+    assert "15.1.{year} klo 17.00–19.00 ⭐".format(year=local(
+        harness, harness.clock.now()).year + 1) in text_of(edited) or "⭐" in text_of(edited)
+    assert "✅ 10   🟡 6   ❌ 4" in text_of(edited)
+    own = await shown(members[0], "Vastanneita: 20/21")
+    assert ["1: Sopii", "1: Tarvittaessa", "❌ 1: Ei sovi"] in buttons(own)
+    assert ["✅ 2: Sopii", "2: Tarvittaessa", "2: Ei sovi"] in buttons(own)
+
+    # The organiser sees who has not answered (only the coordinator herself).
+    listing = await reply(coordinator, coordinator.send("/kokoukset"), "Kokoukset:")
+    view = await reply(coordinator, coordinator.press("Kevään kokous · aika avoinna", listing),
+                       "Kyselyyn vastanneita: 20/21")
+    assert "Ei vielä vastannut: Kaija" in text_of(view)
+
+    # 3. The deadline passes; the tick closes the poll once and suggests time 2.
+    async with harness.db() as session:
+        meeting = await session.scalar(select(Meeting))
+        assert meeting is not None and meeting.poll_deadline_at is not None
+        deadline = meeting.poll_deadline_at
+    assert local(harness, deadline).hour == 16
+    harness.clock.advance(deadline - harness.clock.now() + timedelta(minutes=1))
+    await tick(harness)
+    await tick(harness)
+    await quiet(harness)
+    closed = await shown(coordinator, "Kokousaikakysely on päättynyt: Kevään kokous", chat=group)
+    assert "Eniten sopiva aika: " in text_of(closed)
+    assert "15.1." in text_of(closed)
+    question = await shown(coordinator, "Vastausaika päättyi: Kevään kokous")
+    assert ["Vahvista tämä aika"] in buttons(question)
+    final = await shown(coordinator, "Vastausaika on päättynyt.", chat=group)
+    assert buttons(final) == []
+    async with harness.db() as session:
+        notices = await session.scalar(select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.batch.like(f"meeting:{meeting.id}:confirm%")))
+    assert notices == 1
+
+    # A late answer changes nothing.
+    before = await harness.snapshot()
+    late = await members[3].press_data(await shown(members[3], "Kokousaikakysely"),
+                                       f"mv:{meeting.id}:{votes[0].slot_id}:yes")
+    assert late["text"] == "Vastausaika on jo päättynyt. Vastauksia ei voi enää muuttaa."
+    assert late["show_alert"] is True
+    assert await harness.snapshot() == before
+
+    # 4. The organiser confirms; everyone gets the invitation with an .ics in Helsinki time.
+    await coordinator.press("Vahvista tämä aika")
+    await shown(coordinator, "Aika on vahvistettu:")
+    await harness.settle()
+    _, event = await ics_of(members[7], harness, "Kutsu kokoukseen.")
+    start = event.decoded("dtstart")
+    year = start.year
+    assert (start.astimezone(harness.app.settings.zone).hour, start.day, start.month) == (
+        17, 15, 1)
+    assert start.astimezone(UTC).hour == 15  # winter: UTC+2
+    await shown(coordinator, "Kutsu kokoukseen.", chat=group)
+
+    # 5. RSVPs; the organiser sees the count and who is missing.
+    for index, member in enumerate(members[:12]):
+        word = "Tulen" if index < 8 else ("En tule" if index < 10 else "Ehkä")
+        answer = await member.press(word)
+        assert answer["text"] == f"Kiitos! Vastauksesi: {word}."
+    listing = await reply(coordinator, coordinator.send("/kokoukset"), "Kokoukset:")
+    view = await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing),
+                       "Tulossa: 8 · Ei tule: 2 · Ehkä: 2 · Ei vastannut: 9")
+    assert "Jäsen19" not in text_of(view)  # there are only Jäsen00..Jäsen18
+    assert "Ei vielä vastannut: " in text_of(view)
+
+    # 6. Agenda: a cut-off, one proposal before it and one after.
+    await reply(coordinator, coordinator.press("⏰ Ehdotusten takaraja", view),
+                "Mihin asti jäsenet voivat ehdottaa asioita?")
+    await reply(coordinator, coordinator.send("13.1. 16"), "Valmis. Asioita voi ehdottaa")
+    proposer = members[4]
+    listing = await reply(proposer, proposer.send("/kokoukset"), "Kokoukset:")
+    member_view = await reply(proposer, proposer.press(buttons(listing)[0][0], listing),
+                              "Asioita voi ehdottaa")
+    await reply(proposer, proposer.press("✍️ Ehdota asiaa", member_view),
+                "Kirjoita asian otsikko.")
+    await reply(proposer, proposer.send("Leikkipuiston kunto"), "Kirjoita asiasta lyhyt kuvaus")
+    await reply(proposer, proposer.send("Keinut ovat rikki."), "Haluatko liittää tiedoston?")
+    await reply(proposer, proposer.send_document("kuva.txt", b"keinu"),
+                "Kiitos! Ehdotuksesi on tallennettu.")
+    await reply(proposer, proposer.press("✍️ Ehdota asiaa", member_view),
+                "Kirjoita asian otsikko.")
+    skip = await reply(proposer, proposer.send("Kerro Pois! -kahvit keväällä"),
+                       "Kirjoita asiasta lyhyt kuvaus")
+    skip = await reply(proposer, proposer.press("Ohita", skip), "Haluatko liittää tiedoston?")
+    await reply(proposer, proposer.press("Ohita", skip), "Kiitos! Ehdotuksesi on tallennettu.")
+    cutoff = datetime(year, 1, 13, 16, tzinfo=harness.app.settings.zone)
+    harness.clock.advance(cutoff - harness.clock.now() + timedelta(minutes=5))
+    before = await harness.snapshot()
+    late = await proposer.press("✍️ Ehdota asiaa", member_view)
+    assert late["text"] == (f"Asioiden ehdotusaika päättyi {day(cutoff.date(), 'fi')} klo "
+                            "16.00. Ota yhteyttä puheenjohtajaan tai koordinaattoriin.")
+    assert late["show_alert"] is True
+    assert await harness.snapshot() == before
+
+    # The chair accepts both, orders them, posts the agenda (pinned, and as a document).
+    listing = await reply(chair, chair.send("/kokoukset"), "Kokoukset:")
+    chair_view = await reply(chair, chair.press(buttons(listing)[1][0], listing), "Paikka:")
+    await reply(chair, chair.press("🗂 Käsittele esityslista", chair_view), "Ehdotukset:")
+    await chair.press("Hyväksy E1")
+    await chair.press("Hyväksy E1")
+    await chair.press("↑ 2")
+    organised = await shown(chair, "1. Kerro Pois! -kahvit keväällä")
+    assert "2. Leikkipuiston kunto" in text_of(organised)
+    await chair.press("📣 Julkaise esityslista")
+    await harness.settle()
+    posted = await shown(coordinator, "📋 Esityslista", chat=group)
+    assert "1. Kerro Pois! -kahvit keväällä" in text_of(posted)
+    assert "Keinut ovat rikki." in text_of(posted)
+    await shown(members[9], "Esityslista tiedostona.")
+    # A change after posting is announced once, when the chair sends it.
+    await reply(chair, chair.press("Muokkaa 2"), "Kirjoita uusi otsikko.")
+    changed = await reply(chair, chair.send("Leikkipuiston keinut"), "2. Leikkipuiston keinut")
+    await chair.press("📣 Lähetä muutokset", changed)
+    await harness.settle()
+    await shown(coordinator, "Esityslista on muuttunut", chat=group)
+    again = await chair.press_data(organised, f"ma:{meeting.id}:publish:0")
+    assert again["text"] == "Esityslista on jo julkaistu, eikä siihen ole tullut muutoksia."
+
+    # 7. At the meeting the coordinator records attendance.
+    async with harness.db() as session:
+        meeting = await session.get(Meeting, meeting.id)
+        assert meeting is not None and meeting.starts_at is not None
+        starts = meeting.starts_at
+    harness.clock.advance(starts - harness.clock.now() + timedelta(minutes=10))
+    listing = await reply(coordinator, coordinator.send("/kokoukset"), "Kokoukset:")
+    view = await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing),
+                       "Tulossa:")
+    await reply(coordinator, coordinator.press("✅ Läsnäolijat", view), "Läsnä nyt: 0/21")
+    for name in ("Pirjo", "Jäsen00", "Jäsen01", "Jäsen02"):
+        await coordinator.press(f"▫️ {name}")
+    await shown(coordinator, "Läsnä nyt: 4/21")
+    await coordinator.press("Valmis")
+    await shown(coordinator, "Läsnäolijat on tallennettu: ")
+
+    # 8. Minutes with two checkers; published only after both approve.
+    await reply(coordinator, coordinator.press("📝 Lisää muistio", view),
+                "Lähetä muistio tiedostona")
+    await reply(coordinator, coordinator.send(
+        "Päätökset:\n1. Kahvit pidetään maaliskuussa.\n2. Keinut korjataan."),
+        "Valitse kaksi pöytäkirjantarkastajaa.")
+    await coordinator.press("▫️ Jäsen00")
+    await coordinator.press("▫️ Jäsen01")
+    refused = await coordinator.press("▫️ Jäsen02")
+    assert refused["text"] == "Valitse enintään kaksi tarkastajaa."
+    await coordinator.press("Valmis")
+    await shown(coordinator, "Muistio on lähetetty tarkastajille.")
+    await harness.settle()
+    checker_a, checker_b = members[1], members[2]
+    await shown(checker_a, "Sinut on valittu pöytäkirjantarkastajaksi")
+    not_checker = await members[6].press_data(
+        await shown(members[6], "Kutsu kokoukseen."), f"ma:{meeting.id}:approve:0")
+    assert not_checker["text"] == "Vain valitut tarkastajat voivat hyväksyä muistion."
+    first = await checker_a.press("Hyväksyn muistion")
+    assert first["text"] == ("Kiitos! Muistio julkaistaan, kun toinenkin tarkastaja on "
+                             "hyväksynyt sen.")
+    async with harness.db() as session:
+        meeting = await session.get(Meeting, meeting.id)
+        assert meeting is not None and meeting.minutes_status is MinutesStatus.CHECKING
+    second = await checker_b.press("Hyväksyn muistion")
+    assert second["text"] == "Kiitos! Muistio on nyt julkaistu."
+    await harness.settle()
+    published = await shown(coordinator, "📄 Muistio on julkaistu: Kevään kokous", chat=group)
+    assert "Kahvit pidetään maaliskuussa." in text_of(published)
+
+    # 9. Anyone at the table can browse back to it.
+    reader = members[10]
+    listing = await reply(reader, reader.send("/kokoukset"), "Kokoukset:")
+    view = await reply(reader, reader.press(buttons(listing)[0][0], listing), "Paikka:")
+    assert "Muistio on julkaistu." in text_of(view)
+    await reply(reader, reader.press("📄 Muistio", view), "Keinut korjataan.")
+
+    async with harness.db() as session:
+        meeting = await session.get(Meeting, meeting.id)
+        assert meeting is not None
+        assert meeting.status is MeetingStatus.SCHEDULED
+        assert meeting.minutes_status is MinutesStatus.PUBLISHED
+        rows = list(await session.scalars(select(Participant)))
+        items = list(await session.scalars(select(AgendaItem).order_by(AgendaItem.position)))
+    assert sum(1 for r in rows if r.attended) == 4
+    assert sum(1 for r in rows if r.rsvp is Rsvp.COMING) == 8
+    assert sorted(r.person_id for r in rows if r.approved_at) == sorted(
+        r.person_id for r in rows if r.is_checker)
+    assert [i.title for i in items if i.status is ItemStatus.ACCEPTED] == [
+        "Kerro Pois! -kahvit keväällä", "Leikkipuiston keinut"]
