@@ -4,10 +4,12 @@ attendance and minutes; and every bad input getting a plain answer that changes 
 from __future__ import annotations
 
 import asyncio
+import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from icalendar import Calendar
+from PIL import Image
 from sqlalchemy import func, select
 
 from bot.render import day
@@ -29,6 +31,11 @@ from storage.roles import Role
 from tests.e2e.conftest import Harness, shown
 
 MEMBERS = 19  # with the chair, 20 seated members; the coordinator is invited too
+
+
+def said(answer: dict[str, Any]) -> dict[str, Any]:
+    """A callback answer as a person sees it: the text, and whether it is an alert."""
+    return {"text": answer["text"], "show_alert": answer["show_alert"]}
 
 
 def local(harness: Harness, moment: datetime) -> datetime:
@@ -348,3 +355,215 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
         r.person_id for r in rows if r.is_checker)
     assert [i.title for i in items if i.status is ItemStatus.ACCEPTED] == [
         "Kerro Pois! -kahvit keväällä", "Leikkipuiston keinut"]
+
+
+# ---- bad input: a plain answer, and nothing changes -----------------------------------------
+
+
+async def at_times_step(harness: Harness) -> Any:
+    coordinator = await harness.person("Kaija", Role.COORDINATOR)
+    await reply(coordinator, coordinator.send("/kokoukset"), "Kokouksia ei ole vielä.")
+    await reply(coordinator, coordinator.press("➕ Uusi kokousaikakysely"),
+                "Kirjoita kokouksen nimi.")
+    await reply(coordinator, coordinator.send("Kokous"), "Millainen kokous on?")
+    await reply(coordinator, coordinator.press("Kokous"), "Missä kokous on?")
+    await reply(coordinator, coordinator.send("Kirjasto"), "Lisää 2–20 aikavaihtoehtoa.")
+    return coordinator
+
+
+async def test_bad_times_get_plain_answers_and_change_nothing(harness: Harness) -> None:
+    coordinator = await at_times_step(harness)
+    before = await harness.snapshot()
+    cases = {
+        "1.1.2020 17": "Päivä on jo mennyt. Valitse tuleva päivä.",
+        "31.2. 17": "Tätä päivää tai kellonaikaa ei ole. Tarkista ja kirjoita uudelleen.",
+        "14.1. 25-26": "Tätä päivää tai kellonaikaa ei ole. Tarkista ja kirjoita uudelleen.",
+        "huomenna illalla": "En ymmärtänyt aikaa. Kirjoita esimerkiksi 14.1. 17-19 tai "
+                            "ti 14.1.2026 klo 17.00.",
+        "14.1. 19-17": "Loppuaika on ennen alkuaikaa. Tarkista kellonajat.",
+        "\n".join(f"{d}.3. 17" for d in range(1, 22)):
+            "Voit lisätä enintään 20 aikaa. Nyt aikoja olisi 21.",
+    }
+    for typed, expected in cases.items():
+        answer = await reply(coordinator, coordinator.send(typed), expected)
+        assert text_of(answer) == expected
+        assert buttons(answer) == [["Peru"]]
+    too_few = await reply(coordinator, coordinator.send("14.1. 17-19"), "Ajat nyt:")
+    alert = said(await coordinator.press("Valmis", too_few))
+    assert alert == {"text": "Lisää vähintään kaksi aikaa.", "show_alert": True}
+    assert await harness.snapshot() == before
+    # Cancelling leaves nothing behind either.
+    await coordinator.press("Peru", too_few)
+    await shown(coordinator, "Peruttu. Mitään ei tallennettu.")
+    assert await harness.snapshot() == before
+
+
+async def test_bad_title_and_deadline_get_plain_answers(harness: Harness) -> None:
+    coordinator = await harness.person("Kaija", Role.COORDINATOR)
+    await reply(coordinator, coordinator.send("/kokoukset"), "Kokouksia ei ole vielä.")
+    await reply(coordinator, coordinator.press("➕ Uusi kokousaikakysely"),
+                "Kirjoita kokouksen nimi.")
+    before = await harness.snapshot()
+    image = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(image, "PNG")
+    empty = await reply(coordinator, coordinator.send_photo(image.getvalue()), "Nimi puuttuu.")
+    assert text_of(empty) == "Nimi puuttuu. Kirjoita kokoukselle nimi."
+    long = await reply(coordinator, coordinator.send("K" * 121), "liian pitkä")
+    assert text_of(long) == "Teksti on liian pitkä. Kirjoita enintään 120 merkkiä."
+    await reply(coordinator, coordinator.send("K" * 120), "Millainen kokous on?")
+    await reply(coordinator, coordinator.press("Kokous"), "Missä kokous on?")
+    long = await reply(coordinator, coordinator.send("P" * 301), "liian pitkä")
+    assert text_of(long) == "Teksti on liian pitkä. Kirjoita enintään 300 merkkiä."
+    await reply(coordinator, coordinator.send("Kirjasto"), "Lisää 2–20 aikavaihtoehtoa.")
+    times = await reply(coordinator, coordinator.send("14.1. 17-19\n15.1. 17-19"), "Ajat nyt:")
+    await reply(coordinator, coordinator.press("Valmis", times), "Milloin vastausaika päättyy?")
+    after = await reply(coordinator, coordinator.send("20.1. 12"), "Vastausajan")
+    assert text_of(after) == ("Vastausajan pitää päättyä ennen ensimmäistä aikavaihtoehtoa. "
+                              "Valitse aikaisempi päivä.")
+    same = await reply(coordinator, coordinator.send("14.1. 17"), "Vastausajan")
+    assert text_of(same) == text_of(after)
+    past = await reply(coordinator, coordinator.send("1.1.2020 12"), "mennyt")
+    assert text_of(past) == "Päivä on jo mennyt. Valitse tuleva päivä."
+    assert await harness.snapshot() == before
+
+
+async def poll_with_group(harness: Harness) -> tuple[Any, list[Any], Any, int]:
+    coordinator = await harness.person("Kaija", Role.COORDINATOR)
+    members = [await harness.person(name, Role.MEMBER) for name in ("Matti", "Aino")]
+    outsider = await harness.person("Erkki", Role.MEMBER, "etelainen")
+    group = await linked_group(harness, coordinator, [*members, outsider])
+    await start_poll(harness, coordinator, times="14.1. 17-19\n15.1. 17-19", deadline="10.1. 16")
+    await shown(coordinator, "Kysely on lähetetty 3 jäsenelle.")
+    await harness.settle()
+    await shown(coordinator, "Kokousaikakysely: Kevään kokous", chat=group)
+    async with harness.db() as session:
+        meeting_id = await session.scalar(select(Meeting.id))
+    assert meeting_id is not None
+    return coordinator, [*members, outsider], group, meeting_id
+
+
+async def test_presses_by_outsiders_forgers_and_late_voters_change_nothing(
+        harness: Harness) -> None:
+    coordinator, (matti, aino, outsider), group, meeting_id = await poll_with_group(harness)
+    await quiet(harness)
+    poll = await shown(coordinator, "Kokousaikakysely: Kevään kokous", chat=group)
+    private = await shown(matti, "Kokousaikakysely: Kevään kokous")
+    before = await harness.snapshot()
+    stranger = said(await outsider.press("1: Sopii", poll))
+    assert stranger == {"text": "Tämä kokous ei koske sinua. Vain pöydän jäsenet voivat "
+                                "vastata.", "show_alert": True}
+    stale_answer = {"text": "Tämä nappi ei ole enää käytössä. Paina /valikko.",
+                    "show_alert": True}
+    for forged in (f"mv:{meeting_id + 7}:1:yes", f"mv:{meeting_id}:999:yes",
+                   f"mv:{meeting_id}:1:kyllä", "mv:x:y:z", f"mo:{meeting_id + 7}"):
+        assert said(await matti.press_data(private, forged)) == stale_answer
+    not_allowed = said(await matti.press_data(private, f"ma:{meeting_id}:close:0"))
+    assert not_allowed == {"text": "Sinulla ei ole oikeutta tähän.", "show_alert": True}
+    assert said(await outsider.press_data(poll, f"mo:{meeting_id}")) == {
+        "text": "Tämä kokous ei koske sinua. Vain pöydän jäsenet voivat vastata.",
+        "show_alert": True}
+    assert await harness.snapshot() == before
+
+    # The organiser closes early; a vote after that is refused and changes nothing.
+    listing = await reply(coordinator, coordinator.send("/kokoukset"), "Kokoukset:")
+    view = await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing),
+                       "Kyselyyn vastanneita: 0/3")
+    assert "Ei vielä vastannut: Aino, Kaija, Matti" in text_of(view)
+    closed = await coordinator.press("Sulje kysely nyt", view)
+    assert closed["text"] == "Kysely on suljettu."
+    await quiet(harness)
+    before = await harness.snapshot()
+    late = said(await aino.press_data(await shown(aino, "Kokousaikakysely"),
+                                      f"mv:{meeting_id}:1:yes"))
+    assert late == {"text": "Vastausaika on jo päättynyt. Vastauksia ei voi enää muuttaa.",
+                    "show_alert": True}
+    again = said(await coordinator.press_data(view, f"ma:{meeting_id}:close:0"))
+    assert again == {"text": "Kysely on jo suljettu.", "show_alert": True}
+    assert await harness.snapshot() == before
+
+
+async def test_two_ticks_close_a_poll_once(harness: Harness) -> None:
+    coordinator, _people, group, meeting_id = await poll_with_group(harness)
+    async with harness.db() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        assert meeting is not None and meeting.poll_deadline_at is not None
+        deadline = meeting.poll_deadline_at
+    harness.clock.advance(deadline - harness.clock.now() + timedelta(seconds=1))
+    app = harness.app
+    await asyncio.gather(*(meetings_tick(app.sessionmaker, app.bot, harness.clock, app.i18n,
+                                         app.settings) for _ in range(3)))
+    await quiet(harness)
+    async with harness.db() as session:
+        batches = list(await session.scalars(select(OutboxMessage.batch).where(
+            OutboxMessage.batch.like(f"meeting:{meeting_id}:c%"))))
+        meeting = await session.get(Meeting, meeting_id)
+        assert meeting is not None
+    assert meeting.status is MeetingStatus.CLOSED
+    assert sorted(set(batches)) == [f"meeting:{meeting_id}:closed:fi",
+                                    f"meeting:{meeting_id}:confirm"]
+    assert batches.count(f"meeting:{meeting_id}:confirm") == 1
+    await shown(coordinator, "Kokousaikakysely on päättynyt", chat=group)
+
+
+async def test_moving_to_summer_and_cancelling_update_the_ics(harness: Harness) -> None:
+    coordinator, (matti, *_rest), _group, _meeting = await poll_with_group(harness)
+    listing = await reply(coordinator, coordinator.send("/kokoukset"), "Kokoukset:")
+    view = await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing),
+                       "Kyselyyn vastanneita")
+    await coordinator.press("Sulje kysely nyt", view)
+    await harness.settle()
+    await reply(coordinator, coordinator.press("Vahvista tämä aika"), "Aika on vahvistettu:")
+    await harness.settle()
+    _, winter = await ics_of(matti, harness, "Kutsu kokoukseen.")
+    assert winter.decoded("dtstart").astimezone(harness.app.settings.zone).hour == 17
+    assert winter.decoded("dtstart").astimezone(UTC).hour == 15
+    listing = await reply(coordinator, coordinator.send("/kokoukset"), "Kokoukset:")
+    view = await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing),
+                       "Tulossa:")
+    await reply(coordinator, coordinator.press("Siirrä kokous", view), "Kirjoita uusi aika")
+    wrong = await reply(coordinator, coordinator.send("31.6. 17-19"), "ei ole")
+    assert text_of(wrong) == "Tätä päivää tai kellonaikaa ei ole. Tarkista ja kirjoita uudelleen."
+    await reply(coordinator, coordinator.send("16.6. 17-19"), "Kokous on siirretty:")
+    await harness.settle()
+    _, summer = await ics_of(matti, harness, "Kokouksen aika on muuttunut.")
+    start = summer.decoded("dtstart")
+    assert (start.astimezone(harness.app.settings.zone).hour, start.month, start.day) == (
+        17, 6, 16)
+    assert start.astimezone(UTC).hour == 14  # summer: UTC+3
+    assert summer.decoded("sequence") == 1
+    assert str(summer["uid"]) == str(winter["uid"])
+    await reply(coordinator, coordinator.press("Peru kokous", view), "Haluatko varmasti perua")
+    await reply(coordinator, coordinator.press("Kyllä, peru kokous"), "Kokous on peruttu.")
+    await harness.settle()
+    message, cancelled = await ics_of(matti, harness, "❗ Kokous on peruttu.")
+    assert str(cancelled["status"]) == "CANCELLED"
+    assert cancelled.decoded("sequence") == 2
+    assert buttons(message) == []
+
+
+async def test_long_agenda_is_split_never_cut(harness: Harness) -> None:
+    coordinator, (matti, *_rest), group, meeting_id = await poll_with_group(harness)
+    now = harness.clock.now()
+    async with harness.db() as session:
+        for number in range(1, 9):
+            session.add(AgendaItem(meeting_id=meeting_id, proposed_by_id=None,
+                                   title=f"Asia numero {number}",
+                                   body=f"Kohta {number}. " + "sanoja " * 200,
+                                   status=ItemStatus.ACCEPTED, position=number,
+                                   created_at=now))
+    listing = await reply(coordinator, coordinator.send("/kokoukset"), "Kokoukset:")
+    view = await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing),
+                       "Esityslistalla 8 asiaa.")
+    edit = await reply(coordinator, coordinator.press("🗂 Käsittele esityslista", view),
+                       "Listalla:")
+    await coordinator.press("📣 Julkaise esityslista", edit)
+    await harness.settle()
+    await shown(matti, "Esityslista tiedostona.")
+    parts = [m for m in await matti.history() if "Kohta " in text_of(m)]
+    assert len(parts) >= 2
+    assert all(len(text_of(m)) <= 4096 for m in parts)
+    joined = "\n".join(text_of(m) for m in parts)
+    for number in range(1, 9):
+        assert joined.count(f"Kohta {number}. ") == 1
+        assert f"{number}. Asia numero {number}" in joined
+    await shown(coordinator, "Asia numero 8", chat=group)
