@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.render import esc
 from handlers.meeting_views import (
     ActCb,
     person_language,
@@ -70,7 +71,7 @@ async def after_close(session: AsyncSession, meeting: Meeting, settings: Setting
     table = await session.get(Table, meeting.table_id) if meeting.table_id else None
 
     def notice(language: str) -> tuple[str, None]:
-        text = _("Kokousaikakysely on päättynyt: {title}").format(title=meeting.title)
+        text = _("Kokousaikakysely on päättynyt: {title}").format(title=esc(meeting.title))
         if best is not None:
             text += "\n" + _("Eniten sopiva aika: {time}").format(
                 time=span(best.starts_at, best.ends_at, zone, language))
@@ -96,7 +97,7 @@ async def confirm_question(session: AsyncSession, meeting: Meeting, settings: Se
     zone = settings.zone
     slots = await slots_of(session, meeting.id)
     best = next((s for s in slots if s.id == meeting.suggested_slot_id), None)
-    text = _("Vastausaika päättyi: {title}").format(title=meeting.title)
+    text = _("Vastausaika päättyi: {title}").format(title=esc(meeting.title))
     builder = InlineKeyboardBuilder()
     if best is not None:
         text += "\n\n" + _("Eniten sopiva aika on {time}.").format(
@@ -126,11 +127,11 @@ async def refresh_results(sessionmaker: async_sessionmaker[AsyncSession], bot: B
     now = clock.now()
     async with sessionmaker() as session:
         result = await session.execute(
-            select(MeetingPost, OutboxMessage.telegram_message_id, Meeting.announce_version)
+            select(MeetingPost, OutboxMessage.telegram_message_id, Meeting.results_version)
             .join(Meeting, Meeting.id == MeetingPost.meeting_id)
             .join(OutboxMessage, OutboxMessage.id == MeetingPost.outbox_id)
             .where(MeetingPost.purpose == "poll",
-                   MeetingPost.edited_version < Meeting.announce_version,
+                   MeetingPost.edited_version < Meeting.results_version,
                    OutboxMessage.telegram_message_id.is_not(None))
             .order_by(MeetingPost.id))
         rows = [(post, message_id, version) for post, message_id, version in result]

@@ -84,9 +84,8 @@ class Meeting(Base):
     agenda_posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     agenda_changed: Mapped[bool] = mapped_column(Boolean, default=False)
     agenda_version: Mapped[int] = mapped_column(Integer, default=0)
-    # Set when answers changed; the results messages are edited after it (see scheduler).
-    results_dirty: Mapped[bool] = mapped_column(Boolean, default=False)
-    announce_version: Mapped[int] = mapped_column(Integer, default=0)
+    # Raised whenever the poll's results change; results messages catch up (see scheduler).
+    results_version: Mapped[int] = mapped_column(Integer, default=0)
     minutes_status: Mapped[MinutesStatus] = mapped_column(_enum(MinutesStatus, 12),
                                                           default=MinutesStatus.NONE)
     minutes_text: Mapped[str | None] = mapped_column(Text)
@@ -204,7 +203,7 @@ async def create_poll(session: AsyncSession, *, table_id: int | None, kind: Meet
     meeting = Meeting(table_id=table_id, kind=kind, title=title.strip(), place=place.strip(),
                       status=MeetingStatus.POLLING, created_by_id=created_by, created_at=now,
                       poll_deadline_at=deadline, ics_sequence=0, agenda_changed=False,
-                      agenda_version=0, results_dirty=False, announce_version=0,
+                      agenda_version=0, results_version=0,
                       minutes_status=MinutesStatus.NONE)
     session.add(meeting)
     await session.flush()
@@ -259,8 +258,7 @@ async def vote(session: AsyncSession, *, meeting: Meeting, slot_id: int, person_
     else:
         existing.answer = answer
         existing.answered_at = now
-    meeting.results_dirty = True
-    meeting.announce_version += 1
+    meeting.results_version += 1
     await session.flush()
     return VoteOutcome.SAVED
 
@@ -298,8 +296,8 @@ async def claim_due_polls(session: AsyncSession, now: datetime) -> list[int]:
         result = await session.execute(
             update(Meeting)
             .where(Meeting.id == meeting_id, Meeting.status == MeetingStatus.POLLING)
-            .values(status=MeetingStatus.CLOSED, closed_at=now, results_dirty=True,
-                    announce_version=Meeting.announce_version + 1)
+            .values(status=MeetingStatus.CLOSED, closed_at=now,
+                    results_version=Meeting.results_version + 1)
             .execution_options(synchronize_session=False))
         if result.rowcount == 1:  # type: ignore[attr-defined]
             claimed.append(meeting_id)
@@ -311,8 +309,8 @@ async def close_poll_now(session: AsyncSession, meeting: Meeting, now: datetime)
     result = await session.execute(
         update(Meeting).where(Meeting.id == meeting.id,
                               Meeting.status == MeetingStatus.POLLING)
-        .values(status=MeetingStatus.CLOSED, closed_at=now, results_dirty=True,
-                    announce_version=Meeting.announce_version + 1)
+        .values(status=MeetingStatus.CLOSED, closed_at=now,
+                results_version=Meeting.results_version + 1)
         .execution_options(synchronize_session=False))
     await session.refresh(meeting)
     return result.rowcount == 1  # type: ignore[attr-defined]

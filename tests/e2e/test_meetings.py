@@ -13,7 +13,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from bot.render import day
-from emulator.client import buttons, text_of
+from emulator.client import buttons, text_of, wait_until
 from scheduler.meetings import meetings_tick
 from storage.meeting_rules import Answer, Rsvp
 from storage.meetings import (
@@ -21,6 +21,7 @@ from storage.meetings import (
     ItemStatus,
     Meeting,
     MeetingPost,
+    MeetingSlot,
     MeetingStatus,
     MinutesStatus,
     Participant,
@@ -59,7 +60,7 @@ async def quiet(harness: Harness, within: float = 15.0) -> None:
                 select(func.count(MeetingPost.id))
                 .join(Meeting, Meeting.id == MeetingPost.meeting_id)
                 .join(OutboxMessage, OutboxMessage.id == MeetingPost.outbox_id)
-                .where(MeetingPost.edited_version < Meeting.announce_version,
+                .where(MeetingPost.edited_version < Meeting.results_version,
                        OutboxMessage.status == Delivery.SENT))
             pending = await session.scalar(select(func.count(OutboxMessage.id)).where(
                 OutboxMessage.status.in_([Delivery.PENDING, Delivery.SENDING])))
@@ -87,6 +88,10 @@ async def reply(user: Any, action: Any, containing: str, *, chat: Any = None,
             texts = [text_of(m) for m in (await user.history(chat))[-3:]]
             raise AssertionError(f"{containing!r} not shown; the chat ends with {texts!r}")
         await asyncio.sleep(0.05)
+
+
+async def has_button(user: Any, text: str) -> bool:
+    return any(text in row for message in await user.history() for row in buttons(message))
 
 
 async def linked_group(harness: Harness, coordinator: Any, people: list[Any]) -> Any:
@@ -567,3 +572,72 @@ async def test_long_agenda_is_split_never_cut(harness: Harness) -> None:
         assert joined.count(f"Kohta {number}. ") == 1
         assert f"{number}. Asia numero {number}" in joined
     await shown(coordinator, "Asia numero 8", chat=group)
+
+
+async def test_poll_made_with_buttons_only(harness: Harness) -> None:
+    coordinator = await at_times_step(harness)
+    zone = harness.app.settings.zone
+    today = local(harness, harness.clock.now()).date()
+    tomorrow, later = today + timedelta(days=1), today + timedelta(days=16)
+    times = await shown(coordinator, "Lisää 2–20 aikavaihtoehtoa.")
+    await coordinator.press(day(tomorrow, "fi"), times)
+    hours = await shown(coordinator, "mihin aikaan kokous alkaa?")
+    added = await coordinator.press("17.00", hours)
+    assert added["text"] == "Aika lisätty."
+    times = await shown(coordinator, f"1. {day(tomorrow, 'fi')} klo 17.00–19.00")
+    await coordinator.press("Myöhemmät ▶", times)
+    await wait_until(lambda: has_button(coordinator, day(later, "fi")))
+    await coordinator.press(day(later, "fi"))
+    hours = await shown(coordinator, "mihin aikaan kokous alkaa?")
+    await coordinator.press("10.00", hours)
+    times = await shown(coordinator, f"2. {day(later, 'fi')} klo 10.00–12.00")
+    deadlines = await reply(coordinator, coordinator.press("Valmis", times),
+                            "Milloin vastausaika päättyy?")
+    first_deadline = buttons(deadlines)[0][0]
+    assert first_deadline == f"{day(tomorrow, 'fi')} klo 16.00"
+    await reply(coordinator, coordinator.press(first_deadline, deadlines), "Tarkista kysely:")
+    await reply(coordinator, coordinator.press("Lähetä kysely"), "Kysely on lähetetty 1 ")
+    async with harness.db() as session:
+        meeting = await session.scalar(select(Meeting))
+        assert meeting is not None and meeting.poll_deadline_at is not None
+        starts = [s.starts_at for s in await session.scalars(
+            select(MeetingSlot).order_by(MeetingSlot.starts_at))]
+    assert [(local(harness, s).date(), local(harness, s).hour) for s in starts] == [
+        (tomorrow, 17), (later, 10)]
+    assert local(harness, meeting.poll_deadline_at).hour == 16
+    assert meeting.poll_deadline_at.astimezone(zone).date() == tomorrow
+
+
+async def test_lead_coordinator_polls_the_chairs_of_all_tables(harness: Harness) -> None:
+    lead = await harness.person("Leena", Role.LEAD_COORDINATOR, None)
+    north = await harness.person("Pirjo", Role.CHAIR, "pohjoinen")
+    south = await harness.person("Sami", Role.CHAIR, "etelainen")
+    member = await harness.person("Matti", Role.MEMBER, "pohjoinen")
+    await reply(lead, lead.send("/kokoukset"), "Kokouksia ei ole vielä.")
+    tables = await reply(lead, lead.press("➕ Uusi kokousaikakysely"), "Minkä pöydän kokous?")
+    assert ["Puheenjohtajien yhteinen kokous"] in buttons(tables)
+    await reply(lead, lead.press("Puheenjohtajien yhteinen kokous", tables),
+                "Kirjoita kokouksen nimi.")
+    await reply(lead, lead.send("Puheenjohtajien vuosikokous"), "Missä kokous on?")
+    await reply(lead, lead.send("Kaupungintalo"), "Lisää 2–20 aikavaihtoehtoa.")
+    times = await reply(lead, lead.send("14.1. 17-19\n21.1. 17-19"), "Ajat nyt:")
+    await reply(lead, lead.press("Valmis", times), "Milloin vastausaika päättyy?")
+    summary = await reply(lead, lead.send("10.1. 16"), "Tarkista kysely:")
+    assert "Puheenjohtajien yhteinen kokous" in text_of(summary)
+    await reply(lead, lead.press("Lähetä kysely", summary), "Kysely on lähetetty 2 jäsenelle.")
+    await harness.settle()
+    for chair in (north, south):
+        poll = await shown(chair, "Kokousaikakysely: Puheenjohtajien vuosikokous")
+        assert "Kaikki pöydät" in text_of(poll)
+    answer = await south.press("2: Sopii")
+    assert answer["text"] == "Tallennettu: aika 2, Sopii."
+    await member.expect_no_message(within=0.3)
+    async with harness.db() as session:
+        meeting = await session.scalar(select(Meeting))
+        assert meeting is not None
+    assert meeting.table_id is None
+    before = await harness.snapshot()
+    nosy = said(await member.press_data(await shown(member, "Hei Matti"), f"mo:{meeting.id}"))
+    assert nosy == {"text": "Tämä kokous ei koske sinua. Vain pöydän jäsenet voivat vastata.",
+                    "show_alert": True}
+    assert await harness.snapshot() == before
