@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     term_ends_on: date = date(2027, 5, 31)
     invite_valid_days: int = Field(default=30, ge=1, le=365)
     log_level: str = "INFO"
+    # Updates one person may send in 10 seconds before the rest are dropped.
+    flood_limit: int = Field(default=30, ge=5, le=1000)
 
     @field_validator("lead_coordinators", mode="before")
     @classmethod

@@ -65,11 +65,6 @@ class OutboxSender:
                     done += await self._deliver(row)
         return done
 
-    async def wait_idle(self) -> None:
-        """Wait for a drain in progress to finish (at shutdown, after the ticks stopped)."""
-        async with self._lock:
-            return
-
     async def _claim(self) -> list[Claimed]:
         now = self.clock.now()
         async with self.sessionmaker() as session, session.begin():
