@@ -458,10 +458,17 @@ async def agenda_pressed(query: CallbackQuery, callback_data: ActCb, access: Acc
     await query.answer()
     table = await session.get(Table, meeting.table_id) if meeting.table_id else None
     items = await agenda(session, meeting.id, (ItemStatus.ACCEPTED,))
-    if isinstance(query.message, Message):
-        for part in split_text(agenda_text(meeting, table, items, settings.zone,
-                                           i18n.current_locale)):
-            await query.message.answer(part)
+    if not isinstance(query.message, Message):
+        return
+    for part in split_text(agenda_text(meeting, table, items, settings.zone,
+                                       i18n.current_locale)):
+        await query.message.answer(part)
+    for number, item in enumerate(items, start=1):
+        file = await session.get(StoredFile, item.file_id) if item.file_id else None
+        if file is not None and file.telegram_file_id:
+            await query.message.answer_document(
+                file.telegram_file_id, caption=_("Liite asiaan {number}: {title}").format(
+                    number=number, title=esc(item.title)))
 
 
 @router.callback_query(ActCb.filter(F.do == "minutes_show"))

@@ -94,9 +94,10 @@ async def has_button(user: Any, text: str) -> bool:
     return any(text in row for message in await user.history() for row in buttons(message))
 
 
-async def linked_group(harness: Harness, coordinator: Any, people: list[Any]) -> Any:
+async def linked_group(harness: Harness, coordinator: Any, people: list[Any], *,
+                       admin: bool = False) -> Any:
     group = await harness.emu.create_group("Pohjoisen pöytä", members=[coordinator, *people])
-    await group.add_bot(by=coordinator)
+    await group.add_bot(by=coordinator, admin=admin)
     await group.expect_message(containing="Hei! Olen kumppanuuspöydän botti.")
     await coordinator.send("/liita", chat=group)
     await group.expect_message(containing="Minkä pöydän ryhmä tämä on?")
@@ -432,11 +433,12 @@ async def test_bad_title_and_deadline_get_plain_answers(harness: Harness) -> Non
     assert await harness.snapshot() == before
 
 
-async def poll_with_group(harness: Harness) -> tuple[Any, list[Any], Any, int]:
+async def poll_with_group(harness: Harness, *, admin: bool = False,
+                          ) -> tuple[Any, list[Any], Any, int]:
     coordinator = await harness.person("Kaija", Role.COORDINATOR)
     members = [await harness.person(name, Role.MEMBER) for name in ("Matti", "Aino")]
     outsider = await harness.person("Erkki", Role.MEMBER, "etelainen")
-    group = await linked_group(harness, coordinator, [*members, outsider])
+    group = await linked_group(harness, coordinator, [*members, outsider], admin=admin)
     await start_poll(harness, coordinator, times="14.1. 17-19\n15.1. 17-19", deadline="10.1. 16")
     await shown(coordinator, "Kysely on lähetetty 3 jäsenelle.")
     await harness.settle()
@@ -547,7 +549,7 @@ async def test_moving_to_summer_and_cancelling_update_the_ics(harness: Harness) 
 
 
 async def test_long_agenda_is_split_never_cut(harness: Harness) -> None:
-    coordinator, (matti, *_rest), group, meeting_id = await poll_with_group(harness)
+    coordinator, (matti, *_rest), group, meeting_id = await poll_with_group(harness, admin=True)
     now = harness.clock.now()
     async with harness.db() as session:
         for number in range(1, 9):
@@ -571,7 +573,10 @@ async def test_long_agenda_is_split_never_cut(harness: Harness) -> None:
     for number in range(1, 9):
         assert joined.count(f"Kohta {number}. ") == 1
         assert f"{number}. Asia numero {number}" in joined
-    await shown(coordinator, "Asia numero 8", chat=group)
+    in_group = [m for m in await group.history() if "Kohta " in text_of(m)]
+    assert len(in_group) == len(parts)
+    assert [m["pinned"] for m in in_group] == [True] + [False] * (len(parts) - 1)
+    assert in_group[0]["text"].startswith("📋 Esityslista")
 
 
 async def test_poll_made_with_buttons_only(harness: Harness) -> None:
@@ -641,3 +646,37 @@ async def test_lead_coordinator_polls_the_chairs_of_all_tables(harness: Harness)
     assert nosy == {"text": "Tämä kokous ei koske sinua. Vain pöydän jäsenet voivat vastata.",
                     "show_alert": True}
     assert await harness.snapshot() == before
+
+
+async def test_minutes_as_a_document_without_checkers_are_published_at_once(
+        harness: Harness) -> None:
+    coordinator, (matti, *_rest), group, _meeting = await poll_with_group(harness)
+    listing = await reply(coordinator, coordinator.send("/kokoukset"), "Kokoukset:")
+    view = await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing),
+                       "Kyselyyn vastanneita")
+    await coordinator.press("Sulje kysely nyt", view)
+    await harness.settle()
+    await reply(coordinator, coordinator.press("Vahvista tämä aika"), "Aika on vahvistettu:")
+    async with harness.db() as session:
+        starts = await session.scalar(select(Meeting.starts_at))
+    assert starts is not None
+    listing = await reply(coordinator, coordinator.send("/kokoukset"), "Kokoukset:")
+    view = await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing),
+                       "Tulossa:")
+    early = said(await coordinator.press("📝 Lisää muistio", view))
+    assert early == {"text": "Muistion voi lisätä, kun kokous on alkanut.", "show_alert": True}
+    harness.clock.advance(starts - harness.clock.now() + timedelta(hours=3))
+    await reply(coordinator, coordinator.press("📝 Lisää muistio", view),
+                "Lähetä muistio tiedostona")
+    await reply(coordinator, coordinator.send_document("muistio.pdf", b"%PDF-1.4 muistio"),
+                "Valitse kaksi pöytäkirjantarkastajaa.")
+    await coordinator.press("Ei tarkastajia")
+    await shown(coordinator, "Muistio on julkaistu. Kaikki saavat sen.")
+    await harness.settle()
+    posted = await shown(matti, "📄 Muistio on julkaistu: Kevään kokous")
+    assert await harness.emu.download(posted["document"]["file_id"]) == b"%PDF-1.4 muistio"
+    await shown(coordinator, "📄 Muistio on julkaistu: Kevään kokous", chat=group)
+    listing = await reply(matti, matti.send("/kokoukset"), "Kokoukset:")
+    view = await reply(matti, matti.press(buttons(listing)[0][0], listing), "Paikka:")
+    shown_again = await reply(matti, matti.press("📄 Muistio", view), "Muistio: Kevään kokous")
+    assert shown_again["document"]["file_name"] == "muistio.pdf"
