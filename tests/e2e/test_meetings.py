@@ -347,6 +347,9 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
     view = await reply(reader, reader.press(buttons(listing)[0][0], listing), "Paikka:")
     assert "Muistio on julkaistu." in text_of(view)
     await reply(reader, reader.press("📄 Muistio", view), "Keinut korjataan.")
+    attachment = await reply(reader, reader.press("📋 Esityslista", view),
+                             "Liite asiaan 2: Leikkipuiston keinut")
+    assert await harness.emu.download(attachment["document"]["file_id"]) == b"keinu"
 
     async with harness.db() as session:
         meeting = await session.get(Meeting, meeting.id)
