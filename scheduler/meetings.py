@@ -41,6 +41,9 @@ from storage.people import Person, Table
 
 log = logging.getLogger(__name__)
 
+# Edits per tick stay well under Telegram's ~30 requests a second for the whole bot.
+EDITS_PER_TICK = 20
+
 
 async def meetings_tick(sessionmaker: async_sessionmaker[AsyncSession], bot: Bot, clock: Clock,
                         i18n: I18n, settings: Settings) -> None:
@@ -141,6 +144,8 @@ async def refresh_results(sessionmaker: async_sessionmaker[AsyncSession], bot: B
                 .group_by(MeetingPost.chat_id))}
         due: list[_Edit] = []
         for post, message_id, version in rows:
+            if len(due) >= EDITS_PER_TICK:
+                break
             if message_id is None or not may_edit(last_edits.get(post.chat_id), now):
                 continue
             last_edits[post.chat_id] = now

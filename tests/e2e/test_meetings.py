@@ -49,11 +49,25 @@ async def tick(harness: Harness) -> None:
     await harness.settle(0.1)
 
 
+async def idle(harness: Harness) -> None:
+    """Every update the bot has taken is handled and committed (replies come before commit)."""
+    tasks = harness.app.dispatcher._handle_update_tasks
+    await wait_until(lambda: not tasks)
+
+
+async def settle(harness: Harness) -> None:
+    """Handled, committed, and the outbox drained."""
+    await idle(harness)
+    await harness.settle()
+
+
 async def quiet(harness: Harness, within: float = 15.0) -> None:
     """Wait until every results message shows the newest answers and the outbox is empty."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
+    calm = 0
     while True:
+        await idle(harness)
         await harness.app.outbox.drain()
         async with harness.db() as session:
             stale = await session.scalar(
@@ -64,8 +78,8 @@ async def quiet(harness: Harness, within: float = 15.0) -> None:
                        OutboxMessage.status == Delivery.SENT))
             pending = await session.scalar(select(func.count(OutboxMessage.id)).where(
                 OutboxMessage.status.in_([Delivery.PENDING, Delivery.SENDING])))
-        if not stale and not pending:
-            await asyncio.sleep(0.3)
+        calm = calm + 1 if not stale and not pending else 0
+        if calm == 2:
             return
         if loop.time() > deadline:
             raise AssertionError(f"still {stale} results to edit and {pending} to send")
@@ -147,7 +161,7 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
     await start_poll(harness, coordinator, times="14.1. 17-19\n15.1. 17-19\n20.1. 18-20",
                      deadline="10.1. 16")
     await shown(coordinator, "Kysely on lähetetty 21 jäsenelle. Se näkyy myös pöydän ryhmässä.")
-    await harness.settle()
+    await settle(harness)
     poll = await group.expect_message(containing="Kokousaikakysely: Kevään kokous")
     assert "Vastanneita: 0/21" in text_of(poll)
     assert ["1: Sopii", "1: Tarvittaessa", "1: Ei sovi"] in buttons(poll)
@@ -166,6 +180,7 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
     assert answer["text"] == "Tallennettu: aika 3, Tarvittaessa."
     for member in members[:2]:
         await member.press("1: Ei sovi")
+    await idle(harness)
     async with harness.db() as session:
         votes = list(await session.scalars(select(SlotVote)))
     assert len(votes) == 41
@@ -212,6 +227,7 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
     assert notices == 1
 
     # A late answer changes nothing.
+    await idle(harness)
     before = await harness.snapshot()
     late = await members[3].press_data(await shown(members[3], "Kokousaikakysely"),
                                        f"mv:{meeting.id}:{votes[0].slot_id}:yes")
@@ -222,7 +238,7 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
     # 4. The organiser confirms; everyone gets the invitation with an .ics in Helsinki time.
     await coordinator.press("Vahvista tämä aika")
     await shown(coordinator, "Aika on vahvistettu:")
-    await harness.settle()
+    await settle(harness)
     _, event = await ics_of(members[7], harness, "Kutsu kokoukseen.")
     start = event.decoded("dtstart")
     year = start.year
@@ -264,6 +280,7 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
     await reply(proposer, proposer.press("Ohita", skip), "Kiitos! Ehdotuksesi on tallennettu.")
     cutoff = datetime(year, 1, 13, 16, tzinfo=harness.app.settings.zone)
     harness.clock.advance(cutoff - harness.clock.now() + timedelta(minutes=5))
+    await idle(harness)
     before = await harness.snapshot()
     late = await proposer.press("✍️ Ehdota asiaa", member_view)
     assert late["text"] == (f"Asioiden ehdotusaika päättyi {day(cutoff.date(), 'fi')} klo "
@@ -281,7 +298,7 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
     organised = await shown(chair, "1. Kerro Pois! -kahvit keväällä")
     assert "2. Leikkipuiston kunto" in text_of(organised)
     await chair.press("📣 Julkaise esityslista")
-    await harness.settle()
+    await settle(harness)
     posted = await shown(coordinator, "📋 Esityslista", chat=group)
     assert "1. Kerro Pois! -kahvit keväällä" in text_of(posted)
     assert "Keinut ovat rikki." in text_of(posted)
@@ -290,7 +307,7 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
     await reply(chair, chair.press("Muokkaa 2"), "Kirjoita uusi otsikko.")
     changed = await reply(chair, chair.send("Leikkipuiston keinut"), "2. Leikkipuiston keinut")
     await chair.press("📣 Lähetä muutokset", changed)
-    await harness.settle()
+    await settle(harness)
     await shown(coordinator, "Esityslista on muuttunut", chat=group)
     again = await chair.press_data(organised, f"ma:{meeting.id}:publish:0")
     assert again["text"] == "Esityslista on jo julkaistu, eikä siihen ole tullut muutoksia."
@@ -323,7 +340,7 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
     assert refused["text"] == "Valitse enintään kaksi tarkastajaa."
     await coordinator.press("Valmis")
     await shown(coordinator, "Muistio on lähetetty tarkastajille.")
-    await harness.settle()
+    await settle(harness)
     checker_a, checker_b = members[1], members[2]
     await shown(checker_a, "Sinut on valittu pöytäkirjantarkastajaksi")
     not_checker = await members[6].press_data(
@@ -337,7 +354,7 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
         assert meeting is not None and meeting.minutes_status is MinutesStatus.CHECKING
     second = await checker_b.press("Hyväksyn muistion")
     assert second["text"] == "Kiitos! Muistio on nyt julkaistu."
-    await harness.settle()
+    await settle(harness)
     published = await shown(coordinator, "📄 Muistio on julkaistu: Kevään kokous", chat=group)
     assert "Kahvit pidetään maaliskuussa." in text_of(published)
 
@@ -382,6 +399,7 @@ async def at_times_step(harness: Harness) -> Any:
 
 async def test_bad_times_get_plain_answers_and_change_nothing(harness: Harness) -> None:
     coordinator = await at_times_step(harness)
+    await idle(harness)
     before = await harness.snapshot()
     cases = {
         "1.1.2020 17": "Päivä on jo mennyt. Valitse tuleva päivä.",
@@ -412,6 +430,7 @@ async def test_bad_title_and_deadline_get_plain_answers(harness: Harness) -> Non
     await reply(coordinator, coordinator.send("/kokoukset"), "Kokouksia ei ole vielä.")
     await reply(coordinator, coordinator.press("➕ Uusi kokousaikakysely"),
                 "Kirjoita kokouksen nimi.")
+    await idle(harness)
     before = await harness.snapshot()
     image = io.BytesIO()
     Image.new("RGB", (4, 4)).save(image, "PNG")
@@ -444,7 +463,7 @@ async def poll_with_group(harness: Harness, *, admin: bool = False,
     group = await linked_group(harness, coordinator, [*members, outsider], admin=admin)
     await start_poll(harness, coordinator, times="14.1. 17-19\n15.1. 17-19", deadline="10.1. 16")
     await shown(coordinator, "Kysely on lähetetty 3 jäsenelle.")
-    await harness.settle()
+    await settle(harness)
     await shown(coordinator, "Kokousaikakysely: Kevään kokous", chat=group)
     async with harness.db() as session:
         meeting_id = await session.scalar(select(Meeting.id))
@@ -458,6 +477,7 @@ async def test_presses_by_outsiders_forgers_and_late_voters_change_nothing(
     await quiet(harness)
     poll = await shown(coordinator, "Kokousaikakysely: Kevään kokous", chat=group)
     private = await shown(matti, "Kokousaikakysely: Kevään kokous")
+    await idle(harness)
     before = await harness.snapshot()
     stranger = said(await outsider.press("1: Sopii", poll))
     assert stranger == {"text": "Tämä kokous ei koske sinua. Vain pöydän jäsenet voivat "
@@ -482,6 +502,7 @@ async def test_presses_by_outsiders_forgers_and_late_voters_change_nothing(
     closed = await coordinator.press("Sulje kysely nyt", view)
     assert closed["text"] == "Kysely on suljettu."
     await quiet(harness)
+    await idle(harness)
     before = await harness.snapshot()
     late = said(await aino.press_data(await shown(aino, "Kokousaikakysely"),
                                       f"mv:{meeting_id}:1:yes"))
@@ -521,9 +542,9 @@ async def test_moving_to_summer_and_cancelling_update_the_ics(harness: Harness) 
     view = await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing),
                        "Kyselyyn vastanneita")
     await coordinator.press("Sulje kysely nyt", view)
-    await harness.settle()
+    await settle(harness)
     await reply(coordinator, coordinator.press("Vahvista tämä aika"), "Aika on vahvistettu:")
-    await harness.settle()
+    await settle(harness)
     _, winter = await ics_of(matti, harness, "Kutsu kokoukseen.")
     assert winter.decoded("dtstart").astimezone(harness.app.settings.zone).hour == 17
     assert winter.decoded("dtstart").astimezone(UTC).hour == 15
@@ -534,7 +555,7 @@ async def test_moving_to_summer_and_cancelling_update_the_ics(harness: Harness) 
     wrong = await reply(coordinator, coordinator.send("31.6. 17-19"), "ei ole")
     assert text_of(wrong) == "Tätä päivää tai kellonaikaa ei ole. Tarkista ja kirjoita uudelleen."
     await reply(coordinator, coordinator.send("16.6. 17-19"), "Kokous on siirretty:")
-    await harness.settle()
+    await settle(harness)
     _, summer = await ics_of(matti, harness, "Kokouksen aika on muuttunut.")
     start = summer.decoded("dtstart")
     assert (start.astimezone(harness.app.settings.zone).hour, start.month, start.day) == (
@@ -544,7 +565,7 @@ async def test_moving_to_summer_and_cancelling_update_the_ics(harness: Harness) 
     assert str(summer["uid"]) == str(winter["uid"])
     await reply(coordinator, coordinator.press("Peru kokous", view), "Haluatko varmasti perua")
     await reply(coordinator, coordinator.press("Kyllä, peru kokous"), "Kokous on peruttu.")
-    await harness.settle()
+    await settle(harness)
     message, cancelled = await ics_of(matti, harness, "❗ Kokous on peruttu.")
     assert str(cancelled["status"]) == "CANCELLED"
     assert cancelled.decoded("sequence") == 2
@@ -567,7 +588,7 @@ async def test_long_agenda_is_split_never_cut(harness: Harness) -> None:
     edit = await reply(coordinator, coordinator.press("🗂 Käsittele esityslista", view),
                        "Listalla:")
     await coordinator.press("📣 Julkaise esityslista", edit)
-    await harness.settle()
+    await settle(harness)
     await shown(matti, "Esityslista tiedostona.")
     parts = [m for m in await matti.history() if "Kohta " in text_of(m)]
     assert len(parts) >= 2
@@ -605,6 +626,7 @@ async def test_poll_made_with_buttons_only(harness: Harness) -> None:
     assert first_deadline == f"{day(tomorrow, 'fi')} klo 16.00"
     await reply(coordinator, coordinator.press(first_deadline, deadlines), "Tarkista kysely:")
     await reply(coordinator, coordinator.press("Lähetä kysely"), "Kysely on lähetetty 1 ")
+    await idle(harness)
     async with harness.db() as session:
         meeting = await session.scalar(select(Meeting))
         assert meeting is not None and meeting.poll_deadline_at is not None
@@ -633,17 +655,19 @@ async def test_lead_coordinator_polls_the_chairs_of_all_tables(harness: Harness)
     summary = await reply(lead, lead.send("10.1. 16"), "Tarkista kysely:")
     assert "Puheenjohtajien yhteinen kokous" in text_of(summary)
     await reply(lead, lead.press("Lähetä kysely", summary), "Kysely on lähetetty 2 jäsenelle.")
-    await harness.settle()
+    await settle(harness)
     for chair in (north, south):
         poll = await shown(chair, "Kokousaikakysely: Puheenjohtajien vuosikokous")
         assert "Kaikki pöydät" in text_of(poll)
     answer = await south.press("2: Sopii")
     assert answer["text"] == "Tallennettu: aika 2, Sopii."
     await member.expect_no_message(within=0.3)
+    await idle(harness)
     async with harness.db() as session:
         meeting = await session.scalar(select(Meeting))
         assert meeting is not None
     assert meeting.table_id is None
+    await idle(harness)
     before = await harness.snapshot()
     nosy = said(await member.press_data(await shown(member, "Hei Matti"), f"mo:{meeting.id}"))
     assert nosy == {"text": "Tämä kokous ei koske sinua. Vain pöydän jäsenet voivat vastata.",
@@ -658,8 +682,9 @@ async def test_minutes_as_a_document_without_checkers_are_published_at_once(
     view = await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing),
                        "Kyselyyn vastanneita")
     await coordinator.press("Sulje kysely nyt", view)
-    await harness.settle()
+    await settle(harness)
     await reply(coordinator, coordinator.press("Vahvista tämä aika"), "Aika on vahvistettu:")
+    await idle(harness)
     async with harness.db() as session:
         starts = await session.scalar(select(Meeting.starts_at))
     assert starts is not None
@@ -675,7 +700,7 @@ async def test_minutes_as_a_document_without_checkers_are_published_at_once(
                 "Valitse kaksi pöytäkirjantarkastajaa.")
     await coordinator.press("Ei tarkastajia")
     await shown(coordinator, "Muistio on julkaistu. Kaikki saavat sen.")
-    await harness.settle()
+    await settle(harness)
     posted = await shown(matti, "📄 Muistio on julkaistu: Kevään kokous")
     assert await harness.emu.download(posted["document"]["file_id"]) == b"%PDF-1.4 muistio"
     await shown(coordinator, "📄 Muistio on julkaistu: Kevään kokous", chat=group)
