@@ -323,7 +323,8 @@ async def day_chosen(query: CallbackQuery, callback_data: NewCb, i18n: I18n) -> 
         builder.button(text=f"{hour:02d}.00",
                        callback_data=NewCb(do="hour", v=f"{chosen.isoformat()}T{hour:02d}"))
     builder.button(text=_("Takaisin"), callback_data=NewCb(do="days", v="0"))
-    builder.adjust(4)
+    cancel_row(builder)
+    builder.adjust(*([4] * (len(PICKER_HOURS) // 4)), len(PICKER_HOURS) % 4 or 4, 2)
     if isinstance(query.message, Message):
         await query.message.edit_text(
             _("{day}: mihin aikaan kokous alkaa? Kokous kestää 2 tuntia.").format(

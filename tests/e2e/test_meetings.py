@@ -611,6 +611,7 @@ async def test_poll_made_with_buttons_only(harness: Harness) -> None:
     times = await shown(coordinator, "Lisää 2–20 aikavaihtoehtoa.")
     await coordinator.press(day(tomorrow, "fi"), times)
     hours = await shown(coordinator, "mihin aikaan kokous alkaa?")
+    assert buttons(hours)[-1] == ["Takaisin", "Peru"]
     added = await coordinator.press("17.00", hours)
     assert added["text"] == "Aika lisätty."
     times = await shown(coordinator, f"1. {day(tomorrow, 'fi')} klo 17.00–19.00")
