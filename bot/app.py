@@ -32,6 +32,8 @@ from handlers import get_routers
 from scheduler import Ticker
 from scheduler.meetings import meetings_tick
 from scheduler.outbox import OutboxSender
+from scheduler.reminders import register_jobs as register_reminder_jobs
+from scheduler.reminders import sync_terms
 from storage.db import create_engine, create_sessionmaker
 from storage.tables_config import read_tables_file, sync_tables
 
@@ -99,7 +101,7 @@ async def report_error(event: ErrorEvent, i18n: I18n) -> None:
 
 async def build_app(settings: Settings, clock: Clock | None = None,
                     fsm_storage: BaseStorage | None = None,
-                    outbox_interval: float = 1.0) -> App:
+                    outbox_interval: float = 1.0, reminder_interval: float = 30.0) -> App:
     """Wire everything; the database must already be migrated (see storage.migrate)."""
     clock = clock or Clock()
     engine = create_engine(settings.database_url)
@@ -113,12 +115,15 @@ async def build_app(settings: Settings, clock: Clock | None = None,
     ticker.every(outbox_interval, outbox.drain, "outbox")
     ticker.every(max(outbox_interval, 1.0),
                  partial(meetings_tick, sessionmaker, bot, clock, i18n, settings), "meetings")
+    register_reminder_jobs(ticker, sessionmaker, clock, i18n, default_zone=settings.timezone,
+                           interval=reminder_interval)
     dispatcher = create_dispatcher(settings, sessionmaker, clock, i18n, fsm_storage,
                                    outbox=outbox, ticker=ticker)
     app = App(settings, engine, sessionmaker, bot, dispatcher, i18n, clock, ticker, outbox)
 
     async def on_startup() -> None:
         await publish_default_commands(bot, i18n)
+        await sync_terms(sessionmaker, clock, default_zone=settings.timezone)
         ticker.start()
 
     async def on_shutdown() -> None:

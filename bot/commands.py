@@ -49,6 +49,7 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec("meetings", "kokoukset", __("Kokoukset, esityslistat ja muistiot"), _insider),
     CommandSpec("me", "tiedot", __("Omat tiedot ja roolit"), _anyone),
     CommandSpec("language", "kieli", __("Vaihda kieli"), _anyone),
+    CommandSpec("reminders", "muistutukset", __("Muistutusten asetukset"), _insider),
     CommandSpec("invite", "kutsu", __("Tee kutsulinkki uudelle jäsenelle"), _coordinator),
     CommandSpec("link", "liita", __("Liitä tämä ryhmä pöytään"), _coordinator, in_groups=True),
 ]

@@ -40,6 +40,7 @@ ENTRIES: list[MenuEntry] = [
     MenuEntry("me", __("🙂 Omat tiedot"), _anyone),
     MenuEntry("language", __("🌐 Kieli"), _anyone),
     MenuEntry("help", __("❓ Ohje"), _anyone),
+    MenuEntry("reminders", __("🔔 Muistutukset"), _insider),
 ]
 
 

@@ -12,6 +12,7 @@ from handlers import (
     meetings,
     members,
     minutes,
+    reminders,
     start,
 )
 
@@ -27,6 +28,7 @@ def get_routers() -> list[Router]:
         meeting_poll.router,
         agenda.router,
         minutes.router,
+        reminders.router,
         fallback.router,  # must stay last
     ]
     for router in routers:

@@ -1,6 +1,6 @@
 """Every model module, imported once so that Base.metadata (and Alembic) sees all tables."""
 
-from storage import audit, invites, meetings, outbox, people, updates
+from storage import audit, invites, meetings, outbox, people, reminders, updates
 from storage.base import Base
 
-__all__ = ["Base", "audit", "invites", "meetings", "outbox", "people", "updates"]
+__all__ = ["Base", "audit", "invites", "meetings", "outbox", "people", "reminders", "updates"]
