@@ -35,6 +35,7 @@ def _coordinator(access: Access) -> bool:
 
 ENTRIES: list[MenuEntry] = [
     MenuEntry("members", __("👥 Jäsenet"), _insider),
+    MenuEntry("meetings", __("📅 Kokoukset"), _insider),
     MenuEntry("invite", __("✉️ Kutsu jäsen"), _coordinator),
     MenuEntry("me", __("🙂 Omat tiedot"), _anyone),
     MenuEntry("language", __("🌐 Kieli"), _anyone),

@@ -3,11 +3,15 @@
 from aiogram import Router
 
 from handlers import (
+    agenda,
     fallback,
     groups,
     invites,
     language,
+    meeting_poll,
+    meetings,
     members,
+    minutes,
     reminders,
     start,
     statements,
@@ -22,6 +26,10 @@ def get_routers() -> list[Router]:
         invites.router,
         members.router,
         language.router,
+        meetings.router,
+        meeting_poll.router,
+        agenda.router,
+        minutes.router,
         statements.router,
         votes.router,
         reminders.router,
