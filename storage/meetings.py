@@ -9,7 +9,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -23,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.audit import record
-from storage.base import Base, UtcDateTime
+from storage.base import Base, UtcDateTime, text_enum
 from storage.meeting_rules import (
     Answer,
     MeetingKind,
@@ -55,10 +54,6 @@ class MinutesStatus(enum.StrEnum):
     PUBLISHED = "published"
 
 
-def _enum(kind: type[enum.StrEnum], length: int) -> Enum:
-    return Enum(kind, native_enum=False, length=length,
-                values_callable=lambda values: [v.value for v in values])
-
 
 class Meeting(Base):
     __tablename__ = "meetings"
@@ -66,10 +61,10 @@ class Meeting(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # None for the joint meeting of the chairs of all tables.
     table_id: Mapped[int | None] = mapped_column(ForeignKey("tables.id", ondelete="CASCADE"))
-    kind: Mapped[MeetingKind] = mapped_column(_enum(MeetingKind, 12))
+    kind: Mapped[MeetingKind] = mapped_column(text_enum(MeetingKind, 12))
     title: Mapped[str] = mapped_column(String(200))
     place: Mapped[str] = mapped_column(String(400), default="")
-    status: Mapped[MeetingStatus] = mapped_column(_enum(MeetingStatus, 12))
+    status: Mapped[MeetingStatus] = mapped_column(text_enum(MeetingStatus, 12))
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -86,7 +81,7 @@ class Meeting(Base):
     agenda_version: Mapped[int] = mapped_column(Integer, default=0)
     # Raised whenever the poll's results change; results messages catch up (see scheduler).
     results_version: Mapped[int] = mapped_column(Integer, default=0)
-    minutes_status: Mapped[MinutesStatus] = mapped_column(_enum(MinutesStatus, 12),
+    minutes_status: Mapped[MinutesStatus] = mapped_column(text_enum(MinutesStatus, 12),
                                                           default=MinutesStatus.NONE)
     minutes_text: Mapped[str | None] = mapped_column(Text)
     minutes_file_id: Mapped[int | None] = mapped_column(
@@ -114,7 +109,7 @@ class SlotVote(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slot_id: Mapped[int] = mapped_column(ForeignKey("meeting_slots.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    answer: Mapped[Answer] = mapped_column(_enum(Answer, 8))
+    answer: Mapped[Answer] = mapped_column(text_enum(Answer, 8))
     answered_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -128,7 +123,7 @@ class Participant(Base):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"),
                                             index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    rsvp: Mapped[Rsvp | None] = mapped_column(_enum(Rsvp, 12))
+    rsvp: Mapped[Rsvp | None] = mapped_column(text_enum(Rsvp, 12))
     attended: Mapped[bool] = mapped_column(Boolean, default=False)
     is_checker: Mapped[bool] = mapped_column(Boolean, default=False)
     approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -163,7 +158,7 @@ class AgendaItem(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id",
                                                            ondelete="SET NULL"))
-    status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus, 10))
+    status: Mapped[ItemStatus] = mapped_column(text_enum(ItemStatus, 10))
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
