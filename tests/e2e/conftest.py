@@ -82,8 +82,21 @@ class Harness:
                 result[name] = [tuple(row) for row in rows]
             return result
 
+    async def idle(self, within: float = 10.0) -> None:
+        """Every update the bot has taken is handled and its transaction has ended.
+
+        A handler commits before its first reply, so a person can see a reply while the rest
+        of the handler (such as queuing messages for others) is still running.
+        """
+        tasks = self.app.dispatcher._handle_update_tasks  # aiogram keeps no public handle
+        deadline = asyncio.get_running_loop().time() + within
+        while tasks and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
+        assert not tasks, "the bot is still handling updates"
+
     async def settle(self, seconds: float = 0.3) -> None:
-        """Let the outbox and the dispatcher finish what they are doing."""
+        """Let the dispatcher finish, then the outbox deliver what was queued."""
+        await self.idle()
         await self.app.outbox.drain()
         await asyncio.sleep(seconds)
 
