@@ -47,6 +47,7 @@ from storage.meetings import (
     agenda_touched,
     move_item,
     propose_item,
+    set_agenda_cutoff,
 )
 from storage.outbox import OutboxKind, StoredFile
 from storage.people import Table
@@ -261,7 +262,8 @@ async def cutoff_typed(message: Message, state: FSMContext, access: Access,
         await state.clear()
         await message.answer(_("Sinulla ei ole oikeutta tähän."))
         return
-    parsed = parse_time(message.text or "", now=clock.now(), zone=settings.zone)
+    now = clock.now()
+    parsed = parse_time(message.text or "", now=now, zone=settings.zone)
     if isinstance(parsed, TimeProblem):
         await message.answer(time_problem_text(parsed), reply_markup=_cancel_keyboard())
         return
@@ -269,7 +271,7 @@ async def cutoff_typed(message: Message, state: FSMContext, access: Access,
         await message.answer(_("Takarajan pitää olla ennen kokouksen alkua. "
                                "Valitse aikaisempi aika."), reply_markup=_cancel_keyboard())
         return
-    meeting.agenda_cutoff_at = parsed.starts_at
+    await set_agenda_cutoff(session, meeting, parsed.starts_at, now)
     await state.clear()
     await message.answer(_("Valmis. Asioita voi ehdottaa {cutoff} asti.").format(
         cutoff=moment(parsed.starts_at, settings.zone, i18n.current_locale)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
     BigInteger,
@@ -32,7 +32,19 @@ from storage.meeting_rules import (
     rank_slots,
 )
 from storage.people import Membership, Person, table_roster
+from storage.reminders import (
+    Audience,
+    ReminderKind,
+    Target,
+    register_pending_resolver,
+    schedule,
+)
+from storage.reminders import cancel as cancel_reminders
 from storage.roles import CHAIR_ROLES, Role
+
+# Minute checkers are asked to check within a week; a day before that they get a reminder.
+MINUTES_CHECK_TIME = timedelta(days=7)
+MINUTES_PENDING = "meeting_minutes"
 
 
 class MeetingStatus(enum.StrEnum):
@@ -190,6 +202,63 @@ async def participant(session: AsyncSession, meeting_id: int,
         Participant.meeting_id == meeting_id, Participant.person_id == person_id))
 
 
+# ---- reminders (issue 7's engine) ------------------------------------------------------------
+
+def meeting_target(meeting_id: int) -> Target:
+    """The meeting itself, its agenda cut-off and its minutes: one target, three kinds."""
+    return Target("meeting", meeting_id)
+
+
+def poll_target(meeting_id: int) -> Target:
+    return Target("meeting_poll", meeting_id)
+
+
+async def _reminder_audience(session: AsyncSession,
+                             meeting: Meeting) -> tuple[Audience, list[int]]:
+    """A table's members and coordinators; for the chairs' joint meeting, the invited chairs."""
+    if meeting.table_id is not None:
+        return Audience.TABLE, []
+    invited = await session.scalars(select(Participant.person_id).where(
+        Participant.meeting_id == meeting.id))
+    return Audience.NAMED, list(invited)
+
+
+async def _schedule_meeting(session: AsyncSession, meeting: Meeting, kind: ReminderKind,
+                            anchor: datetime, now: datetime) -> None:
+    audience, person_ids = await _reminder_audience(session, meeting)
+    target = poll_target(meeting.id) if kind is ReminderKind.MEETING_POLL \
+        else meeting_target(meeting.id)
+    await schedule(session, target=target, table_id=meeting.table_id, kind=kind, anchor=anchor,
+                   title=meeting.title, now=now, audience=audience, person_ids=person_ids)
+
+
+async def not_answered_poll(session: AsyncSession, meeting_id: int) -> set[int]:
+    """Invited people who have not answered any time of a still open poll."""
+    meeting = await session.get(Meeting, meeting_id)
+    if meeting is None or meeting.status is not MeetingStatus.POLLING:
+        return set()
+    invited = set(await session.scalars(select(Participant.person_id).where(
+        Participant.meeting_id == meeting_id)))
+    answered = set(await session.scalars(
+        select(SlotVote.person_id).join(MeetingSlot, MeetingSlot.id == SlotVote.slot_id)
+        .where(MeetingSlot.meeting_id == meeting_id)))
+    return invited - answered
+
+
+async def not_approved_minutes(session: AsyncSession, meeting_id: int) -> set[int]:
+    """Minute checkers who have not approved minutes still waiting for them."""
+    meeting = await session.get(Meeting, meeting_id)
+    if meeting is None or meeting.minutes_status is not MinutesStatus.CHECKING:
+        return set()
+    return set(await session.scalars(select(Participant.person_id).where(
+        Participant.meeting_id == meeting_id, Participant.is_checker.is_(True),
+        Participant.approved_at.is_(None))))
+
+
+register_pending_resolver("meeting_poll", not_answered_poll)
+register_pending_resolver(MINUTES_PENDING, not_approved_minutes)
+
+
 # ---- the time poll --------------------------------------------------------------------------
 
 async def create_poll(session: AsyncSession, *, table_id: int | None, kind: MeetingKind,
@@ -211,6 +280,8 @@ async def create_poll(session: AsyncSession, *, table_id: int | None, kind: Meet
     await record(session, actor_id=created_by, action="meeting.poll", at=now,
                  subject=f"meeting:{meeting.id}", detail={"slots": len(slots)})
     await session.flush()
+    # Those who have not answered a day before the poll closes get a nudge.
+    await _schedule_meeting(session, meeting, ReminderKind.MEETING_POLL, deadline, now)
     return meeting
 
 
@@ -296,6 +367,7 @@ async def claim_due_polls(session: AsyncSession, now: datetime) -> list[int]:
             .execution_options(synchronize_session=False))
         if result.rowcount == 1:  # type: ignore[attr-defined]
             claimed.append(meeting_id)
+            await cancel_reminders(session, poll_target(meeting_id))
     return claimed
 
 
@@ -308,7 +380,10 @@ async def close_poll_now(session: AsyncSession, meeting: Meeting, now: datetime)
                 results_version=Meeting.results_version + 1)
         .execution_options(synchronize_session=False))
     await session.refresh(meeting)
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    closed: bool = result.rowcount == 1  # type: ignore[attr-defined]
+    if closed:
+        await cancel_reminders(session, poll_target(meeting.id))
+    return closed
 
 
 async def suggest(session: AsyncSession, meeting: Meeting) -> MeetingSlot | None:
@@ -327,6 +402,7 @@ async def confirm_slot(session: AsyncSession, meeting: Meeting, slot: MeetingSlo
     meeting.ends_at = slot.ends_at
     await record(session, actor_id=actor_id, action="meeting.confirm", at=now,
                  subject=f"meeting:{meeting.id}", detail={"slot_id": slot.id})
+    await _schedule_meeting(session, meeting, ReminderKind.MEETING, slot.starts_at, now)
     return True
 
 
@@ -337,6 +413,8 @@ async def move(session: AsyncSession, meeting: Meeting, slot: Slot, actor_id: in
     meeting.ics_sequence += 1
     await record(session, actor_id=actor_id, action="meeting.move", at=now,
                  subject=f"meeting:{meeting.id}", detail={"starts_at": slot.starts_at.isoformat()})
+    # The engine moves the rows, and re-arms those already sent about the old time.
+    await _schedule_meeting(session, meeting, ReminderKind.MEETING, slot.starts_at, now)
 
 
 async def cancel(session: AsyncSession, meeting: Meeting, actor_id: int, now: datetime) -> None:
@@ -344,6 +422,8 @@ async def cancel(session: AsyncSession, meeting: Meeting, actor_id: int, now: da
     meeting.ics_sequence += 1
     await record(session, actor_id=actor_id, action="meeting.cancel", at=now,
                  subject=f"meeting:{meeting.id}")
+    await cancel_reminders(session, meeting_target(meeting.id))
+    await cancel_reminders(session, poll_target(meeting.id))
 
 
 # ---- RSVP and attendance ---------------------------------------------------------------------
@@ -391,6 +471,17 @@ async def propose_item(session: AsyncSession, *, meeting: Meeting, person_id: in
     return item
 
 
+async def set_agenda_cutoff(session: AsyncSession, meeting: Meeting, cutoff: datetime | None,
+                            now: datetime) -> None:
+    """Set, change or remove (None) the last moment to propose items; reminds a day before."""
+    meeting.agenda_cutoff_at = cutoff
+    target = meeting_target(meeting.id)
+    if cutoff is None or cutoff <= now or meeting.status is MeetingStatus.CANCELLED:
+        await cancel_reminders(session, target, ReminderKind.AGENDA_CUTOFF)
+        return
+    await _schedule_meeting(session, meeting, ReminderKind.AGENDA_CUTOFF, cutoff, now)
+
+
 def agenda_touched(meeting: Meeting) -> None:
     meeting.agenda_version += 1
     if meeting.agenda_posted_at is not None:
@@ -427,15 +518,25 @@ async def submit_minutes(session: AsyncSession, meeting: Meeting, *, text: str |
     await record(session, actor_id=actor_id, action="meeting.minutes", at=now,
                  subject=f"meeting:{meeting.id}", detail={"checkers": checker_ids})
     if not checker_ids:
-        publish_minutes(meeting, now)
+        await publish_minutes(session, meeting, now)
         return True
     meeting.minutes_status = MinutesStatus.CHECKING
+    # Checkers who have not approved a day before the check time runs out get a reminder.
+    await schedule(session, target=meeting_target(meeting.id), table_id=meeting.table_id,
+                   kind=ReminderKind.MINUTES_APPROVAL, anchor=minutes_check_deadline(now),
+                   title=meeting.title, now=now, audience=Audience.NAMED,
+                   person_ids=checker_ids, pending_key=MINUTES_PENDING)
     return False
 
 
-def publish_minutes(meeting: Meeting, now: datetime) -> None:
+def minutes_check_deadline(submitted_at: datetime) -> datetime:
+    return submitted_at + MINUTES_CHECK_TIME
+
+
+async def publish_minutes(session: AsyncSession, meeting: Meeting, now: datetime) -> None:
     meeting.minutes_status = MinutesStatus.PUBLISHED
     meeting.minutes_published_at = now
+    await cancel_reminders(session, meeting_target(meeting.id), ReminderKind.MINUTES_APPROVAL)
 
 
 class ApproveOutcome(enum.StrEnum):
@@ -462,7 +563,7 @@ async def approve_minutes(session: AsyncSession, meeting: Meeting, person_id: in
     checkers = [r.person_id for r in rows if r.is_checker]
     approved = [r.person_id for r in rows if r.approved_at is not None]
     if minutes_approved(checkers, approved):
-        publish_minutes(meeting, now)
+        await publish_minutes(session, meeting, now)
         return ApproveOutcome.PUBLISHED
     return ApproveOutcome.APPROVED
 
