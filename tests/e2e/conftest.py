@@ -90,9 +90,10 @@ class Harness:
         """
         tasks = self.app.dispatcher._handle_update_tasks  # aiogram keeps no public handle
         deadline = asyncio.get_running_loop().time() + within
-        while tasks and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.02)
-        assert not tasks, "the bot is still handling updates"
+        while tasks:
+            left = deadline - asyncio.get_running_loop().time()
+            assert left > 0, "the bot is still handling updates"
+            await asyncio.wait(list(tasks), timeout=left)
 
     async def settle(self, seconds: float = 0.3) -> None:
         """Let the dispatcher finish, then the outbox deliver what was queued."""
