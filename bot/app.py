@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -24,6 +25,8 @@ from bot.i18n import PersonLanguageMiddleware, create_i18n, language_from_telegr
 from bot.middlewares import PersonMiddleware, TransactionMiddleware
 from handlers import get_routers
 from scheduler import Ticker
+from scheduler.announcements import ProgressReporter
+from scheduler.mail import Mailer
 from scheduler.outbox import OutboxSender
 from storage.db import create_engine, create_sessionmaker
 from storage.tables_config import read_tables_file, sync_tables
@@ -98,7 +101,11 @@ async def build_app(settings: Settings, clock: Clock | None = None,
         await sync_tables(session, read_tables_file(settings.tables_file))
     i18n = create_i18n(settings.default_language)
     bot = create_bot(settings)
-    outbox = OutboxSender(bot, sessionmaker, clock)
+    outbox = OutboxSender(bot, sessionmaker, clock, mailer=Mailer.from_settings(settings),
+                          concurrency=settings.outbox_concurrency,
+                          claim_ttl=timedelta(seconds=settings.outbox_claim_ttl),
+                          rate=settings.outbox_rate)
+    outbox.add_listener(ProgressReporter(outbox, sessionmaker, i18n, clock))
     ticker = Ticker()
     ticker.every(outbox_interval, outbox.drain, "outbox")
     dispatcher = create_dispatcher(settings, sessionmaker, clock, i18n, fsm_storage,

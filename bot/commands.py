@@ -42,6 +42,10 @@ def _coordinator(access: Access) -> bool:
     return access.is_coordinator
 
 
+def _organizer(access: Access) -> bool:
+    return access.is_coordinator or access.is_chair
+
+
 COMMANDS: list[CommandSpec] = [
     CommandSpec("menu", "valikko", __("Kaikki toiminnot napeilla"), _anyone),
     CommandSpec("help", "apua", __("Ohje: mitä voit tehdä"), _anyone, in_groups=True),
@@ -49,6 +53,8 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec("me", "tiedot", __("Omat tiedot ja roolit"), _anyone),
     CommandSpec("language", "kieli", __("Vaihda kieli"), _anyone),
     CommandSpec("invite", "kutsu", __("Tee kutsulinkki uudelle jäsenelle"), _coordinator),
+    CommandSpec("announce", "tiedote", __("Lähetä tiedote jäsenille"), _organizer),
+    CommandSpec("email", "sahkoposti", __("Tiedotteet myös sähköpostiin"), _insider),
     CommandSpec("link", "liita", __("Liitä tämä ryhmä pöytään"), _coordinator, in_groups=True),
 ]
 

@@ -2,7 +2,7 @@
 
 from aiogram import Router
 
-from handlers import fallback, groups, invites, language, members, start
+from handlers import announcements, fallback, groups, invites, language, members, start
 
 
 def get_routers() -> list[Router]:
@@ -12,6 +12,7 @@ def get_routers() -> list[Router]:
         invites.router,
         members.router,
         language.router,
+        announcements.router,
         fallback.router,  # must stay last
     ]
     for router in routers:

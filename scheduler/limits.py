@@ -1,0 +1,111 @@
+"""Telegram's sending limits as aiolimiter buckets, and the bot-wide pause after a 429."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from aiogram.exceptions import TelegramRetryAfter
+from aiolimiter import AsyncLimiter
+
+T = TypeVar("T")
+
+# Keep this much below a limit, so that network jitter cannot push one send over it.
+SAFETY = 0.98
+MAX_RETRY_AFTER_ROUNDS = 20
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `count` sends in any `period` seconds, `burst` of them at once.
+
+    aiolimiter is a leaky bucket: with capacity `burst` and rate r it lets
+    `burst + r * period - 1` sends into any window of `period` seconds, so r is chosen to keep
+    that within `count`.
+    """
+
+    count: int
+    period: float
+    burst: int = 1
+
+    @property
+    def rate(self) -> float:
+        return (self.count - self.burst + 1) / self.period * SAFETY
+
+    def limiter(self) -> AsyncLimiter:
+        return AsyncLimiter(self.burst, self.burst / self.rate)
+
+
+# About 30 messages a second in all, about one a second per chat, 20 a minute per group.
+GLOBAL = Limit(30, 1.0)
+PER_CHAT = Limit(3, 3.0, burst=2)
+PER_GROUP = Limit(20, 60.0)
+
+
+class BotPause:
+    """One pause for the whole bot: a 429 anywhere holds every send until retry_after passes."""
+
+    def __init__(self) -> None:
+        self._until = 0.0
+
+    def extend(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        self._until = max(self._until, loop.time() + seconds)
+
+    @property
+    def remaining(self) -> float:
+        return max(0.0, self._until - asyncio.get_running_loop().time())
+
+    async def wait(self) -> None:
+        # Sleeping, not an Event: another 429 may push the end further while we wait.
+        while (left := self.remaining) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(left)
+
+
+class Limiter:
+    """Every call to Telegram that sends or edits passes here first."""
+
+    def __init__(self, global_limit: Limit = GLOBAL, chat_limit: Limit = PER_CHAT,
+                 group_limit: Limit = PER_GROUP) -> None:
+        self.global_limit = global_limit
+        self.chat_limit = chat_limit
+        self.group_limit = group_limit
+        self.pause = BotPause()
+        self._global = global_limit.limiter()
+        self._chats: dict[int, AsyncLimiter] = {}
+        self._groups: dict[int, AsyncLimiter] = {}
+
+    def _bucket(self, buckets: dict[int, AsyncLimiter], chat_id: int,
+                limit: Limit) -> AsyncLimiter:
+        bucket = buckets.get(chat_id)
+        if bucket is None:
+            if len(buckets) > 10_000:
+                # Forget chats whose bucket has drained: they start from empty again anyway.
+                for key in [k for k, b in buckets.items() if b.has_capacity(b.max_rate)]:
+                    del buckets[key]
+            bucket = buckets[chat_id] = limit.limiter()
+        return bucket
+
+    async def slot(self, chat_id: int | None) -> None:
+        """Wait until one more send to this chat keeps within every limit."""
+        await self.pause.wait()
+        if chat_id is not None:
+            await self._bucket(self._chats, chat_id, self.chat_limit).acquire()
+            if chat_id < 0:
+                await self._bucket(self._groups, chat_id, self.group_limit).acquire()
+        await self._global.acquire()
+        # A 429 may have come in while this send waited its turn.
+        await self.pause.wait()
+
+    async def call(self, chat_id: int | None, request: Callable[[], Awaitable[T]]) -> T:
+        """Run one rate-limited request, waiting out 429s for the whole bot."""
+        for _ in range(MAX_RETRY_AFTER_ROUNDS):
+            await self.slot(chat_id)
+            try:
+                return await request()
+            except TelegramRetryAfter as error:
+                self.pause.extend(error.retry_after)
+        await self.slot(chat_id)
+        return await request()
