@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # The outbox sender. With several sender processes, divide outbox_rate between them.
     outbox_rate: float = Field(default=30.0, gt=0, le=30)
-    outbox_concurrency: int = Field(default=4, ge=1, le=32)
+    outbox_concurrency: int = Field(default=8, ge=1, le=32)
     outbox_claim_ttl: float = Field(default=20.0, ge=1, le=600)
     # E-mail for members who want it; leave smtp_host empty to send no e-mail.
     smtp_host: str | None = None

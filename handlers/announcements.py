@@ -338,11 +338,11 @@ async def _show_preview(message: Message, state: FSMContext, session: AsyncSessi
                         i18n: I18n) -> None:
     data = await state.get_data()
     content = await _content(data, session, person, i18n.current_locale, None)
-    await message.answer(_("Esikatselu. Näin tiedote näkyy jäsenille:"))
     for part in content.parts:
         await message.answer(part)
     summary, _count = await _recipient_summary(data, session, settings, clock, person)
-    await message.answer(summary + "\n\n" + _("Lähetetäänkö?"),
+    await message.answer(_("Yllä on esikatselu: näin tiedote näkyy jäsenille.") + "\n\n"
+                         + summary + "\n\n" + _("Lähetetäänkö?"),
                          reply_markup=_options_keyboard(data))
 
 
@@ -399,26 +399,21 @@ async def send_now(query: CallbackQuery, state: FSMContext, access: Access,
         await query.answer(_("Sinulla ei ole oikeutta tähän."), show_alert=True)
         return
     await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
     await _send(query.message, state, access, session, settings, clock, person, bot, i18n,
-                None)
+                None, edit=True)
 
 
 async def _send(message: Message, state: FSMContext, access: Access, session: AsyncSession,
                 settings: Settings, clock: Clock, person: Person | None, bot: Bot, i18n: I18n,
-                when: datetime | None) -> None:
+                when: datetime | None, *, edit: bool = False) -> None:
     data = await state.get_data()
     tables = data.get("tables") or []
     if person is None or not tables or not all(access.leads(t) for t in tables):
         await state.clear()
         await message.answer(_("Sinulla ei ole oikeutta tähän."))
         return
-    _summary, reachable = await _recipient_summary(data, session, settings, clock, person)
-    if not reachable:
-        await message.answer(_("Kukaan ei voi saada tätä tiedotetta: kukaan valituista ei "
-                               "ole vielä aloittanut bottia. Valitse muut vastaanottajat."))
-        return
     now = clock.now()
+    savepoint = await session.begin_nested()
     file = None
     if data.get("file"):
         spec = data["file"]
@@ -439,8 +434,15 @@ async def _send(message: Message, state: FSMContext, access: Access, session: As
     session.add(announcement)
     await session.flush()
     content = await _content(data, session, person, i18n.current_locale, announcement.id)
-    routes = await queue_announcement(session, announcement, content,
-                                      today=_today(clock, settings), now=now, file=file)
+    routes, groups = await queue_announcement(session, announcement, content,
+                                              today=_today(clock, settings), now=now,
+                                              file=file)
+    if not (routes.telegram or routes.email or groups):
+        await savepoint.rollback()
+        await message.answer(_("Kukaan ei voi saada tätä tiedotetta: kukaan valituista ei "
+                               "ole vielä aloittanut bottia. Valitse muut vastaanottajat."))
+        return
+    await savepoint.commit()
     await record(session, actor_id=person.id, action="announcement.queue",
                  subject=f"announcement:{announcement.id}",
                  detail={"tables": tables, "audience": announcement.audience.value,
@@ -452,8 +454,13 @@ async def _send(message: Message, state: FSMContext, access: Access, session: As
             when=moment(when, settings.zone, i18n.current_locale))
     else:
         text = _("Lähetetään…")
-    sent = await message.answer(text)
-    announcement.progress_message_id = sent.message_id
+    if edit:
+        # The question becomes the progress line: one message fewer in the author's chat.
+        await message.edit_text(text, reply_markup=None)
+        announcement.progress_message_id = message.message_id
+    else:
+        sent = await message.answer(text)
+        announcement.progress_message_id = sent.message_id
     announcement.progress_text = text
 
 

@@ -13,35 +13,36 @@ from aiolimiter import AsyncLimiter
 T = TypeVar("T")
 
 # Keep this much below a limit, so that network jitter cannot push one send over it.
-SAFETY = 0.98
+SAFETY = 0.99
 MAX_RETRY_AFTER_ROUNDS = 20
 
 
 @dataclass(frozen=True)
 class Limit:
-    """At most `count` sends in any `period` seconds, `burst` of them at once.
+    """At most `count` sends in any `period` seconds, up to `burst` of them at once.
 
-    aiolimiter is a leaky bucket: with capacity `burst` and rate r it lets
-    `burst + r * period - 1` sends into any window of `period` seconds, so r is chosen to keep
-    that within `count`.
+    aiolimiter is a leaky bucket: with capacity `burst` (which may be fractional) and rate r
+    it lets at most `burst - 1 + r * period` sends, plus one, into any window of `period`
+    seconds, so r is chosen to keep that below `count`. A capacity a little above one keeps
+    the credit of a timer that fires late, so the long-run rate is really r.
     """
 
     count: int
     period: float
-    burst: int = 1
+    burst: float = 1.0
 
     @property
     def rate(self) -> float:
-        return (self.count - self.burst + 1) / self.period * SAFETY
+        return (self.count + 1 - self.burst) / self.period * SAFETY
 
     def limiter(self) -> AsyncLimiter:
         return AsyncLimiter(self.burst, self.burst / self.rate)
 
 
 # About 30 messages a second in all, about one a second per chat, 20 a minute per group.
-GLOBAL = Limit(30, 1.0)
+GLOBAL = Limit(30, 1.0, burst=1.3)
 PER_CHAT = Limit(3, 3.0, burst=2)
-PER_GROUP = Limit(20, 60.0)
+PER_GROUP = Limit(20, 60.0, burst=1.1)
 
 
 class BotPause:

@@ -50,7 +50,7 @@ CLAIM_BATCH = 10
 CLAIM_TTL = timedelta(seconds=20)
 # No single request may outlive its claim: it is cut off (and recorded UNCERTAIN) before.
 SEND_TIMEOUT = 10
-PROGRESS_INTERVAL = 3.0
+PROGRESS_INTERVAL = 5.0
 READ_TIMEOUT = "Request timeout error"
 
 Listener = Callable[[], Awaitable[None]]
@@ -100,8 +100,8 @@ class OutboxSender:
         self.sessionmaker = sessionmaker
         self.clock = clock
         if limiter is None:
-            limiter = Limiter(Limit(round(rate), 1.0) if rate and rate < GLOBAL.count
-                              else GLOBAL)
+            limiter = Limiter(Limit(round(rate), 1.0, GLOBAL.burst)
+                              if rate and rate < GLOBAL.count else GLOBAL)
         self.limiter = limiter
         self.mailer = mailer
         self.concurrency = concurrency

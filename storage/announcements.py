@@ -372,8 +372,11 @@ def route(people: list[tuple[int, int | None, str | None, Channel]]) -> Routes:
 
 async def audience_people(session: AsyncSession, table_ids: set[int], audience: Audience,
                           today: date, *, exclude: int | None = None) -> list[Person]:
-    rows = await session.execute(select(Membership))
-    current = [(m.person_id, m.table_id, m.role) for m in rows.scalars() if m.is_current(today)]
+    rows = await session.execute(
+        select(Membership.person_id, Membership.table_id, Membership.role,
+               Membership.starts_on, Membership.ends_on))
+    current = [(person_id, table_id, role) for person_id, table_id, role, starts, ends in rows
+               if starts <= today and (ends is None or today <= ends)]
     ids = recipients_by_role(current, table_ids, audience) - {exclude}
     if not ids:
         return []
@@ -480,8 +483,11 @@ class Content:
 
 async def queue_announcement(session: AsyncSession, announcement: Announcement,
                              content: Content, *, today: date, now: datetime,
-                             file: StoredFile | None = None) -> Routes:
-    """Write every outgoing message of an announcement in the caller's transaction."""
+                             file: StoredFile | None = None) -> tuple[Routes, int]:
+    """Write every outgoing message of an announcement in the caller's transaction.
+
+    Returns who is reached how, and how many table groups get it.
+    """
     people = await audience_people(session, set(announcement.table_ids), announcement.audience,
                                    today, exclude=announcement.author_id)
     chosen = await preferences(session, [p.id for p in people])
@@ -518,4 +524,4 @@ async def queue_announcement(session: AsyncSession, announcement: Announcement,
                             not_before=announcement.send_at)
     announcement.parts = len(content.parts)
     announcement.never_started = routes.unreachable
-    return routes
+    return routes, len(groups)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    insert,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -141,18 +142,18 @@ async def enqueue(session: AsyncSession, *, batch: str, chat_ids: Iterable[int],
     payload: dict[str, Any] = {"text": text, "parse_mode": "HTML"}
     if reply_markup is not None:
         payload["reply_markup"] = reply_markup
-    added = 0
-    for chat_id in chats:
-        if chat_id in existing:
-            continue
-        session.add(OutboxMessage(
-            batch=batch, chat_id=chat_id, person_id=(person_ids or {}).get(chat_id),
-            is_group=chat_id in groups, kind=kind, payload=payload,
-            file_id=file.id if file else None, pin=pin and chat_id in groups,
-            status=Delivery.PENDING, attempts=0, not_before=not_before or now, created_at=now))
-        added += 1
-    await session.flush()
-    return added
+    rows = [
+        {"batch": batch, "chat_id": chat_id, "person_id": (person_ids or {}).get(chat_id),
+         "is_group": chat_id in groups, "kind": kind, "payload": payload,
+         "file_id": file.id if file else None, "pin": pin and chat_id in groups,
+         "status": Delivery.PENDING, "attempts": 0, "not_before": not_before or now,
+         "created_at": now}
+        for chat_id in chats if chat_id not in existing
+    ]
+    if rows:
+        # One multi-row INSERT: an announcement to a thousand people is queued in milliseconds.
+        await session.execute(insert(OutboxMessage), rows)
+    return len(rows)
 
 
 async def enqueue_email(session: AsyncSession, *, batch: str, recipients: dict[str, int | None],

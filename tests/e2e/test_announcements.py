@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from emulator.client import buttons, text_of, wait_until
-from storage.announcements import Acknowledgement, Announcement, AnnouncementStatus, Reply
+from storage.announcements import Announcement, AnnouncementStatus
 from storage.outbox import Delivery, OutboxMessage
 from storage.roles import Role
 from tests.e2e.conftest import Harness
@@ -40,10 +40,10 @@ async def test_coordinator_announces_to_own_table(harness: Harness) -> None:
     question = await _write(harness, coordinator, "Kokous siirtyy <torstaille> 16.1.")
     assert "Ketkä pöydistä" in text_of(question)
     await coordinator.press("Kaikki jäsenet")
-    await coordinator.expect_message("Esikatselu")
     preview = await coordinator.expect_message("Kokous siirtyy")
     assert "&lt;" not in text_of(preview) and "<torstaille>" in text_of(preview)
     options = await coordinator.expect_message("Vastaanottajia: 2 henkilöä")
+    assert "esikatselu" in text_of(options)
     assert ["📤 Lähetä nyt"] in buttons(options)
     await coordinator.press("📤 Lähetä nyt")
     await coordinator.expect_message("Lähetetään")
