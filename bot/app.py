@@ -22,7 +22,12 @@ from bot.clock import Clock
 from bot.commands import publish_default_commands
 from bot.config import TELEGRAM_API, Settings
 from bot.i18n import PersonLanguageMiddleware, create_i18n, language_from_telegram
-from bot.middlewares import PersonMiddleware, TransactionMiddleware
+from bot.middlewares import (
+    CommitBeforeReply,
+    FloodGuard,
+    PersonMiddleware,
+    TransactionMiddleware,
+)
 from handlers import get_routers
 from scheduler import Ticker
 from scheduler.announcements import ProgressReporter
@@ -54,10 +59,12 @@ def create_bot(settings: Settings) -> Bot:
     session = None
     if settings.api_base_url != TELEGRAM_API:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base_url))
-    return Bot(settings.token(), session=session,
+    bot = Bot(settings.token(), session=session,
                default=DefaultBotProperties(
                    parse_mode=ParseMode.HTML,
                    link_preview=LinkPreviewOptions(is_disabled=True)))
+    bot.session.middleware(CommitBeforeReply())
+    return bot
 
 
 def create_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
@@ -66,11 +73,12 @@ def create_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[Async
     dispatcher = Dispatcher(storage=fsm_storage or MemoryStorage())
     dispatcher.workflow_data.update(settings=settings, sessionmaker=sessionmaker, clock=clock,
                                     **workflow_data)
+    dispatcher.workflow_data["i18n"] = i18n
+    dispatcher.update.outer_middleware(FloodGuard(settings.flood_limit))
     dispatcher.update.outer_middleware(TransactionMiddleware(sessionmaker, clock))
     dispatcher.update.outer_middleware(PersonMiddleware(settings, clock))
     # The error handler runs after the update's session is gone; it picks its own language.
     PersonLanguageMiddleware(i18n).setup(dispatcher, exclude={"error"})
-    dispatcher.workflow_data["i18n"] = i18n
     dispatcher.include_routers(*get_routers())
     dispatcher.errors.register(report_error)
     return dispatcher
@@ -117,7 +125,7 @@ async def build_app(settings: Settings, clock: Clock | None = None,
         ticker.start()
 
     async def on_shutdown() -> None:
-        ticker.shutdown()
+        await ticker.stop()
 
     dispatcher.startup.register(on_startup)
     dispatcher.shutdown.register(on_shutdown)
@@ -125,7 +133,6 @@ async def build_app(settings: Settings, clock: Clock | None = None,
 
 
 async def close_app(app: App) -> None:
-    app.ticker.shutdown()
-    await app.outbox.wait_idle()
+    await app.ticker.stop()
     await app.bot.session.close()
     await app.engine.dispose()

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         settings = load_settings()
         if args.command == "db":
-            upgrade(settings.database_url)
+            asyncio.run(prepare_database(settings))
             print("database is up to date")
             return 0
         if args.command == "sender":
@@ -166,7 +166,7 @@ async def _grant(settings: Settings, telegram_id: int, name: str, role_word: str
         print(f"poytabot: unknown role {role_word!r}; one of "
               f"{', '.join(r.value for r in Role)}", file=sys.stderr)
         return 2
-    upgrade(settings.database_url)
+    await prepare_database(settings)
     engine = create_engine(settings.database_url)
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
@@ -192,6 +192,20 @@ async def _grant(settings: Settings, telegram_id: int, name: str, role_word: str
         await engine.dispose()
     print(f"granted {role.value} to {telegram_id}")
     return 0
+
+
+async def prepare_database(settings: Settings) -> None:
+    """The newest schema and the tables of the tables file; safe to run again and again."""
+    from storage.db import create_engine, create_sessionmaker
+    from storage.tables_config import read_tables_file, sync_tables
+
+    upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            await sync_tables(session, read_tables_file(settings.tables_file))
+    finally:
+        await engine.dispose()
 
 
 if __name__ == "__main__":

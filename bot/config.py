@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     smtp_tls: bool = False
     smtp_timeout: float = Field(default=20.0, gt=0)
+    # Updates one person may send in 10 seconds before the rest are dropped.
+    flood_limit: int = Field(default=30, ge=5, le=1000)
 
     @field_validator("lead_coordinators", mode="before")
     @classmethod

@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, User
+from aiogram.utils.i18n import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.i18n import language_from_telegram
 from storage.people import Person, access_for, grant_role, person_by_telegram_id
 from storage.roles import NOBODY, Role
 from storage.updates import ProcessedUpdate
@@ -27,8 +38,16 @@ ANONYMOUS_ADMIN_ID = 1087968824
 SERVICE_USER_ID = 777000
 
 
+# The session of the update being handled, for the reply guard below.
+current_session: ContextVar[AsyncSession | None] = ContextVar("current_session", default=None)
+
+
 class TransactionMiddleware(BaseMiddleware):
-    """Opens the update's session; records the update id in the same transaction as its effects."""
+    """One session per update; the update id is recorded in the same transaction as its effects.
+
+    What a person sees must already be true: `CommitBeforeReply` commits the transaction before
+    the handler's first reply, and this middleware commits whatever the handler did after it.
+    """
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:
         self.sessionmaker = sessionmaker
@@ -38,16 +57,41 @@ class TransactionMiddleware(BaseMiddleware):
                        data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         bot_id = data["bot"].id
-        async with self.sessionmaker() as session, session.begin():
+        async with self.sessionmaker() as session:
             try:
-                async with session.begin_nested():
-                    session.add(ProcessedUpdate(update_id=event.update_id, bot_id=bot_id,
-                                                processed_at=self.clock.now()))
+                session.add(ProcessedUpdate(update_id=event.update_id, bot_id=bot_id,
+                                            processed_at=self.clock.now()))
+                await session.flush()
             except IntegrityError:
+                await session.rollback()
                 log.info("update %s delivered again; ignored", event.update_id)
                 return None
             data["session"] = session
-            return await handler(event, data)
+            token = current_session.set(session)
+            try:
+                result = await handler(event, data)
+                await session.commit()
+                return result
+            except BaseException:
+                await session.rollback()
+                raise
+            finally:
+                current_session.reset(token)
+
+
+class CommitBeforeReply(BaseRequestMiddleware):
+    """Bot API calls that show something (anything but get*) first commit the update's work."""
+
+    async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType],
+                       bot: Bot, method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
+        session = current_session.get()
+        if session is not None and session.in_transaction() and not _is_read(method):
+            await session.commit()
+        return await make_request(bot, method)
+
+
+def _is_read(method: TelegramMethod[Any]) -> bool:
+    return method.__api_method__.startswith("get")
 
 
 def _sender(event: Update, data: dict[str, Any]) -> User | None:
@@ -121,3 +165,47 @@ def event_message(event: TelegramObject) -> Message | None:
     if isinstance(event, CallbackQuery) and isinstance(event.message, Message):
         return event.message
     return None
+
+
+class FloodGuard(BaseMiddleware):
+    """Drops a person's updates beyond `limit` per `window` seconds, and says so once.
+
+    It protects everyone else's turn from one stuck client; ordinary use never comes near it.
+    """
+
+    def __init__(self, limit: int, window: float = 10.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._seen: dict[int, deque[float]] = {}
+        self._warned: set[int] = set()
+
+    async def __call__(self, handler: Handler, event: TelegramObject,
+                       data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is None or user.is_bot:
+            return await handler(event, data)
+        now = time.monotonic()
+        recent = self._seen.setdefault(user.id, deque())
+        while recent and recent[0] <= now - self.window:
+            recent.popleft()
+        if len(recent) < self.limit:
+            recent.append(now)
+            self._warned.discard(user.id)
+            return await handler(event, data)
+        log.warning("flood: dropped an update from user %s", user.id)
+        if user.id not in self._warned:
+            self._warned.add(user.id)
+            await self._warn(event, data)
+        return None
+
+    async def _warn(self, event: TelegramObject, data: dict[str, Any]) -> None:
+        assert isinstance(event, Update)
+        i18n = data["i18n"]
+        language = language_from_telegram(data["event_from_user"].language_code,
+                                          i18n.default_locale)
+        with i18n.context(), i18n.use_locale(language):
+            text = _("Odota hetki. Tuli monta viestiä nopeasti, joten en käsitellyt kaikkia.")
+            if event.callback_query is not None:
+                await event.callback_query.answer(text, show_alert=True)
+            elif event.message is not None and event.message.chat.type == "private":
+                await event.message.answer(text)

@@ -22,6 +22,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="register a bot, e.g. 123456:ABC-DEF:poytabot (repeatable)",
     )
     parser.add_argument("--rate-limits", action="store_true", help="enforce Telegram's limits")
+    parser.add_argument(
+        "--allow-http-webhook",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="also accept plain-HTTP webhooks to this host (localhost always is)",
+    )
     parser.add_argument("--spec", help="path to api.json (default: the packaged copy)")
     return parser.parse_args(argv)
 
@@ -29,6 +36,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 async def serve(args: argparse.Namespace) -> None:
     server = await EmulatorServer.start(args.host, args.port, spec_path=args.spec)
     server.rate_limits.enabled = args.rate_limits
+    server.state.webhook_http_hosts.update(args.allow_http_webhook)
     for entry in args.bot:
         token, _, username = entry.rpartition(":")
         if not token or ":" not in token:

@@ -215,7 +215,7 @@ def change_bot_status(
     rights: dict[str, bool] | None = None,
 ) -> None:
     old = chat.members.get(bot.id, Member("left"))
-    new = Member(status, rights or {})
+    new = Member(status, rights or {}, removed=status == "left" and by.id != bot.id)
     if status in ("left", "kicked") and old.status in ACTIVE and chat.type != "private":
         world.store_message(chat, by, {"left_chat_member": bot.to_user()})
     chat.members[bot.id] = new
@@ -257,9 +257,10 @@ def block(world: World, user: Person, bot: BotAccount) -> None:
     if bot.id in user.blocked_bots:
         return
     user.blocked_bots.add(bot.id)
+    # The chat stays as it is; World.chat_for_bot refuses sends while the block lasts.
     chat = world.private_chat(bot, user)
-    change_bot_status(world, chat, bot, "kicked", by=user)
-    chat.members[bot.id] = Member("member")  # the chat itself stays; sending is refused
+    old, new = Member("member"), Member("kicked")
+    world.deliver(bot, "my_chat_member", _member_update(world, chat, user, bot, old, new))
 
 
 def unblock(world: World, user: Person, bot: BotAccount) -> None:

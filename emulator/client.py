@@ -94,8 +94,8 @@ class EmulatorClient:
                 "can_read_all_group_messages": can_read_all_group_messages,
             },
         )
-        if self.bot_id is None:
-            self.bot_id = int(me["id"])
+        # People talk to the bot registered last, so a test's own bot wins over a fixture's.
+        self.bot_id = int(me["id"])
         return dict(me)
 
     async def create_user(
@@ -155,8 +155,10 @@ class EmulatorClient:
         methods: list[str] | None = None,
         *,
         retry_after: int = 1,
+        status_5xx_burst: int = 0,
         seed: int | None = None,
     ) -> None:
+        """Make matching Bot API calls fail: rates are probabilities per call (0..1)."""
         await self.post(
             "/faults",
             {
@@ -166,6 +168,7 @@ class EmulatorClient:
                 "drop_rate": drop_rate,
                 "methods": methods,
                 "retry_after": retry_after,
+                "status_5xx_burst": status_5xx_burst,
                 "seed": seed,
             },
         )
@@ -184,6 +187,11 @@ class EmulatorClient:
 
     async def poll(self, poll_id: str) -> dict[str, Any]:
         return dict(await self.get(f"/polls/{poll_id}"))
+
+    async def replay(self, update_id: int | None = None) -> dict[str, Any]:
+        """Have the bot receive an update again, same id: Telegram delivers at least once."""
+        body: dict[str, Any] = {"bot_id": self.bot_id, "update_id": update_id}
+        return dict(await self.post("/replay", body))
 
     async def stats(self) -> dict[str, Any]:
         return dict(await self.get("/stats"))
@@ -302,7 +310,40 @@ class User(_Conversation):
     async def expect_no_message(self, within: float = 0.5, *, chat: Group | None = None) -> None:
         await self._expect_none(self, chat.id if chat else None, within)
 
-    async def history(self, chat: Group | None = None) -> list[Message]:
+    async def expect_edit(
+        self,
+        message: Message,
+        containing: str | None = None,
+        *,
+        matching: Callable[[Message], bool] | None = None,
+        timeout: float = 5.0,
+    ) -> Message:
+        """Wait until the bot changes `message` (edit, new keyboard, poll votes); return it."""
+        chat_id = message["chat"]["id"]
+        chat = _ChatRef(chat_id) if chat_id < 0 else None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        current: Message | None = message
+        while loop.time() < deadline:
+            history = await self.history(chat)
+            current = next(
+                (m for m in history if m["message_id"] == message["message_id"]), None
+            )
+            if current is None:
+                raise AssertionError(f"message {message['message_id']} was deleted")
+            if _content(current) != _content(message):
+                break
+            await asyncio.sleep(0.02)
+        else:
+            raise AssertionError(f"message {message['message_id']} was not edited in {timeout} s")
+        if containing is not None and containing not in text_of(current):
+            raise AssertionError(f"expected {containing!r} in the edit: {text_of(current)!r}")
+        if matching is not None and not matching(current):
+            raise AssertionError(f"edited message did not match: {current!r}")
+        return current
+
+    async def history(self, chat: Group | _ChatRef | None = None) -> list[Message]:
+        """The chat as this person sees it now (edits applied, deletions gone), oldest first."""
         return list(
             await self.client.get(
                 f"/users/{self.id}/history",
@@ -351,6 +392,8 @@ class User(_Conversation):
         )
         if not answer.pop("answered"):
             raise AssertionError(f"the bot did not answer the callback query within {timeout} s")
+        if answer.get("url") is None:
+            answer.pop("url", None)
         return dict(answer)
 
     async def answer_poll(self, poll_message: Message, option_ids: list[int]) -> None:
@@ -433,6 +476,17 @@ class Group(_Conversation):
 
     async def history(self) -> list[Message]:
         return await (await self._member()).history(self)
+
+
+class _ChatRef:
+    """Just enough of a Group to address a chat by id."""
+
+    def __init__(self, chat_id: int) -> None:
+        self.id = chat_id
+
+
+def _content(message: Message) -> dict[str, Any]:
+    return {k: v for k, v in message.items() if k not in ("pinned", "edit_date")}
 
 
 async def wait_until(condition: Callable[[], Any], timeout: float = 5.0) -> None:

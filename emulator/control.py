@@ -50,6 +50,7 @@ def setup(app: web.Application, server: EmulatorServer) -> None:
         ("POST", "/rate_limits", api.set_rate_limits),
         ("POST", "/config", api.set_config),
         ("GET", "/stats", api.stats),
+        ("POST", "/replay", api.replay),
     ]
     for verb, path, handler in routes:
         app.router.add_route(verb, "/_emulator" + path, _wrap(handler))
@@ -112,19 +113,25 @@ class ControlApi:
         bot = self.world.default_bot(_opt_int(body.get("bot_id")))
         return self.world.private_chat(bot, user)
 
-    def _existing_chat_for(self, user: Person, query: Any) -> Chat:
+    def _find_chat(self, user: Person, query: Any) -> Chat | None:
+        """The chat a person reads; None for a private chat that has not started yet.
+
+        Reading never starts a private chat: that would let the bot write first.
+        """
         chat_id = query.get("chat_id")
         if chat_id is not None and _int(chat_id) < 0:
-            return self._group(chat_id)
+            chat = self._group(chat_id)
+            if user.id not in chat.members:
+                raise bad_request("user is not in the chat")
+            return chat
         bot = self.world.default_bot(_opt_int(query.get("bot_id")))
-        chat = self.world.private.get((bot.id, user.id))
-        if chat is None:
-            chat = self.world.private_chat(bot, user)
-        return chat
+        return self.world.private.get((bot.id, user.id))
 
-    def _visible(self, user: Person, chat: Chat) -> None:
-        if chat.type != "private" and user.id not in chat.members:
-            raise bad_request("user is not in the chat")
+    def _existing_chat_for(self, user: Person, query: Any) -> Chat:
+        chat = self._find_chat(user, query)
+        if chat is None:
+            raise bad_request("the user has no chat with the bot yet")
+        return chat
 
     # ---- accounts and groups ----------------------------------------------------------------
 
@@ -174,7 +181,9 @@ class ControlApi:
             status = "administrator" if body.get("admin") else "member"
             actions.change_bot_status(self.world, chat, bot, status, by=by)
         elif action == "remove":
-            actions.change_bot_status(self.world, chat, bot, "left", by=by)
+            # Removing from a supergroup bans; from a basic group it only takes out.
+            status = "kicked" if chat.type == "supergroup" else "left"
+            actions.change_bot_status(self.world, chat, bot, status, by=by)
         else:
             raise bad_request(f"unknown action {action}")
         return True
@@ -269,7 +278,6 @@ class ControlApi:
         body = await _body(request)
         user = self._user(request)
         chat = self._existing_chat_for(user, body)
-        self._visible(user, chat)
         answer = await actions.press(
             self.world, user, chat, _int(body["message_id"]), body.get("data"),
             button_text=body.get("text"), timeout=float(body.get("timeout", 5.0)),
@@ -304,30 +312,27 @@ class ControlApi:
     # ---- what a person sees -------------------------------------------------------------------
 
     async def history(self, request: web.Request) -> Any:
-        user = self._user(request)
-        chat = self._existing_chat_for(user, request.query)
-        self._visible(user, chat)
-        return [m.to_view() for m in chat.messages.values()]
+        chat = self._find_chat(self._user(request), request.query)
+        return [m.to_view() for m in chat.messages.values()] if chat else []
 
     async def next_message(self, request: web.Request) -> Any:
         """The first bot message after message_id `after`, waiting up to `timeout` seconds."""
         user = self._user(request)
-        chat = self._existing_chat_for(user, request.query)
-        self._visible(user, chat)
         after = _int(request.query.get("after", 0))
         timeout = float(request.query.get("timeout", 0))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            found = self._first_bot_message(chat, after)
+            chat = self._find_chat(user, request.query)
+            found = self._first_bot_message(chat, after) if chat else None
             remaining = deadline - loop.time()
             if found is not None or remaining <= 0 or self.world.closing:
                 return found.to_view() if found else None
             await self.world.wait_change(remaining)
 
     def _first_bot_message(self, chat: Chat, after: int) -> StoredMessage | None:
-        for message_id in sorted(chat.messages):
-            message = chat.messages[message_id]
+        # Messages are stored in id order, so the first match is the next one.
+        for message_id, message in chat.messages.items():
             if message_id > after and isinstance(
                 self.world.accounts.get(message.sender_id), BotAccount
             ):
@@ -379,6 +384,12 @@ class ControlApi:
             self.world.close_lockout = float(body["close_lockout"])
         return True
 
+    async def replay(self, request: web.Request) -> Any:
+        """Deliver an already delivered update again (the last one, or `update_id`)."""
+        body = await _body(request)
+        bot = self.world.default_bot(_opt_int(body.get("bot_id")))
+        return bot.updates.replay(_opt_int(body.get("update_id")))
+
     async def stats(self, request: web.Request) -> Any:
         return {
             "calls": dict(self.world.calls),
@@ -409,6 +420,8 @@ class ControlApi:
                 except TimeoutError:
                     await response.write(b": keep-alive\n\n")
                     continue
+                if event.kind == "closing":
+                    break
                 data = json.dumps({"chat_id": event.chat_id, **event.payload})
                 await response.write(f"event: {event.kind}\ndata: {data}\n\n".encode())
         except (ConnectionResetError, asyncio.CancelledError):

@@ -15,6 +15,7 @@ class Faults:
     delay: float = 0.0
     drop_rate: float = 0.0
     retry_after: int = 1
+    status_5xx_burst: int = 0  # the next N matching calls fail with 502, then the rates apply
     methods: set[str] | None = None  # lower-case names; None means every method
     rng: random.Random = field(default_factory=random.Random)
 
@@ -26,6 +27,7 @@ class Faults:
         delay: float = 0.0,
         drop_rate: float = 0.0,
         retry_after: int = 1,
+        status_5xx_burst: int = 0,
         methods: list[str] | None = None,
         seed: int | None = None,
     ) -> None:
@@ -37,6 +39,7 @@ class Faults:
         self.delay = delay
         self.drop_rate = drop_rate
         self.retry_after = retry_after
+        self.status_5xx_burst = status_5xx_burst
         self.methods = {m.lower() for m in methods} if methods else None
         if seed is not None:
             self.rng.seed(seed)
@@ -54,6 +57,9 @@ class Faults:
         """Pick the injected error for this call, if any."""
         if not self.applies(method):
             return None
+        if self.status_5xx_burst > 0:
+            self.status_5xx_burst -= 1
+            return ApiError(502, "Bad Gateway")
         if self.rng.random() < self.status_5xx_rate:
             return ApiError(502, "Bad Gateway")
         if self.rng.random() < self.too_many_rate:

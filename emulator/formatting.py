@@ -43,10 +43,9 @@ def parse(
     text: str, parse_mode: str | None, entities: list[dict[str, Any]] | None
 ) -> tuple[str, list[dict[str, Any]]]:
     """Return the plain text and its entities, trimmed the way Telegram trims messages."""
-    if parse_mode and entities:
-        # Telegram ignores parse_mode when entities are given; we refuse the ambiguity.
-        raise bad_request("can't use parse_mode together with explicit entities")
-    if not parse_mode:
+    # Explicit entities win over parse_mode, as on Telegram (aiogram sends its default
+    # parse_mode alongside entities).
+    if not parse_mode or entities:
         plain, found = text, list(entities or [])
         _check_entities(plain, found)
     else:
@@ -105,7 +104,7 @@ _HTML_TAGS = {
     "tg-emoji": "custom_emoji",
 }
 _TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*?)?)\s*>")
-_ATTR_RE = re.compile(r"""([a-zA-Z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+_ATTR_RE = re.compile(r"""([a-zA-Z-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 _HTML_ENTITY_RE = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 
 

@@ -31,7 +31,7 @@ from emulator.updates import WebhookSettings
 TOPIC_COLORS = {7322096, 16766590, 13338331, 9367192, 16749490, 16478047}
 SECRET_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 WEBHOOK_PORTS = {80, 88, 443, 8443}
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+COPYABLE = ("text", "entities", "document", "photo", "caption", "caption_entities")
 
 
 @dataclass
@@ -269,8 +269,9 @@ async def set_webhook(call: Call) -> Any:
         await call.bot.updates.delete_webhook(bool(call.params.get("drop_pending_updates")))
         return True
     parts = urlsplit(url)
-    local = parts.hostname in LOCAL_HOSTS
-    # Plain HTTP and any port are allowed only towards this machine, so tests can listen.
+    local = parts.hostname in call.world.webhook_http_hosts
+    # Plain HTTP and any port are allowed only towards this machine (and hosts the operator
+    # lists), so tests and the demo can listen without certificates.
     if parts.scheme != "https" and not (local and parts.scheme == "http"):
         raise bad_request("bad webhook: HTTPS url must be provided for webhook")
     if not parts.hostname:
@@ -351,7 +352,9 @@ async def send_poll(call: Call) -> Any:
     question, question_entities = _formatted(
         call, "question", "question_parse_mode", "question_entities"
     )
-    options = [option["text"] for option in call.params["options"]]
+    options = [
+        option if isinstance(option, str) else option["text"] for option in call.params["options"]
+    ]
     limits.check_poll(question, options)
     poll_type = call.params.get("type", "regular")
     if poll_type not in ("regular", "quiz"):
@@ -400,8 +403,8 @@ async def stop_poll(call: Call) -> Any:
         raise bad_request("poll has already been closed")
     poll.is_closed = True
     changes: dict[str, Any] = {"poll": {**message.data["poll"], **poll.to_api()}}
-    inline, _ = _markup(call)
-    changes["reply_markup"] = inline
+    if "reply_markup" in call.params:
+        changes["reply_markup"], _ = _markup(call)
     _apply_edit(call, message, changes)
     call.world.deliver(call.bot, "poll", poll.to_api())
     return poll.to_api()
@@ -413,11 +416,10 @@ async def copy_message(call: Call) -> Any:
     source = source_chat.messages.get(call.params["message_id"])
     if source is None:
         raise bad_request("message to copy not found")
-    content = {
-        k: v
-        for k, v in source.data.items()
-        if k in ("text", "entities", "document", "photo", "caption", "caption_entities", "poll")
-    }
+    if source.data.get("has_protected_content"):
+        raise bad_request("message can't be copied")
+    # A copied poll would be a new poll; the emulator refuses rather than share its state.
+    content = {k: v for k, v in source.data.items() if k in COPYABLE}
     if not content:
         raise bad_request("message can't be copied")
     if call.params.get("caption") is not None:
@@ -433,12 +435,8 @@ async def forward_message(call: Call) -> Any:
     source = source_chat.messages.get(call.params["message_id"])
     if source is None:
         raise bad_request("message to forward not found")
-    content = {
-        k: v
-        for k, v in source.data.items()
-        if k in ("text", "entities", "document", "photo", "caption", "caption_entities", "poll")
-    }
-    if not content:
+    content = {k: v for k, v in source.data.items() if k in COPYABLE}
+    if not content or source.data.get("has_protected_content"):
         raise bad_request("message can't be forwarded")
     sender = call.world.accounts[source.sender_id]
     content["forward_origin"] = {

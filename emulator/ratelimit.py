@@ -8,7 +8,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from emulator.errors import ApiError, too_many_requests
+from emulator.errors import too_many_requests
 
 LIMITED_PREFIXES = ("send", "edit", "copymessage", "forwardmessage", "stoppoll")
 EXEMPT = {"sendchataction"}
@@ -40,15 +40,15 @@ class RateLimits:
     chat_period: float = 3.0
     group_per_minute: int = 20
     clock: Callable[[], float] = time.monotonic
-    _global: Window = field(init=False)
-    _chats: dict[int, Window] = field(init=False)
-    _groups: dict[int, Window] = field(init=False)
+    _global: dict[int, Window] = field(init=False)
+    _chats: dict[tuple[int, int], Window] = field(init=False)
+    _groups: dict[tuple[int, int], Window] = field(init=False)
 
     def __post_init__(self) -> None:
         self.reset()
 
     def reset(self) -> None:
-        self._global = Window(self.global_per_second, 1.0)
+        self._global = defaultdict(lambda: Window(self.global_per_second, 1.0))
         self._chats = defaultdict(lambda: Window(self.chat_burst, self.chat_period))
         self._groups = defaultdict(lambda: Window(self.group_per_minute, 60.0))
 
@@ -57,22 +57,19 @@ class RateLimits:
         name = method.lower()
         return name.startswith(LIMITED_PREFIXES) and name not in EXEMPT
 
-    def check(self, chat_id: int | str | None) -> None:
-        """Count one send or edit, or raise 429 with the seconds to wait."""
+    def check(self, bot_id: int, chat_id: int | str | None) -> None:
+        """Count one send or edit of a bot, or raise 429 with the seconds to wait."""
         if not self.enabled:
             return
         now = self.clock()
-        windows = [self._global]
+        windows = [self._global[bot_id]]
         if isinstance(chat_id, int):
-            windows.append(self._chats[chat_id])
+            windows.append(self._chats[bot_id, chat_id])
             if chat_id < 0:
-                windows.append(self._groups[chat_id])
+                windows.append(self._groups[bot_id, chat_id])
         wait = max(w.wait_time(now) for w in windows)
         if wait > 0:
             raise too_many_requests(max(1, math.ceil(wait)))
         for window in windows:
             window.events.append(now)
 
-
-def is_rate_limit(error: ApiError) -> bool:
-    return error.code == 429

@@ -25,18 +25,10 @@ SPEC_ENV = "POYTABOT_BOT_API_SPEC"
 # Multipart overhead on top of the largest allowed file.
 MAX_REQUEST_BYTES = limits.UPLOAD_MAX_BYTES + 1024 * 1024
 
-WORLD: web.AppKey[World] = web.AppKey("world", World)
-EMULATOR: web.AppKey[EmulatorServer] = web.AppKey("emulator", object)  # type: ignore[arg-type]
-
-
-def _json(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> (
-    web.Response
-):
-    return web.json_response(body, status=status, headers=headers)
 
 
 def error_response(error: ApiError) -> web.Response:
-    return _json(error.envelope(), error.code, error.headers)
+    return web.json_response(error.envelope(), status=error.code, headers=error.headers)
 
 
 class EmulatorServer:
@@ -84,6 +76,7 @@ class EmulatorServer:
             await bot.updates.stop()
         self.state.closing = True
         self.state.notify()
+        self.state.end_streams()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -95,8 +88,6 @@ class EmulatorServer:
 
     def _build_app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_REQUEST_BYTES)
-        app[WORLD] = self.state
-        app[EMULATOR] = self
         app.router.add_route("*", "/bot{token}/{method}", self.handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self.handle_file)
         control.setup(app, self)
@@ -117,7 +108,7 @@ class EmulatorServer:
             result = await self.execute(bot, name, raw, files=files, strings=strings)
         except ApiError as error:
             return error_response(error)
-        return _json({"ok": True, "result": result})
+        return web.json_response({"ok": True, "result": result})
 
     async def execute(
         self,
@@ -158,7 +149,7 @@ class EmulatorServer:
         if handler is None:
             raise bad_request("method is not supported by the emulator")
         if RateLimits.applies_to(name):
-            self.rate_limits.check(params.get("chat_id"))
+            self.rate_limits.check(bot.id, params.get("chat_id"))
         result = await handler(Call(self.state, bot, params))
         if self.check_results:
             try:

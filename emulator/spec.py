@@ -17,6 +17,21 @@ _FLOAT_RE = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 # Subtypes of a union say which one they are in prose: 'always “creator”', 'must be commands'.
 _DISCRIMINATOR_RE = re.compile(r"(?:always|must be)\s+[“\"]?([a-z_]+)[”\"]?")
 _DISCRIMINATOR_FIELDS = ("type", "status", "source")
+# Fields newer than the packaged spec (Bot API 10.1) that current clients require in results:
+# aiogram 3.31 speaks Bot API 10.3 and refuses an administrator without this flag.
+NEWER_API_FIELDS: dict[str, list[dict[str, Any]]] = {
+    type_: [
+        {
+            "name": "can_send_welcome_messages",
+            "types": ["Boolean"],
+            "required": False,
+            "description": "Bot API 10.3: True, if the administrator can manage welcome messages",
+        }
+    ]
+    for type_ in ("ChatMemberAdministrator", "ChatAdministratorRights")
+}
+# Telegram still accepts the pre-7.3 form of these types, and clients (aiogram) send it.
+_ALSO_ACCEPTED = {"InputPollOption": "String", "KeyboardButton": "String"}
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,11 @@ class Spec:
             }
             self.methods[name.lower()] = MethodSpec(name, params, tuple(method["returns"]))
         self.types: dict[str, dict[str, Any]] = data["types"]
+        for type_, fields in NEWER_API_FIELDS.items():
+            known = {f["name"] for f in self.types[type_].get("fields", [])}
+            self.types[type_].setdefault("fields", []).extend(
+                f for f in fields if f["name"] not in known
+            )
         self._discriminators: dict[str, tuple[str, str]] = {}
         for name, type_ in self.types.items():
             for field in type_.get("fields", []):
@@ -197,6 +217,8 @@ class Spec:
             raise _Mismatch(f"must be {type_}{where}", depth)
 
     def _check_object(self, type_: str, value: Any, path: str, depth: int) -> None:
+        if _ALSO_ACCEPTED.get(type_) == "String" and isinstance(value, str):
+            return
         spec = self.types.get(type_)
         if spec is None:
             raise _Mismatch(f"has unknown type {type_}", depth)

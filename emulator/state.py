@@ -74,6 +74,7 @@ class BotAccount(Account):
 class Member:
     status: str
     rights: dict[str, bool] = field(default_factory=dict)
+    removed: bool = False  # taken out by someone else, not left on its own
 
 
 @dataclass
@@ -200,6 +201,7 @@ class World:
         self.callback_expiry = callback_expiry
         self.close_lockout = close_lockout
         self.webhook_timing = WebhookTiming()
+        self.webhook_http_hosts = {"localhost", "127.0.0.1", "::1"}
         self.subscribers: list[tuple[int | None, asyncio.Queue[Event]]] = []
         self.calls: Counter[str] = Counter()
         self.too_many_given = 0
@@ -258,7 +260,7 @@ class World:
             raise bad_request("bot not found")
         if not self.bots:
             raise bad_request("no bot is registered")
-        return next(iter(self.bots.values()))
+        return list(self.bots.values())[-1]
 
     # ---- chats ----------------------------------------------------------------------------
 
@@ -306,7 +308,7 @@ class World:
             )
         member = group.members.get(bot.id)
         if member is None or member.status not in ACTIVE:
-            if member is not None and member.status == "kicked":
+            if member is not None and (member.status == "kicked" or member.removed):
                 raise forbidden(f"bot was kicked from the {group.type} chat")
             if sending:
                 raise forbidden(f"bot is not a member of the {group.type} chat")
@@ -314,12 +316,10 @@ class World:
         return group
 
     def _resolve_username(self, name: str) -> int:
+        # Only public supergroups and channels have @usernames usable as chat_id; the
+        # emulator has neither, so only numeric strings resolve.
         if name.lstrip("-").isdigit():
             return int(name)
-        if name.startswith("@"):
-            for account in self.accounts.values():
-                if account.username and account.username.lower() == name[1:].lower():
-                    return account.id
         raise bad_request(CHAT_NOT_FOUND)
 
     def chat_to_api(self, chat: Chat) -> dict[str, Any]:
@@ -360,7 +360,7 @@ class World:
                 "can_send_messages": True,
                 "can_send_polls": True,
                 "can_invite_users": True,
-                "can_pin_messages": chat.type == "group",
+                "can_pin_messages": False,
             }
         return info
 
@@ -448,6 +448,11 @@ class World:
                 queue.put_nowait(event)
         self.notify()
 
+    def end_streams(self) -> None:
+        """Wake every event stream so it sees `closing` and ends."""
+        for _, queue in self.subscribers:
+            queue.put_nowait(Event("closing", 0, set(), {}))
+
     def notify(self) -> None:
         self._changed.set()
         self._changed = asyncio.Event()
@@ -476,6 +481,7 @@ def member_to_api(account: Account, member: Member) -> dict[str, Any]:
         data.update({right: member.rights.get(right, True) for right in ADMIN_RIGHTS})
         data["can_pin_messages"] = member.rights.get("can_pin_messages", True)
         data["can_manage_topics"] = member.rights.get("can_manage_topics", True)
+        data["can_send_welcome_messages"] = member.rights.get("can_send_welcome_messages", True)
     elif member.status == "kicked":
         data["until_date"] = 0
     return data

@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,6 +64,9 @@ class UpdateQueue:
     _poller: asyncio.Future[None] | None = None
     _webhook_task: asyncio.Task[None] | None = None
     delivered: int = 0
+    # Updates already handed out, so a test can have one delivered again (at-least-once).
+    recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=1000))
+    replays: list[dict[str, Any]] = field(default_factory=list)
 
     def allows(self, kind: str) -> bool:
         if self.allowed_updates:
@@ -98,7 +102,7 @@ class UpdateQueue:
         if offset is not None:
             self.confirm(offset)
         deadline = time.monotonic() + timeout
-        while not self.pending:
+        while not self.pending and not self.replays:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
@@ -115,9 +119,21 @@ class UpdateQueue:
         if me.done():
             raise ApiError(409, CONFLICT_OTHER_POLL)
         me.cancel()
-        batch = self.pending[:limit]
+        batch = self.replays[:limit]
+        self.replays = self.replays[len(batch):]
+        batch += self.pending[: limit - len(batch)]
         self.delivered += len(batch)
+        self.recent.extend(batch)
         return batch
+
+    def replay(self, update_id: int | None = None) -> dict[str, Any]:
+        """Deliver an update again with its own id, as Telegram may after a lost confirmation."""
+        for update in reversed(self.recent):
+            if update_id is None or update["update_id"] == update_id:
+                self.replays.append(json.loads(json.dumps(update)))
+                self._arrived.set()
+                return update
+        raise ApiError(400, "Bad Request: no such delivered update to replay")
 
     def set_webhook(
         self, settings: WebhookSettings, allowed: list[str] | None, drop_pending: bool

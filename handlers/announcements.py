@@ -456,12 +456,13 @@ async def _send(message: Message, state: FSMContext, access: Access, session: As
         text = _("Lähetetään…")
     if edit:
         # The question becomes the progress line: one message fewer in the author's chat.
-        await message.edit_text(text, reply_markup=None)
         announcement.progress_message_id = message.message_id
+        announcement.progress_text = text
+        await message.edit_text(text, reply_markup=None)
     else:
         sent = await message.answer(text)
         announcement.progress_message_id = sent.message_id
-    announcement.progress_text = text
+        announcement.progress_text = text
 
 
 @router.callback_query(AnnStep.filter(F.step == "cancel"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -12,18 +13,33 @@ class Ticker:
 
     def __init__(self) -> None:
         self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._running: set[asyncio.Task[object]] = set()
 
     def every(self, seconds: float, job: Callable[[], Awaitable[object]], name: str) -> None:
-        self._scheduler.add_job(job, "interval", seconds=seconds, id=name, name=name,
+        async def tick() -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._running.add(task)
+            try:
+                await job()
+            finally:
+                self._running.discard(task)
+
+        self._scheduler.add_job(tick, "interval", seconds=seconds, id=name, name=name,
                                 replace_existing=True, coalesce=True, max_instances=1,
                                 misfire_grace_time=None)
 
     def start(self) -> None:
-        self._scheduler.start()
+        if not self._scheduler.running:
+            self._scheduler.start()
 
-    def shutdown(self) -> None:
+    async def stop(self) -> None:
+        """No new ticks; the ticks under way finish their work (nothing is cut mid-send)."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        await asyncio.sleep(0)  # a tick created just before shutdown starts now
+        if self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
 
     @property
     def job_count(self) -> int:

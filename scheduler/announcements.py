@@ -63,6 +63,8 @@ class ProgressReporter:
                                              AnnouncementStatus.SENDING]),
                     Announcement.send_at <= now)))
         for announcement in announcements:
+            if announcement.progress_message_id is None:
+                continue  # the author's message is not there yet
             await self._update(announcement)
 
     async def _language(self, session: AsyncSession, author_id: int | None) -> str:

@@ -131,11 +131,6 @@ class OutboxSender:
                 await self._progress(force=True)
             return done
 
-    async def wait_idle(self) -> None:
-        """Wait for a drain in progress to finish (at shutdown, after the ticks stopped)."""
-        async with self._lock:
-            return
-
     # ---- Telegram ----------------------------------------------------------------------------
 
     async def _drain_telegram(self) -> int:

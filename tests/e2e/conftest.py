@@ -117,10 +117,16 @@ def make_settings(base_url: str, database_url: str, **overrides: Any) -> Setting
 
 
 @pytest.fixture
+def flood_limit() -> int:
+    """Tests may override this by parametrising `flood_limit`."""
+    return 1000
+
+
+@pytest.fixture
 async def harness(emu: EmulatorClient, emulator_server: EmulatorServer,
-                  database_url: str) -> AsyncIterator[Harness]:
+                  database_url: str, flood_limit: int) -> AsyncIterator[Harness]:
     clock = ShiftedClock()
-    settings = make_settings(emulator_server.base_url, database_url)
+    settings = make_settings(emulator_server.base_url, database_url, flood_limit=flood_limit)
     app = await build_app(settings, clock=clock, outbox_interval=0.1)
     polling = asyncio.create_task(app.dispatcher.start_polling(
         app.bot, handle_signals=False, polling_timeout=1, close_bot_session=False,

@@ -26,6 +26,7 @@ async def _linked_group(harness: Harness, *, forum: bool = False):
 
 
 async def test_coordinator_links_the_group_with_a_button(harness: Harness) -> None:
+    # Also the regression test for "reply shown before its change was committed" (PostgreSQL).
     _, _, group = await _linked_group(harness)
     table = await harness.table()
     assert table.group_chat_id == group.id

@@ -115,3 +115,8 @@ async def test_dropped_connection(
         await api.call("getMe")
     await emu.reset_faults()
     await api.ok("getMe")
+
+
+async def test_injected_5xx_burst(api: Api, emu: EmulatorClient):
+    await emu.inject_faults(status_5xx_burst=2, methods=["getMe"])
+    assert [(await api.call("getMe"))[0] for _ in range(3)] == [502, 502, 200]

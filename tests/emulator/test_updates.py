@@ -8,6 +8,7 @@ import time
 from aiohttp import web
 
 from emulator import EmulatorClient
+from emulator.updates import UpdateQueue
 from tests.emulator.conftest import Api
 
 CONFLICT_POLL = (
@@ -37,11 +38,20 @@ async def test_long_poll_waits_for_the_timeout(api: Api):
     assert 0.9 < time.monotonic() - started < 1.5
 
 
-async def test_timeout_is_clamped_to_50(api: Api, emu: EmulatorClient):
-    alice = await emu.create_user("Alice")
-    await alice.send("hei")
-    # Negative timeouts count as 0: an answer comes at once.
-    assert len(await api.ok("getUpdates", timeout=-5)) == 1
+async def test_timeout_is_clamped_to_0_50(api: Api, emu: EmulatorClient, monkeypatch):
+    started = time.monotonic()
+    assert await api.ok("getUpdates", timeout=-5) == []  # counts as 0: answers at once
+    assert time.monotonic() - started < 0.5
+    waited: list[float] = []
+    original = UpdateQueue.get_updates
+
+    async def record(self, offset, limit, timeout, allowed):  # type: ignore[no-untyped-def]
+        waited.append(timeout)
+        return await original(self, offset, limit, 0, allowed)
+
+    monkeypatch.setattr(UpdateQueue, "get_updates", record)
+    await api.ok("getUpdates", timeout=3600)
+    assert waited == [50]
 
 
 async def test_offset_confirms_updates(api: Api, emu: EmulatorClient):

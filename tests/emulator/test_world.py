@@ -72,7 +72,7 @@ async def test_press_button_and_answer(api: Api, alice: User):
     assert query["message"]["message_id"] == message["message_id"]
     await api.ok("answerCallbackQuery", callback_query_id=query["id"], text="Kiitos!",
                  show_alert=True)
-    assert await press == {"text": "Kiitos!", "show_alert": True, "url": None}
+    assert await press == {"text": "Kiitos!", "show_alert": True}
     assert await api.error("answerCallbackQuery", callback_query_id=query["id"]) == (
         400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
 
@@ -354,3 +354,94 @@ async def test_users_and_chats_listing(emu: EmulatorClient, alice: User):
     assert [u["first_name"] for u in users] == ["Alice"]
     chats = await emu.chats(alice)
     assert {c["id"] for c in chats} == {alice.id, group.id}
+
+
+async def test_reply_keyboard_is_shown_to_the_user(api: Api, alice: User):
+    await api.ok("sendMessage", chat_id=alice.id, text="Valitse", reply_markup={
+        "keyboard": [["Kyllä", {"text": "Ei"}]], "resize_keyboard": True})
+    message = await alice.expect_message("Valitse")
+    assert "reply_markup" not in message
+    assert message["reply_keyboard"]["keyboard"] == [["Kyllä", {"text": "Ei"}]]
+
+
+async def test_private_users_cannot_be_addressed_by_username(api: Api, alice: User):
+    assert await api.error("sendMessage", chat_id="@alice", text="x") == (
+        400, "Bad Request: chat not found")
+
+
+async def test_copying_a_poll_is_refused(api: Api, alice: User):
+    sent = await api.ok("sendPoll", chat_id=alice.id, question="?",
+                        options=["a", "b"])
+    assert await api.error("copyMessage", chat_id=alice.id, from_chat_id=alice.id,
+                           message_id=sent["message_id"]) == (
+        400, "Bad Request: message can't be copied")
+
+
+async def test_expect_edit(api: Api, alice: User):
+    sent = await api.ok("sendMessage", chat_id=alice.id, text="Odota")
+    message = await alice.expect_message("Odota")
+
+    async def edit_later() -> None:
+        await asyncio.sleep(0.1)
+        await api.ok("editMessageText", chat_id=alice.id, message_id=sent["message_id"],
+                     text="Valmis")
+
+    task = asyncio.create_task(edit_later())
+    edited = await alice.expect_edit(message, containing="Valmis", timeout=2)
+    assert edited["edit_date"] >= sent["date"]
+    await task
+    with pytest.raises(AssertionError, match="was not edited"):
+        await alice.expect_edit(edited, timeout=0.1)
+
+
+async def test_reading_history_does_not_start_a_private_chat(api: Api, emu: EmulatorClient):
+    bob = await emu.create_user("Bob")
+    assert await bob.history() == []
+    await bob.expect_no_message(within=0.05)
+    assert await api.error("sendMessage", chat_id=bob.id, text="x") == (
+        403, "Forbidden: bot can't initiate conversation with a user")
+
+
+async def test_removed_bot_is_kicked(api: Api, emu: EmulatorClient, alice: User):
+    group = await emu.create_group("Pohjoinen", members=[alice])
+    await group.add_bot(by=alice)
+    await group.remove_bot(by=alice)
+    update = await api.next_update("my_chat_member")
+    assert update["new_chat_member"]["status"] == "member"
+    update = await api.next_update("my_chat_member")
+    assert update["new_chat_member"]["status"] == "left"
+    assert await api.error("sendMessage", chat_id=group.id, text="x") == (
+        403, "Forbidden: bot was kicked from the group chat")
+    await group.add_bot(by=alice)
+    await api.ok("sendMessage", chat_id=group.id, text="Taas täällä")
+
+
+async def test_protected_content_cannot_be_copied_or_forwarded(api: Api, alice: User):
+    sent = await api.ok("sendMessage", chat_id=alice.id, text="Salainen", protect_content=True)
+    assert sent["has_protected_content"] is True
+    for method in ("copyMessage", "forwardMessage"):
+        status, description = await api.error(method, chat_id=alice.id, from_chat_id=alice.id,
+                                              message_id=sent["message_id"])
+        assert status == 400
+        assert description.startswith("Bad Request: message can't be")
+
+
+async def test_pinning_in_a_group_needs_admin_rights(api: Api, emu: EmulatorClient, alice: User):
+    group = await emu.create_group("Pohjoinen", members=[alice])
+    await group.add_bot(by=alice)
+    sent = await api.ok("sendMessage", chat_id=group.id, text="Kiinnitä")
+    assert await api.error("pinChatMessage", chat_id=group.id,
+                           message_id=sent["message_id"]) == (
+        400, "Bad Request: not enough rights to manage pinned messages in the chat")
+
+
+async def test_people_talk_to_the_bot_registered_last(
+    emu: EmulatorClient, emulator_server: EmulatorServer, http: aiohttp.ClientSession
+):
+    await emu.create_bot(token="777:OTHER", username="toinen_bot", first_name="Toinen")
+    alice = await emu.create_user("Alice")
+    await alice.send("/start")
+    other = Api(http, emulator_server.base_url, token="777:OTHER")
+    assert [u["message"]["text"] for u in await other.ok("getUpdates")] == ["/start"]
+    await other.ok("sendMessage", chat_id=alice.id, text="Toinen botti")
+    assert text_of(await alice.expect_message()) == "Toinen botti"

@@ -80,3 +80,23 @@ def test_token_never_reaches_the_log(caplog: pytest.LogCaptureFixture) -> None:
         logger.info("calling https://api.telegram.org/bot%s/getMe", TOKEN)
     assert TOKEN not in caplog.text
     assert "bot[redacted]/getMe" in caplog.text
+
+
+def test_admin_grant_makes_a_lead_coordinator_and_checks_the_role(tmp_path: Path) -> None:
+    import sqlite3
+
+    root = Path(__file__).resolve().parents[2]
+    env = {"PYTHONPATH": str(root),
+           "POYTABOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/admin.sqlite3"}
+    wrong = _poytabot(["admin", "grant", "--telegram-id", "5", "--role", "king"], env, tmp_path)
+    assert wrong.returncode == 2 and wrong.stderr.startswith("poytabot: unknown role 'king'")
+    ok = _poytabot(["admin", "grant", "--telegram-id", "5", "--name", "Leena", "--role",
+                    "coordinator", "--table", "pohjoinen"], env, tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    with sqlite3.connect(tmp_path / "admin.sqlite3") as db:
+        rows = db.execute("SELECT p.first_name, m.role, t.slug FROM memberships m "
+                          "JOIN people p ON p.id = m.person_id "
+                          "JOIN tables t ON t.id = m.table_id").fetchall()
+        actions = [a for (a,) in db.execute("SELECT action FROM audit_log")]
+    assert rows == [("Leena", "coordinator", "pohjoinen")]
+    assert actions == ["role.grant"]

@@ -1,0 +1,88 @@
+"""`poytabot run` as a process: it serves, stops cleanly on SIGTERM, never logs the token."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from emulator import EmulatorClient, EmulatorServer
+from emulator.client import text_of
+from tests.e2e.conftest import BOT_TOKEN
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def test_run_polls_answers_and_stops_on_sigterm(emu: EmulatorClient,
+                                                      emulator_server: EmulatorServer,
+                                                      tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POYTABOT_")}
+    env.update(POYTABOT_BOT_TOKEN=BOT_TOKEN, POYTABOT_API_BASE_URL=emulator_server.base_url,
+               POYTABOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3",
+               POYTABOT_LOG_LEVEL="DEBUG", PYTHONPATH=str(ROOT))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    try:
+        aino = await emu.create_user("Aino")
+        await aino.send("/start")
+        reply = await aino.expect_message(timeout=30)
+        assert "Hei Aino!" in text_of(reply)
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), timeout=15)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0
+    assert process.stdout is not None
+    log = (await process.stdout.read()).decode()
+    assert "Start polling" in log, log[-2000:]
+    assert BOT_TOKEN not in log
+    assert BOT_TOKEN.split(":")[1] not in log
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_webhook_mode_checks_the_secret_and_answers(emu: EmulatorClient,
+                                                          emulator_server: EmulatorServer,
+                                                          tmp_path: Path) -> None:
+    import aiohttp
+
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POYTABOT_")}
+    env.update(POYTABOT_BOT_TOKEN=BOT_TOKEN, POYTABOT_API_BASE_URL=emulator_server.base_url,
+               POYTABOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3",
+               POYTABOT_MODE="webhook", POYTABOT_WEBHOOK_URL=f"http://127.0.0.1:{port}",
+               POYTABOT_WEBHOOK_SECRET="hook-secret-123",
+               POYTABOT_WEBHOOK_LISTEN=f"127.0.0.1:{port}",
+               PYTHONPATH=str(ROOT))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    try:
+        aino = await emu.create_user("Aino")
+        await aino.send("/start")
+        assert "Hei Aino!" in text_of(await aino.expect_message(timeout=30))
+        async with aiohttp.ClientSession() as http:
+            forged = await http.post(f"http://127.0.0.1:{port}/telegram/webhook",
+                                     json={"update_id": 999, "message": {}})
+            assert forged.status == 401  # no secret header: not Telegram
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), timeout=15)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0
+    assert process.stdout is not None
+    log = (await process.stdout.read()).decode()
+    assert "hook-secret-123" not in log and BOT_TOKEN not in log
