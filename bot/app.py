@@ -125,6 +125,7 @@ async def build_app(settings: Settings, clock: Clock | None = None,
         ticker.start()
 
     async def on_shutdown() -> None:
+        outbox.stop()
         await ticker.stop()
 
     dispatcher.startup.register(on_startup)
@@ -133,6 +134,7 @@ async def build_app(settings: Settings, clock: Clock | None = None,
 
 
 async def close_app(app: App) -> None:
+    app.outbox.stop()
     await app.ticker.stop()
     await app.bot.session.close()
     await app.engine.dispose()

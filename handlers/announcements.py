@@ -521,26 +521,33 @@ async def show_acks(query: CallbackQuery, callback_data: AnnAcks, access: Access
 # ---- replies to an announcement -------------------------------------------------------------
 
 
-@router.message(StateFilter(None), F.reply_to_message, F.text)
-async def member_replied(message: Message, person: Person | None, session: AsyncSession,
-                         clock: Clock, settings: Settings, i18n: I18n) -> None:
-    assert message.reply_to_message is not None and message.text is not None
+async def replied_announcement(message: Message,
+                               session: AsyncSession) -> dict[str, Announcement] | bool:
+    """Matches a private reply to one of the bot's announcement messages, and only that."""
+    if message.reply_to_message is None:
+        return False
     announcement = await announcement_for_message(session, message.chat.id,
                                                   message.reply_to_message.message_id)
-    if announcement is None or person is None:
-        await message.answer(_("En ymmärtänyt. Paina /valikko, niin näet kaikki toiminnot."))
+    return {"announcement": announcement} if announcement is not None else False
+
+
+@router.message(StateFilter(None), F.text, replied_announcement)
+async def member_replied(message: Message, announcement: Announcement, person: Person | None,
+                         session: AsyncSession, clock: Clock, settings: Settings) -> None:
+    assert message.text is not None
+    if person is None:
         return
-    now = clock.now()
-    reply = Reply(announcement_id=announcement.id, person_id=person.id, text=message.text,
-                  created_at=now)
-    session.add(reply)
-    await session.flush()
     coordinators = await audience_people(session, set(announcement.table_ids),
                                          Audience.COORDINATORS, _today(clock, settings))
     chats = {p.telegram_id: p.id for p in coordinators if p.telegram_id is not None}
     if not chats:
         await message.answer(_("Viestiä ei voitu välittää: pöydällä ei ole koordinaattoria."))
         return
+    now = clock.now()
+    reply = Reply(announcement_id=announcement.id, person_id=person.id, text=message.text,
+                  created_at=now)
+    session.add(reply)
+    await session.flush()
     builder = InlineKeyboardBuilder()
     builder.button(text=_("↩️ Vastaa"), callback_data=AnnAnswer(reply_id=reply.id))
     quoted = esc(html.unescape(re.sub(r"<[^>]+>", "", announcement.text))[:200])

@@ -110,6 +110,7 @@ class OutboxSender:
         self.name = sender_name()
         self.listeners: list[Listener] = []
         self._lock = asyncio.Lock()
+        self._stopping = False
         self._last_progress = 0.0
         self._progress_task: asyncio.Task[None] | None = None
 
@@ -120,6 +121,10 @@ class OutboxSender:
     def add_listener(self, listener: Listener) -> None:
         """Called every few seconds while sending and once when a drain ends (progress lines)."""
         self.listeners.append(listener)
+
+    def stop(self) -> None:
+        """Finish the sends under way, hand the rest of the claim back, and take no more."""
+        self._stopping = True
 
     async def drain(self) -> int:
         """Send everything due now; returns how many rows reached a final state."""
@@ -139,14 +144,17 @@ class OutboxSender:
         running: set[asyncio.Task[int]] = set()
         exhausted = False
         while True:
-            if not exhausted and len(backlog) <= self.claim_batch // 2:
+            if self._stopping and backlog:
+                await self._release([row.id for row in backlog])
+                backlog.clear()
+            if not exhausted and not self._stopping and len(backlog) <= self.claim_batch // 2:
                 claimed = await self._claim(self.claim_batch - len(backlog))
                 exhausted = not claimed
                 backlog.extend(claimed)
             while backlog and len(running) < self.concurrency:
                 running.add(asyncio.create_task(self._deliver(backlog.popleft())))
             if not running:
-                if exhausted:
+                if exhausted or self._stopping:
                     return done
                 continue
             finished, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
@@ -185,6 +193,15 @@ class OutboxSender:
                 row.attempts += 1
             return [Claimed(r.id, r.chat_id, r.person_id, r.kind, dict(r.payload), r.file_id,
                             r.pin, r.attempts, until) for r in rows]
+
+    async def _release(self, ids: list[int]) -> None:
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == self.name,
+                       OutboxMessage.status == Delivery.SENDING)
+                .values(status=Delivery.PENDING, claimed_until=None, claimed_by=None,
+                        attempts=OutboxMessage.attempts - 1))
 
     async def _still_mine(self, row: Claimed) -> bool:
         """Renew a claim that is running short, so no other sender can take it mid-send."""
@@ -343,7 +360,7 @@ class OutboxSender:
 
     async def _drain_email(self, mailer: Mailer) -> int:
         done = 0
-        while rows := await self._claim_email():
+        while not self._stopping and (rows := await self._claim_email()):
             for row in rows:
                 done += await self._deliver_email(mailer, row)
         return done
@@ -439,6 +456,8 @@ async def run_forever(sender: OutboxSender, interval: float = 0.5,
                       stop: asyncio.Event | None = None) -> None:
     """Drain, sleep, drain again, until `stop` is set; for `poytabot sender`."""
     stop = stop or asyncio.Event()
+    stopper = asyncio.create_task(stop.wait())
+    stopper.add_done_callback(lambda _: sender.stop())
     while not stop.is_set():
         try:
             await sender.drain()

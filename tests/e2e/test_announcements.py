@@ -273,6 +273,9 @@ async def test_member_replies_privately_and_coordinator_answers(harness: Harness
     announcement = await anna.expect_message("Kuka tulee talkoisiin?")
     await finished(harness)
 
+    welcome = (await anna.history())[0]
+    await anna.send("Tämä ei ole vastaus tiedotteeseen", reply_to=welcome["message_id"])
+    await anna.expect_message("En ymmärtänyt.")
     await anna.send("Minä tulen <3", reply_to=announcement["message_id"])
     await anna.expect_message("Kiitos! Välitin viestisi koordinaattorille.")
     forwarded = await shown(coordinator, "Anna vastasi tiedotteeseen")

@@ -126,7 +126,8 @@ async def test_joining_sets_the_persons_own_command_list(harness: Harness) -> No
     await newcomer.send(f"/start {token}")
     await newcomer.expect_message(containing="Tervetuloa")
     own = await harness.app.bot.get_my_commands(scope=BotCommandScopeChat(chat_id=newcomer.id))
-    assert [c.command for c in own] == ["valikko", "apua", "jasenet", "tiedot", "kieli"]
+    assert [c.command for c in own] == ["valikko", "apua", "jasenet", "tiedot", "kieli",
+                                         "sahkoposti"]
     swedish = await harness.app.bot.get_my_commands(scope=BotCommandScopeAllPrivateChats(),
                                                     language_code="sv")
     assert [c.command for c in swedish] == ["menu", "help", "me", "language"]
