@@ -31,6 +31,7 @@ from bot.middlewares import (
 from handlers import get_routers
 from scheduler import Ticker
 from scheduler.announcements import ProgressReporter
+from scheduler.limits import LimitEveryReply
 from scheduler.mail import Mailer
 from scheduler.outbox import OutboxSender
 from storage.db import create_engine, create_sessionmaker
@@ -113,6 +114,7 @@ async def build_app(settings: Settings, clock: Clock | None = None,
                           concurrency=settings.outbox_concurrency,
                           claim_ttl=timedelta(seconds=settings.outbox_claim_ttl),
                           rate=settings.outbox_rate)
+    bot.session.middleware(LimitEveryReply(outbox.limiter))
     outbox.add_listener(ProgressReporter(outbox, sessionmaker, i18n, clock))
     ticker = Ticker()
     ticker.every(outbox_interval, outbox.drain, "outbox")

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TypeVar
 
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
 from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
 from aiolimiter import AsyncLimiter
 
 T = TypeVar("T")
 
 # Keep this much below a limit, so that network jitter cannot push one send over it.
-SAFETY = 0.99
+SAFETY = 0.985
 MAX_RETRY_AFTER_ROUNDS = 20
 
 
@@ -40,7 +48,7 @@ class Limit:
 
 
 # About 30 messages a second in all, about one a second per chat, 20 a minute per group.
-GLOBAL = Limit(30, 1.0, burst=1.3)
+GLOBAL = Limit(30, 1.0, burst=1.2)
 PER_CHAT = Limit(3, 3.0, burst=2)
 PER_GROUP = Limit(20, 60.0, burst=1.1)
 
@@ -50,9 +58,12 @@ class BotPause:
 
     def __init__(self) -> None:
         self._until = 0.0
+        self.count = 0  # pauses so far; the limiter restarts gently after each
 
     def extend(self, seconds: float) -> None:
         loop = asyncio.get_running_loop()
+        if self._until <= loop.time():
+            self.count += 1
         self._until = max(self._until, loop.time() + seconds)
 
     @property
@@ -75,6 +86,7 @@ class Limiter:
         self.group_limit = group_limit
         self.pause = BotPause()
         self._global = global_limit.limiter()
+        self._resumed_after = 0
         self._chats: dict[int, AsyncLimiter] = {}
         self._groups: dict[int, AsyncLimiter] = {}
 
@@ -91,22 +103,71 @@ class Limiter:
 
     async def slot(self, chat_id: int | None) -> None:
         """Wait until one more send to this chat keeps within every limit."""
-        await self.pause.wait()
         if chat_id is not None:
             await self._bucket(self._chats, chat_id, self.chat_limit).acquire()
             if chat_id < 0:
                 await self._bucket(self._groups, chat_id, self.group_limit).acquire()
-        await self._global.acquire()
-        # A 429 may have come in while this send waited its turn.
-        await self.pause.wait()
+        await self.global_slot()
+
+    async def global_slot(self) -> None:
+        """Wait for a turn within the bot's overall limit (and out of any 429 pause)."""
+        while True:
+            await self.pause.wait()
+            await self._resume_gently()
+            await self._global.acquire()
+            # A 429 came in while this send waited its turn: its turn is void, for all the
+            # sends that waited would otherwise go at once when the pause ends.
+            if not self.pause.remaining:
+                return
+
+    async def _resume_gently(self) -> None:
+        """After a 429 pause, start at the steady pace: no burst that could earn another 429."""
+        if self._resumed_after < self.pause.count:
+            self._resumed_after = self.pause.count
+            extra = self.global_limit.burst - 1
+            if extra > 0:
+                await self._global.acquire(extra)
 
     async def call(self, chat_id: int | None, request: Callable[[], Awaitable[T]]) -> T:
         """Run one rate-limited request, waiting out 429s for the whole bot."""
-        for _ in range(MAX_RETRY_AFTER_ROUNDS):
+        token = counted.set(True)
+        try:
+            for _ in range(MAX_RETRY_AFTER_ROUNDS):
+                await self.slot(chat_id)
+                try:
+                    return await request()
+                except TelegramRetryAfter as error:
+                    self.pause.extend(error.retry_after)
             await self.slot(chat_id)
-            try:
-                return await request()
-            except TelegramRetryAfter as error:
-                self.pause.extend(error.retry_after)
-        await self.slot(chat_id)
-        return await request()
+            return await request()
+        finally:
+            counted.reset(token)
+
+
+# Set while a request's turn was already taken from the limiter (the outbox does that itself).
+counted: ContextVar[bool] = ContextVar("counted", default=False)
+LIMITED_PREFIXES = ("send", "edit", "copy", "forward", "stoppoll")
+
+
+class LimitEveryReply(BaseRequestMiddleware):
+    """Replies sent by handlers take their turn in the bot's overall limit too.
+
+    Telegram counts every message the bot sends, so the outbox's pace only holds if the
+    limiter sees the rest as well. Only the global limit applies here: a person clicking
+    through a flow is not made to wait for the per-chat pace.
+    """
+
+    def __init__(self, limiter: Limiter) -> None:
+        self.limiter = limiter
+
+    async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
+                       method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
+        name = method.__api_method__.lower()
+        if counted.get() or not name.startswith(LIMITED_PREFIXES) or name == "sendchataction":
+            return await make_request(bot, method)
+        await self.limiter.global_slot()
+        try:
+            return await make_request(bot, method)
+        except TelegramRetryAfter as error:
+            self.limiter.pause.extend(error.retry_after)
+            raise

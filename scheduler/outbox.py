@@ -36,7 +36,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from scheduler.limits import GLOBAL, Limit, Limiter
+from scheduler.limits import GLOBAL, Limit, Limiter, counted
 from scheduler.mail import Attachment, Mailer, MailError
 from storage.outbox import Delivery, EmailMessage, OutboxKind, OutboxMessage, StoredFile
 from storage.people import Person
@@ -221,6 +221,8 @@ class OutboxSender:
         return True
 
     async def _deliver(self, row: Claimed) -> int:
+        # Each delivery runs in its own task: its requests have taken their turn already.
+        counted.set(True)
         try:
             return await self._attempt(row)
         except Exception:
