@@ -200,3 +200,26 @@ async def test_the_limiter_keeps_any_window_within_the_limit() -> None:
         assert len(inside) <= limit.count
     rate = (len(times) - 1) / (times[-1] - times[0])
     assert rate > 0.95 * limit.rate
+
+
+async def test_sends_that_waited_out_a_429_pause_do_not_burst_at_resume() -> None:
+    limit = Limit(20, 1.0)
+    limiter = Limiter(limit, Limit(1000, 1.0), Limit(1000, 1.0))
+    loop = asyncio.get_running_loop()
+    times: list[float] = []
+
+    async def sender(number: int) -> None:
+        for _ in range(6):
+            await limiter.slot(None)
+            times.append(loop.time())
+
+    tasks = [asyncio.create_task(sender(n)) for n in range(6)]
+    await asyncio.sleep(0.2)
+    limiter.pause.extend(0.4)
+    paused_until = loop.time() + 0.4
+    await asyncio.gather(*tasks)
+    after = sorted(t for t in times if t >= paused_until - 0.01)
+    assert after, "nothing was sent after the pause"
+    assert not [t for t in times if paused_until - 0.39 < t < paused_until - 0.01]
+    gaps = [b - a for a, b in zip(after, after[1:], strict=False)]
+    assert min(gaps) >= 0.9 / limit.rate
