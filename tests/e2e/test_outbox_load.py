@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections import Counter
 from datetime import datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +16,7 @@ from emulator.client import text_of, wait_until
 from storage.outbox import FINAL, Delivery, OutboxMessage
 from storage.people import Membership, Person, Table
 from storage.roles import Role
-from tests.e2e.conftest import Harness
+from tests.e2e.conftest import Harness, shown
 
 MEMBERS = 1000
 TELEGRAM_RATE = 30
@@ -58,7 +59,7 @@ def received(server: EmulatorServer, user_ids: list[int], needle: str) -> Counte
     return counts
 
 
-async def announce(harness: Harness, text: str) -> datetime:
+async def announce(harness: Harness, text: str) -> tuple[datetime, Any]:
     """Write and send an announcement to all members; returns when "send" was pressed."""
     coordinator = await harness.person("Kaisa", Role.COORDINATOR)
     await coordinator.send("/tiedote")
@@ -72,7 +73,7 @@ async def announce(harness: Harness, text: str) -> datetime:
     await harness.emu.set_rate_limits(True)
     started = harness.clock.now()
     await coordinator.press("📤 Lähetä nyt")
-    return started
+    return started, coordinator
 
 
 async def all_final(harness: Harness) -> bool:
@@ -91,7 +92,9 @@ async def test_thousand_members_each_get_it_once_within_the_limits(
     ids = await populate(harness, emulator_server, MEMBERS)
     caplog.set_level(logging.INFO)
 
-    started = await announce(harness, "Tuhannen jäsenen tiedote")
+    started, author = await announce(harness, "Tuhannen jäsenen tiedote")
+    progress = await shown(author, "Lähetetään: ", within=15)
+    assert 0 < int(text_of(progress).split(": ")[1].split("/")[0]) < MEMBERS
     await wait_until(lambda: all_final(harness), timeout=60)
     async with harness.db() as session:
         first, last = (await session.execute(
@@ -108,6 +111,10 @@ async def test_thousand_members_each_get_it_once_within_the_limits(
         sent = await session.scalar(select(func.count()).select_from(OutboxMessage)
                                     .where(OutboxMessage.status == Delivery.SENT))
     assert sent == MEMBERS
+    # The same message of the author, edited along the way, ends as the delivery report.
+    report = await shown(author, "Tiedote on lähetetty.", within=10)
+    assert report["message_id"] == progress["message_id"]
+    assert f"Perillä: {MEMBERS}" in text_of(report)
 
 
 @pytest.mark.slow

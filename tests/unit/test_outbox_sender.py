@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -221,5 +222,5 @@ async def test_sends_that_waited_out_a_429_pause_do_not_burst_at_resume() -> Non
     after = sorted(t for t in times if t >= paused_until - 0.01)
     assert after, "nothing was sent after the pause"
     assert not [t for t in times if paused_until - 0.39 < t < paused_until - 0.01]
-    gaps = [b - a for a, b in zip(after, after[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(after)]
     assert min(gaps) >= 0.9 / limit.rate
