@@ -35,11 +35,11 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 
-## browser: Debian's Chromium for the browser-chat tests (Playwright's own download is not used)
+## browser: Debian's Chromium (and an emoji font for screenshots) for the browser-chat tests (Playwright's own download is not used)
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
 	  else echo "chromium not found: browser tests will be skipped"; fi; }
 
 ## locales: re-extract messages and merge them into the fi, sv and en catalogs

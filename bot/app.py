@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -34,6 +35,9 @@ from scheduler.announcements import ProgressReporter
 from scheduler.limits import LimitEveryReply
 from scheduler.mail import Mailer
 from scheduler.outbox import OutboxSender
+from scheduler.reminders import register_jobs as register_reminder_jobs
+from scheduler.reminders import sync_terms
+from scheduler.votes import close_due_ballots
 from storage.db import create_engine, create_sessionmaker
 from storage.tables_config import read_tables_file, sync_tables
 
@@ -101,7 +105,8 @@ async def report_error(event: ErrorEvent, i18n: I18n) -> None:
 
 async def build_app(settings: Settings, clock: Clock | None = None,
                     fsm_storage: BaseStorage | None = None,
-                    outbox_interval: float = 1.0) -> App:
+                    outbox_interval: float = 1.0, reminder_interval: float = 30.0,
+                    votes_interval: float = 30.0) -> App:
     """Wire everything; the database must already be migrated (see storage.migrate)."""
     clock = clock or Clock()
     engine = create_engine(settings.database_url)
@@ -118,12 +123,17 @@ async def build_app(settings: Settings, clock: Clock | None = None,
     outbox.add_listener(ProgressReporter(outbox, sessionmaker, i18n, clock))
     ticker = Ticker()
     ticker.every(outbox_interval, outbox.drain, "outbox")
+    ticker.every(votes_interval, partial(close_due_ballots, sessionmaker, bot, clock, i18n,
+                                         settings), "votes")
+    register_reminder_jobs(ticker, sessionmaker, clock, i18n, default_zone=settings.timezone,
+                           interval=reminder_interval)
     dispatcher = create_dispatcher(settings, sessionmaker, clock, i18n, fsm_storage,
                                    outbox=outbox, ticker=ticker)
     app = App(settings, engine, sessionmaker, bot, dispatcher, i18n, clock, ticker, outbox)
 
     async def on_startup() -> None:
         await publish_default_commands(bot, i18n)
+        await sync_terms(sessionmaker, clock, default_zone=settings.timezone)
         ticker.start()
 
     async def on_shutdown() -> None:

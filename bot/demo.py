@@ -45,15 +45,36 @@ PEOPLE = [
 ]
 
 
-async def run_demo(port: int, database_url: str) -> None:
+@dataclass
+class Demo:
+    """A running demo: the emulator, the bot polling it, and the seeded people."""
+
+    server: EmulatorServer
+    emu: EmulatorClient
+    app: App
+    polling: asyncio.Task[None]
+
+    @property
+    def url(self) -> str:
+        return self.server.base_url + "/"
+
+    async def stop(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            await self.app.dispatcher.stop_polling()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.polling
+        await close_app(self.app)
+        await self.emu.close()
+        await self.server.stop()
+
+
+async def start_demo(port: int, database_url: str) -> Demo:
     if database_url.startswith("sqlite+aiosqlite:///"):
         path = Path(database_url.removeprefix("sqlite+aiosqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
         for stale in path.parent.glob(path.name + "*"):
             stale.unlink()  # every demo starts from the same clean state
     upgrade(database_url)
-    setup_logging("INFO", DEMO_TOKEN)
-
     server = await EmulatorServer.start(host="127.0.0.1", port=port)
     emu = EmulatorClient(server.base_url)
     await emu.create_bot(token=DEMO_TOKEN, username="poytabot", first_name="Pöytäbotti")
@@ -66,8 +87,13 @@ async def run_demo(port: int, database_url: str) -> None:
         allowed_updates=app.dispatcher.resolve_used_update_types()))
     for user in users:
         await user.send("/start")
+    return Demo(server, emu, app, polling)
 
-    print(f"\n  poytabot demo is running. Open the browser chat: {server.base_url}/\n"
+
+async def run_demo(port: int, database_url: str) -> None:
+    setup_logging("INFO", DEMO_TOKEN)
+    demo = await start_demo(port, database_url)
+    print(f"\n  poytabot demo is running. Open the browser chat: {demo.url}\n"
           "  Pick a person (Kaija is the coordinator) and press the buttons. Ctrl+C stops.\n",
           flush=True)
     stop = asyncio.Event()
@@ -75,12 +101,7 @@ async def run_demo(port: int, database_url: str) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     await stop.wait()
-    await app.dispatcher.stop_polling()
-    with contextlib.suppress(asyncio.CancelledError):
-        await polling
-    await close_app(app)
-    await emu.close()
-    await server.stop()
+    await demo.stop()
 
 
 async def _seed(app: App, emu: EmulatorClient) -> list[User]:

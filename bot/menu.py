@@ -44,6 +44,9 @@ ENTRIES: list[MenuEntry] = [
     MenuEntry("me", __("🙂 Omat tiedot"), _anyone),
     MenuEntry("language", __("🌐 Kieli"), _anyone),
     MenuEntry("help", __("❓ Ohje"), _anyone),
+    MenuEntry("statements", __("📝 Lausunnot"), _insider),
+    MenuEntry("votes", __("🗳 Äänestykset"), _insider),
+    MenuEntry("reminders", __("🔔 Muistutukset"), _insider),
 ]
 
 

@@ -141,6 +141,9 @@ class EmulatorClient:
     async def chats(self, user: User | None = None) -> list[dict[str, Any]]:
         return list(await self.get("/chats", user_id=user.id if user else None))
 
+    async def bots(self) -> list[dict[str, Any]]:
+        return list(await self.get("/bots"))
+
     # ---- faults, limits, inspection ---------------------------------------------------------
 
     async def set_rate_limits(self, enabled: bool = True, **settings: Any) -> None:
@@ -347,6 +350,16 @@ class User(_Conversation):
         return list(
             await self.client.get(
                 f"/users/{self.id}/history",
+                chat_id=chat.id if chat else None,
+                bot_id=self.client.bot_id,
+            )
+        )
+
+    async def commands(self, chat: Group | None = None) -> list[dict[str, str]]:
+        """The command menu this person sees in a chat (Telegram's scope order)."""
+        return list(
+            await self.client.get(
+                f"/users/{self.id}/commands",
                 chat_id=chat.id if chat else None,
                 bot_id=self.client.bot_id,
             )

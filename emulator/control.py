@@ -7,6 +7,7 @@ import base64
 import contextlib
 import json
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -21,11 +22,15 @@ if TYPE_CHECKING:
 
 Route = Callable[[web.Request], Awaitable[Any]]
 
+WEB_DIR = Path(__file__).parent / "web"
+WEB_FILES = ("index.html", "app.js", "style.css")
+
 
 def setup(app: web.Application, server: EmulatorServer) -> None:
     api = ControlApi(server)
     routes: list[tuple[str, str, Route]] = [
         ("POST", "/bots", api.create_bot),
+        ("GET", "/bots", api.list_bots),
         ("GET", "/users", api.list_users),
         ("POST", "/users", api.create_user),
         ("POST", "/groups", api.create_group),
@@ -43,6 +48,7 @@ def setup(app: web.Application, server: EmulatorServer) -> None:
         ("POST", "/users/{user_id}/unblock", api.unblock),
         ("GET", "/users/{user_id}/history", api.history),
         ("GET", "/users/{user_id}/next_message", api.next_message),
+        ("GET", "/users/{user_id}/commands", api.commands),
         ("GET", "/polls/{poll_id}", api.poll),
         ("GET", "/files/{file_id}", api.file),
         ("POST", "/faults", api.set_faults),
@@ -55,6 +61,19 @@ def setup(app: web.Application, server: EmulatorServer) -> None:
     for verb, path, handler in routes:
         app.router.add_route(verb, "/_emulator" + path, _wrap(handler))
     app.router.add_get("/_emulator/events", api.events)
+    app.router.add_get("/", browser_chat)
+    app.router.add_get("/_emulator/web/{name}", web_file)
+
+
+async def browser_chat(request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(WEB_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+async def web_file(request: web.Request) -> web.StreamResponse:
+    name = request.match_info["name"]
+    if name not in WEB_FILES:
+        raise web.HTTPNotFound()
+    return web.FileResponse(WEB_DIR / name, headers={"Cache-Control": "no-cache"})
 
 
 def _wrap(handler: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -147,6 +166,9 @@ class ControlApi:
             read_all_group_messages=bool(body.get("can_read_all_group_messages", False)),
         )
         return bot.to_me()
+
+    async def list_bots(self, request: web.Request) -> Any:
+        return [bot.to_me() for bot in self.world.bots.values()]
 
     async def create_user(self, request: web.Request) -> Any:
         body = await _body(request)
@@ -329,6 +351,35 @@ class ControlApi:
             if found is not None or remaining <= 0 or self.world.closing:
                 return found.to_view() if found else None
             await self.world.wait_change(remaining)
+
+    async def commands(self, request: web.Request) -> Any:
+        """The command menu a person sees in a chat, resolved through Telegram's scope order."""
+        user = self._user(request)
+        chat_id = request.query.get("chat_id")
+        bot = self.world.default_bot(_opt_int(request.query.get("bot_id")))
+        if chat_id is None or _int(chat_id) > 0:
+            scopes: list[dict[str, Any]] = [
+                {"type": "chat", "chat_id": user.id}, {"type": "all_private_chats"}
+            ]
+        else:
+            chat = self._group(chat_id)
+            admin = chat.members.get(user.id, actions.Member("left")).status in (
+                "creator", "administrator"
+            )
+            scopes = [{"type": "chat_member", "chat_id": chat.id, "user_id": user.id}]
+            if admin:
+                scopes.append({"type": "chat_administrators", "chat_id": chat.id})
+            scopes.append({"type": "chat", "chat_id": chat.id})
+            if admin:
+                scopes.append({"type": "all_chat_administrators"})
+            scopes.append({"type": "all_group_chats"})
+        scopes.append({"type": "default"})
+        for scope in scopes:
+            for language in (user.language_code or "", ""):
+                found = bot.commands.get((json.dumps(scope, sort_keys=True), language))
+                if found:
+                    return found
+        return []
 
     def _first_bot_message(self, chat: Chat, after: int) -> StoredMessage | None:
         # Messages are stored in id order, so the first match is the next one.

@@ -2,7 +2,18 @@
 
 from aiogram import Router
 
-from handlers import announcements, fallback, groups, invites, language, members, start
+from handlers import (
+    announcements,
+    fallback,
+    groups,
+    invites,
+    language,
+    members,
+    reminders,
+    start,
+    statements,
+    votes,
+)
 
 
 def get_routers() -> list[Router]:
@@ -12,6 +23,9 @@ def get_routers() -> list[Router]:
         invites.router,
         members.router,
         language.router,
+        statements.router,
+        votes.router,
+        reminders.router,
         announcements.router,
         fallback.router,  # must stay last
     ]

@@ -1,6 +1,17 @@
 """Every model module, imported once so that Base.metadata (and Alembic) sees all tables."""
 
-from storage import announcements, audit, invites, outbox, people, updates
+from storage import (
+    announcements,
+    audit,
+    invites,
+    outbox,
+    people,
+    reminders,
+    statements,
+    updates,
+    votes,
+)
 from storage.base import Base
 
-__all__ = ["Base", "announcements", "audit", "invites", "outbox", "people", "updates"]
+__all__ = ["Base", "announcements", "audit", "invites", "outbox", "people", "reminders",
+           "statements", "updates", "votes"]

@@ -15,7 +15,8 @@ import pytest
 from storage.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("POYTABOT_TEST_POSTGRES_URL")
-TEMPLATE_DB = "poytabot_template"
+# Parallel checkouts sharing one server each name their own template.
+TEMPLATE_DB = os.environ.get("POYTABOT_TEST_PG_TEMPLATE", "poytabot_template")
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -356,6 +356,59 @@ async def test_users_and_chats_listing(emu: EmulatorClient, alice: User):
     assert {c["id"] for c in chats} == {alice.id, group.id}
 
 
+async def test_bots_listing(emu: EmulatorClient):
+    bots = await emu.bots()
+    assert [(b["id"], b["username"], b["first_name"]) for b in bots] == [
+        (emu.bot_id, "poytabot", "Pöytäbotti")]
+
+
+async def test_command_menu_follows_telegrams_scope_order(api: Api, emu: EmulatorClient):
+    alice = await emu.create_user("Alice", language_code="sv")
+    bob = await emu.create_user("Bob")
+    group = await emu.create_group("Pohjoinen", members=[alice, bob])
+    await group.add_bot(by=alice)
+
+    def menu(*names: str) -> list[dict[str, str]]:
+        return [{"command": name, "description": name.capitalize()} for name in names]
+
+    async def set_menu(scope: dict, names: tuple[str, ...], language: str = "") -> None:
+        await api.ok("setMyCommands", commands=menu(*names), scope=scope,
+                     **({"language_code": language} if language else {}))
+
+    assert await alice.commands() == []
+    await set_menu({"type": "default"}, ("apua",))
+    assert await alice.commands() == menu("apua")
+    assert await alice.commands(group) == menu("apua")
+    await set_menu({"type": "all_private_chats"}, ("valikko",))
+    await set_menu({"type": "all_private_chats"}, ("meny",), "sv")
+    assert await alice.commands() == menu("meny")
+    assert await bob.commands() == menu("valikko")
+    await set_menu({"type": "chat", "chat_id": bob.id}, ("oma",))
+    assert await bob.commands() == menu("oma")
+    await set_menu({"type": "all_group_chats"}, ("ryhma",))
+    await set_menu({"type": "all_chat_administrators"}, ("hallinta",))
+    assert await bob.commands(group) == menu("ryhma")
+    assert await alice.commands(group) == menu("hallinta")  # the group's creator
+    await set_menu({"type": "chat_member", "chat_id": group.id, "user_id": bob.id}, ("bob",))
+    assert await bob.commands(group) == menu("bob")
+
+
+async def test_browser_chat_files_are_served(
+    emulator_server: EmulatorServer, http: aiohttp.ClientSession
+):
+    async with http.get(emulator_server.base_url + "/") as response:
+        assert response.status == 200
+        assert response.content_type == "text/html"
+        page = await response.text()
+    for name, kind in (("app.js", "javascript"), ("style.css", "text/css")):
+        assert f"/_emulator/web/{name}" in page
+        async with http.get(f"{emulator_server.base_url}/_emulator/web/{name}") as response:
+            assert response.status == 200
+            assert kind in response.content_type
+    async with http.get(emulator_server.base_url + "/_emulator/web/..%2Fcontrol.py") as response:
+        assert response.status == 404
+
+
 async def test_reply_keyboard_is_shown_to_the_user(api: Api, alice: User):
     await api.ok("sendMessage", chat_id=alice.id, text="Valitse", reply_markup={
         "keyboard": [["Kyllä", {"text": "Ei"}]], "resize_keyboard": True})

@@ -1,0 +1,97 @@
+"""The final statement as a document (.docx and Markdown), and reading drafts people upload."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+from docx import Document
+from docx.opc.exceptions import PackageNotFoundError
+from docx.shared import Pt
+
+MAX_UPLOAD_BYTES = 1_000_000
+DRAFT_FILE_TYPES = (".docx", ".md", ".txt")
+
+
+class UnreadableFile(Exception):
+    """The file is not a .docx, .md or .txt we can read."""
+
+
+class FileTooLarge(Exception):
+    pass
+
+
+def read_draft_file(file_name: str, data: bytes) -> str:
+    """The text of an uploaded draft: paragraphs of a .docx, or UTF-8 text."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise FileTooLarge(file_name)
+    lowered = file_name.lower()
+    if lowered.endswith(".docx"):
+        try:
+            document = Document(io.BytesIO(data))
+        except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
+            raise UnreadableFile(file_name) from error
+        return "\n\n".join(p.text for p in document.paragraphs if p.text.strip())
+    if lowered.endswith((".md", ".txt")):
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise UnreadableFile(file_name) from error
+    raise UnreadableFile(file_name)
+
+
+@dataclass(frozen=True)
+class StatementDocument:
+    """Everything the final document shows; labels are already in the reader's language."""
+
+    title: str
+    facts: list[tuple[str, str]]  # (label, value): table, date, requester, case number…
+    text: str
+    vote_heading: str
+    vote_lines: list[str]
+    dissent_heading: str
+    dissents: list[tuple[str, str]] = field(default_factory=list)  # (name, opinion)
+
+
+def statement_docx(doc: StatementDocument) -> bytes:
+    document = Document()
+    document.styles["Normal"].font.size = Pt(11)
+    document.core_properties.title = doc.title
+    document.add_heading(doc.title, level=1)
+    for label, value in doc.facts:
+        paragraph = document.add_paragraph()
+        paragraph.add_run(f"{label}: ").bold = True
+        paragraph.add_run(value)
+    for block in doc.text.split("\n\n"):
+        document.add_paragraph(block)
+    document.add_heading(doc.vote_heading, level=2)
+    for line in doc.vote_lines:
+        document.add_paragraph(line)
+    if doc.dissents:
+        document.add_heading(doc.dissent_heading, level=2)
+        for name, opinion in doc.dissents:
+            paragraph = document.add_paragraph()
+            paragraph.add_run(name).bold = True
+            document.add_paragraph(opinion)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _md_escape(text: str) -> str:
+    for char in "\\`*_#[]<>|":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def statement_markdown(doc: StatementDocument) -> str:
+    lines = [f"# {_md_escape(doc.title)}", ""]
+    lines += [f"**{_md_escape(label)}:** {_md_escape(value)}  " for label, value in doc.facts]
+    lines += ["", _md_escape(doc.text), "", f"## {_md_escape(doc.vote_heading)}", ""]
+    lines += [f"- {_md_escape(line)}" for line in doc.vote_lines]
+    if doc.dissents:
+        lines += ["", f"## {_md_escape(doc.dissent_heading)}", ""]
+        for name, opinion in doc.dissents:
+            lines += [f"**{_md_escape(name)}**", "", _md_escape(opinion), ""]
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,293 @@
+"""The reminder tick: claims due reminder rows in the database and turns them into outbox rows.
+
+Each run claims due rows atomically (SKIP LOCKED on PostgreSQL, the write lock on SQLite), then
+handles every row in its own transaction: the outbox rows and the row's new status are written
+together, with an outbox batch key unique per reminder and person. So a restart, an overlapping
+tick or a second process can never queue the same reminder to the same person twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.i18n import language_from_telegram
+from bot.render import esc, moment
+from scheduler import Ticker
+from storage.outbox import enqueue
+from storage.people import Person, Table
+from storage.reminder_rules import (
+    DigestLine,
+    ReminderKind,
+    Route,
+    group_digests,
+    plan_delivery,
+    still_useful,
+    superseded,
+)
+from storage.reminders import (
+    DigestItem,
+    Reminder,
+    ReminderStatus,
+    audience_people,
+    preferences,
+    sync_term_endings,
+    table_zone,
+)
+
+log = logging.getLogger(__name__)
+
+CLAIM_BATCH = 50
+MAX_ROUNDS = 20
+# A claim that outlives this was abandoned by a process that died; another may take it over.
+CLAIM_TTL = timedelta(minutes=2)
+MAX_ATTEMPTS = 5
+
+
+@dataclass
+class TickResult:
+    sent: int = 0  # reminder rows handed on
+    missed: int = 0  # rows no longer useful
+    retried: int = 0  # rows that failed and will be tried again (or gave up)
+    messages: int = 0  # outbox rows written, single reminders and digests
+    digest_items: int = 0  # person-reminders put into a digest
+
+
+def _is_postgres(sessionmaker: async_sessionmaker[AsyncSession]) -> bool:
+    return bool(sessionmaker.kw["bind"].dialect.name == "postgresql")
+
+
+async def tick(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, i18n: I18n,
+               *, default_zone: str = "Europe/Helsinki") -> TickResult:
+    """Hand everything due now to the outbox; safe to run in many processes at once."""
+    result = TickResult()
+    token = str(uuid.uuid4())
+    seen: set[int] = set()
+    for _round in range(MAX_ROUNDS):
+        claimed = [i for i in await _claim(sessionmaker, clock.now(), token) if i not in seen]
+        if not claimed:
+            break
+        seen.update(claimed)
+        for reminder_id in claimed:
+            await _process(sessionmaker, reminder_id, token, clock.now(), i18n, default_zone,
+                           result)
+    await _send_digests(sessionmaker, clock.now(), i18n, default_zone, result)
+    return result
+
+
+async def _claim(sessionmaker: async_sessionmaker[AsyncSession], now: datetime,
+                 token: str) -> list[int]:
+    async with sessionmaker() as session, session.begin():
+        due = (
+            select(Reminder.id)
+            .where(or_(
+                and_(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now),
+                and_(Reminder.status == ReminderStatus.SENDING, Reminder.claimed_until < now),
+            ))
+            .order_by(Reminder.due_at, Reminder.id)
+            .limit(CLAIM_BATCH)
+        )
+        if _is_postgres(sessionmaker):
+            due = due.with_for_update(skip_locked=True)
+        ids = list(await session.scalars(due))
+        if ids:
+            await session.execute(
+                update(Reminder).where(Reminder.id.in_(ids))
+                .values(status=ReminderStatus.SENDING, claim_token=token,
+                        claimed_until=now + CLAIM_TTL, attempts=Reminder.attempts + 1)
+                .execution_options(synchronize_session=False))
+        return ids
+
+
+async def _process(sessionmaker: async_sessionmaker[AsyncSession], reminder_id: int, token: str,
+                   now: datetime, i18n: I18n, default_zone: str, result: TickResult) -> None:
+    async with sessionmaker() as session, session.begin():
+        mine = select(Reminder).where(Reminder.id == reminder_id,
+                                      Reminder.status == ReminderStatus.SENDING,
+                                      Reminder.claim_token == token)
+        if _is_postgres(sessionmaker):
+            mine = mine.with_for_update()
+        reminder = await session.scalar(mine)
+        if reminder is None:  # cancelled, moved or taken over since it was claimed
+            return
+        reminder.claim_token = None
+        reminder.claimed_until = None
+        siblings = await session.scalars(select(Reminder.due_at).where(
+            Reminder.target_type == reminder.target_type,
+            Reminder.target_id == reminder.target_id, Reminder.kind == reminder.kind,
+            Reminder.id != reminder.id))
+        if not still_useful(reminder.anchor_at, now) or superseded(reminder.due_at,
+                                                                   list(siblings), now):
+            reminder.status = ReminderStatus.MISSED
+            result.missed += 1
+            log.info("reminder %s (%s) missed: due %s, now %s", reminder.id, reminder.kind,
+                     reminder.due_at, now)
+            return
+        try:
+            async with session.begin_nested():
+                count = await _deliver(session, reminder, now, i18n, default_zone, result)
+        except Exception as error:
+            log.exception("reminder %s could not be delivered", reminder.id)
+            reminder.error = repr(error)[:500]
+            result.retried += 1
+            if reminder.attempts >= MAX_ATTEMPTS:
+                reminder.status = ReminderStatus.FAILED
+            else:
+                reminder.status = ReminderStatus.PENDING
+                reminder.due_at = now + timedelta(minutes=2 ** reminder.attempts)
+            return
+        reminder.status = ReminderStatus.SENT
+        reminder.sent_at = now
+        reminder.recipients = count
+        reminder.error = None
+        result.sent += 1
+
+
+def person_language(person: Person, default: str) -> str:
+    return person.language or language_from_telegram(person.telegram_language, default)
+
+
+async def _deliver(session: AsyncSession, reminder: Reminder, now: datetime, i18n: I18n,
+                   default_zone: str, result: TickResult) -> int:
+    zone = await table_zone(session, reminder.table_id, default_zone)
+    table = await session.get(Table, reminder.table_id) if reminder.table_id else None
+    ids = await audience_people(session, reminder, now.astimezone(zone).date())
+    people = list(await session.scalars(select(Person).where(
+        Person.id.in_(ids), Person.telegram_id.is_not(None),
+        Person.private_chat_open.is_(True)).order_by(Person.id))) if ids else []
+    prefs = await preferences(session, [p.id for p in people])
+    count = 0
+    for person in people:
+        plan = plan_delivery(kind=reminder.kind, anchor=reminder.anchor_at, now=now, zone=zone,
+                             prefs=prefs[person.id])
+        if plan.route is Route.SKIP or plan.at is None:
+            continue
+        if plan.route is Route.DIGEST:
+            session.add(DigestItem(reminder_id=reminder.id, generation=reminder.generation,
+                                   person_id=person.id, digest_at=plan.at, sent=False))
+            result.digest_items += 1
+            count += 1
+            continue
+        assert person.telegram_id is not None
+        language = person_language(person, i18n.default_locale)
+        title = table.name(language) if table and reminder.kind is ReminderKind.TERM_ENDING \
+            else reminder.title
+        with i18n.context(), i18n.use_locale(language):
+            text = reminder_text(reminder.kind, title, moment(reminder.anchor_at, zone, language))
+        result.messages += await enqueue(
+            session, batch=f"rem:{reminder.id}.{reminder.generation}:{person.id}",
+            chat_ids=[person.telegram_id], now=now, text=text, not_before=plan.at,
+            person_ids={person.telegram_id: person.id})
+        count += 1
+    await session.flush()
+    return count
+
+
+def reminder_text(kind: ReminderKind, title: str, when: str) -> str:
+    """One reminder as a person reads it; `title` is escaped here."""
+    return "\n".join((_headline(kind), f"<b>{esc(title)}</b>", _when_line(kind, when), "",
+                      _("Voit muuttaa muistutuksia komennolla /muistutukset.")))
+
+
+def _headline(kind: ReminderKind) -> str:
+    headlines = {
+        ReminderKind.MEETING: _("🔔 Muistutus: sinulla on kokous."),
+        ReminderKind.MEETING_POLL: _("🔔 Et ole vielä vastannut kokousaikakyselyyn."),
+        ReminderKind.VOTE: _("🔔 Et ole vielä äänestänyt."),
+        ReminderKind.AGENDA_CUTOFF: _("🔔 Esityslistan asiat pitää lähettää pian."),
+        ReminderKind.STATEMENT_CITY: _("🔔 Lausunnon määräaika lähestyy."),
+        ReminderKind.STATEMENT_INTERNAL: _("🔔 Lausuntoluonnoksen oma määräaika lähestyy."),
+        ReminderKind.MINUTES_APPROVAL: _("🔔 Pöytäkirja odottaa tarkastusta."),
+        ReminderKind.TERM_ENDING: _("🔔 Toimikausi päättyy pian."),
+    }
+    return headlines[kind]
+
+
+def _when_line(kind: ReminderKind, when: str) -> str:
+    lines = {
+        ReminderKind.MEETING: _("Kokous alkaa {when}."),
+        ReminderKind.MEETING_POLL: _("Vastausaika päättyy {when}."),
+        ReminderKind.VOTE: _("Äänestys päättyy {when}."),
+        ReminderKind.AGENDA_CUTOFF: _("Lähetä asiat viimeistään {when}."),
+        ReminderKind.STATEMENT_CITY: _("Kaupunki tarvitsee lausunnon viimeistään {when}."),
+        ReminderKind.STATEMENT_INTERNAL: _("Luonnoksen pitää olla valmis {when}."),
+        ReminderKind.MINUTES_APPROVAL: _("Tarkasta pöytäkirja viimeistään {when}."),
+        ReminderKind.TERM_ENDING: _("Toimikausi päättyy {when}."),
+    }
+    return lines[kind].format(when=when)
+
+
+def digest_text(lines: list[str]) -> str:
+    return "\n".join((_("🔔 Päivän muistutukset:"), "", *lines, "",
+                      _("Voit muuttaa muistutuksia komennolla /muistutukset.")))
+
+
+async def _send_digests(sessionmaker: async_sessionmaker[AsyncSession], now: datetime,
+                        i18n: I18n, default_zone: str, result: TickResult) -> None:
+    async with sessionmaker() as session, session.begin():
+        due = (select(DigestItem).where(DigestItem.sent.is_(False), DigestItem.digest_at <= now)
+               .order_by(DigestItem.id).limit(1000))
+        if _is_postgres(sessionmaker):
+            due = due.with_for_update(skip_locked=True)
+        items = list(await session.scalars(due))
+        if not items:
+            return
+        reminders = {r.id: r for r in await session.scalars(select(Reminder).where(
+            Reminder.id.in_({i.reminder_id for i in items})))}
+        people = {p.id: p for p in await session.scalars(select(Person).where(
+            Person.id.in_({i.person_id for i in items})))}
+        triples = []
+        first_item: dict[tuple[int, datetime], int] = {}
+        for item in items:
+            item.sent = True
+            reminder = reminders.get(item.reminder_id)
+            if reminder is None or not still_useful(reminder.anchor_at, now):
+                continue
+            key = (item.person_id, item.digest_at)
+            first_item[key] = min(first_item.get(key, item.id), item.id)
+            zone = await table_zone(session, reminder.table_id, default_zone)
+            triples.append((item.person_id, item.digest_at,
+                            DigestLine(reminder.kind, reminder.anchor_at, reminder.title,
+                                       str(zone))))
+        for digest in group_digests(triples):
+            person = people.get(digest.person_id)
+            if person is None or person.telegram_id is None:
+                continue
+            language = person_language(person, i18n.default_locale)
+            with i18n.context(), i18n.use_locale(language):
+                lines = [f"• <b>{esc(line.title)}</b>: " + _when_line(
+                    line.kind, moment(line.anchor, ZoneInfo(line.zone), language))
+                    for line in digest.lines]
+                text = digest_text(lines)
+            result.messages += await enqueue(
+                session, batch=f"dig:{person.id}:{first_item[(person.id, digest.at)]}",
+                chat_ids=[person.telegram_id], now=now, text=text,
+                person_ids={person.telegram_id: person.id})
+
+
+async def sync_terms(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, *,
+                     default_zone: str = "Europe/Helsinki") -> int:
+    """Keep term-ending reminders in step with memberships; a job of its own, hourly."""
+    async with sessionmaker() as session, session.begin():
+        return await sync_term_endings(session, now=clock.now(), default_zone=default_zone)
+
+
+def register_jobs(ticker: Ticker, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock,
+                  i18n: I18n, *, default_zone: str, interval: float = 30.0) -> None:
+    """Add (or replace) the reminder jobs; calling it again never adds a second copy."""
+    job: Callable[[], Awaitable[object]] = partial(tick, sessionmaker, clock, i18n,
+                                                   default_zone=default_zone)
+    ticker.every(interval, job, "reminders")
+    ticker.every(3600, partial(sync_terms, sessionmaker, clock, default_zone=default_zone),
+                 "reminder-terms")

@@ -1,0 +1,386 @@
+"""The vote engine: ballots, open votes and secret ballots, and closing them on time.
+
+Open votes are one row per (ballot, person), written as an upsert, so a second press or the
+same update delivered twice changes nothing, and a changed mind overwrites the earlier choice.
+
+Secret ballots keep *who voted* and *what was voted* apart:
+
+- `secret_participation` holds (ballot, person): enough to refuse a second ballot and to count
+  turnout. It has no choice column.
+- `secret_choices` holds (random token, ballot, option): no person, no timestamp, no sequence
+  number. The primary key is 128 random bits, and on SQLite the table is WITHOUT ROWID, so the
+  rows are stored in token order, which is random; there is no hidden rowid counting up.
+- Even so, rows written in the voter's own transaction could be linked back through their
+  order or, on PostgreSQL, through the transaction id each row version carries (`xmin`, the same
+  for the participation row and the choice row). So every secret vote *rewrites the whole
+  pool*: all choice rows of the ballot are deleted and written again, shuffled with the system
+  CSPRNG, under fresh tokens. After any vote every live choice row has the same age and
+  transaction id and a random position, so none of them points at a particular voter.
+  On SQLite `secure_delete` is switched on for that connection so freed pages are zeroed
+  (recent page images stay in the WAL file only until the next checkpoint).
+- A secret vote cannot be changed: changing it would need the link this design removes.
+- Neither the audit log nor the bot's logs record a secret choice; tallies are shown to nobody
+  until the ballot is closed.
+
+What this does not hide: someone watching the live database between two votes can see which
+option's count grew, just as a person peeking at a running tally could. That is why tallies
+are only computed at close. Forensic reading of PostgreSQL's dead tuples before VACUUM needs
+superuser file access and is outside what the application can promise.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from collections import Counter
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.base import Base, UtcDateTime
+from storage.people import Membership, Person, Table
+from storage.reminders import (
+    Audience,
+    ReminderKind,
+    Target,
+    cancel,
+    register_pending_resolver,
+    schedule,
+)
+from storage.roles import SEATED_ROLES
+from storage.vote_rules import Choice, Rules, Tally
+
+_RANDOM = secrets.SystemRandom()
+
+
+class BallotKind(enum.StrEnum):
+    STATEMENT = "statement"
+    AMENDMENT = "amendment"
+    PROPOSAL = "proposal"
+    MONEY = "money"
+    CHAIR = "chair"
+    VICE_CHAIR = "vice_chair"
+
+
+ELECTIONS = frozenset({BallotKind.CHAIR, BallotKind.VICE_CHAIR})
+
+
+class BallotStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def _enum(kind: type[enum.StrEnum], length: int) -> Enum:
+    return Enum(kind, native_enum=False, length=length,
+                values_callable=lambda values: [v.value for v in values])
+
+
+class TableVoteRules(Base):
+    """A table's own quorum and majority rules; a table without a row uses the defaults."""
+
+    __tablename__ = "table_vote_rules"
+
+    table_id: Mapped[int] = mapped_column(ForeignKey("tables.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    quorum_percent: Mapped[int] = mapped_column(Integer, default=50)
+    majority_percent: Mapped[int] = mapped_column(Integer, default=50)
+    block_stops: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def rules(self) -> Rules:
+        return Rules(self.quorum_percent, self.majority_percent, self.block_stops)
+
+
+class Ballot(Base):
+    __tablename__ = "ballots"
+    __table_args__ = (Index("ix_ballots_due", "status", "closes_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    table_id: Mapped[int] = mapped_column(ForeignKey("tables.id", ondelete="CASCADE"))
+    kind: Mapped[BallotKind] = mapped_column(_enum(BallotKind, 12))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str | None] = mapped_column(Text)
+    statement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"))
+    version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("statement_versions.id", ondelete="SET NULL"))
+    amendment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("amendments.id", ondelete="CASCADE"))
+    amount_cents: Mapped[int | None] = mapped_column(BigInteger)
+    recipient: Mapped[str | None] = mapped_column(String(200))
+    secret: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Election ballots: the options, as candidate person ids in text form.
+    options: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[BallotStatus] = mapped_column(_enum(BallotStatus, 8),
+                                                 default=BallotStatus.OPEN)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    # The table's rules when the ballot opened: changing them later does not move the goal.
+    rules: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # At close: counts per choice or option, seated members, who won.
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    def decision_rules(self) -> Rules | None:
+        return Rules(**self.rules) if self.rules else None
+
+    def is_open(self, now: datetime) -> bool:
+        return self.status is BallotStatus.OPEN and now < self.closes_at
+
+
+class OpenVote(Base):
+    __tablename__ = "open_votes"
+    __table_args__ = (UniqueConstraint("ballot_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    choice: Mapped[Choice] = mapped_column(_enum(Choice, 10))
+    reason: Mapped[str | None] = mapped_column(Text)
+    cast_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SecretParticipation(Base):
+    """Who has cast a secret ballot: never what they chose."""
+
+    __tablename__ = "secret_participation"
+    __table_args__ = (UniqueConstraint("ballot_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+
+
+class SecretChoice(Base):
+    """What was chosen in a secret ballot: no person, no time, random key and position."""
+
+    __tablename__ = "secret_choices"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"),
+                                           index=True)
+    option: Mapped[str] = mapped_column(String(40))
+
+
+class Cast(enum.StrEnum):
+    RECORDED = "recorded"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    ALREADY_VOTED = "already_voted"
+    CLOSED = "closed"
+    BAD_OPTION = "bad_option"
+
+
+async def rules_for(session: AsyncSession, table_id: int) -> Rules:
+    row = await session.get(TableVoteRules, table_id)
+    return row.rules() if row else Rules()
+
+
+async def set_rules(session: AsyncSession, table_id: int, rules: Rules) -> None:
+    row = await session.get(TableVoteRules, table_id)
+    if row is None:
+        row = TableVoteRules(table_id=table_id)
+        session.add(row)
+    row.quorum_percent = rules.quorum_percent
+    row.majority_percent = rules.majority_percent
+    row.block_stops = rules.block_stops
+
+
+async def open_ballot(session: AsyncSession, *, table_id: int, kind: BallotKind, title: str,
+                      now: datetime, closes_at: datetime, created_by: int | None,
+                      body: str | None = None, statement_id: int | None = None,
+                      version_id: int | None = None, amendment_id: int | None = None,
+                      amount_cents: int | None = None, recipient: str | None = None,
+                      options: list[str] | None = None) -> Ballot:
+    if closes_at <= now:
+        raise ValueError("a ballot must close in the future")
+    rules = await rules_for(session, table_id)
+    ballot = Ballot(table_id=table_id, kind=kind, title=title, body=body,
+                    statement_id=statement_id, version_id=version_id, amendment_id=amendment_id,
+                    amount_cents=amount_cents, recipient=recipient, secret=kind in ELECTIONS,
+                    options=options or [], created_by=created_by, opened_at=now,
+                    closes_at=closes_at, status=BallotStatus.OPEN,
+                    rules={"quorum_percent": rules.quorum_percent,
+                           "majority_percent": rules.majority_percent,
+                           "block_stops": rules.block_stops})
+    session.add(ballot)
+    await session.flush()
+    # Those who have not voted a day before the close get a reminder (issue 7's engine).
+    await schedule(session, target=vote_target(ballot.id), table_id=table_id,
+                   kind=ReminderKind.VOTE, anchor=closes_at, title=title, now=now,
+                   audience=Audience.MEMBERS)
+    return ballot
+
+
+def vote_target(ballot_id: int) -> Target:
+    return Target("vote", ballot_id)
+
+
+async def not_voted(session: AsyncSession, ballot_id: int) -> set[int]:
+    """Seated members of the ballot's table who have not voted yet: for vote reminders."""
+    ballot = await session.get(Ballot, ballot_id)
+    if ballot is None or ballot.status is not BallotStatus.OPEN:
+        return set()
+    rows = await session.execute(select(Membership).where(Membership.table_id == ballot.table_id))
+    table = await session.get(Table, ballot.table_id)
+    today = datetime.now(ZoneInfo(table.timezone if table else "Europe/Helsinki")).date()
+    seated = {m.person_id for m in rows.scalars() if m.role in SEATED_ROLES
+              and m.is_current(today)}
+    model: Any = SecretParticipation if ballot.secret else OpenVote
+    voted = set(await session.scalars(select(model.person_id).where(
+        model.ballot_id == ballot.id)))
+    return seated - voted
+
+
+register_pending_resolver("vote", not_voted)
+
+
+def _upsert_insert(session: AsyncSession) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    return sqlite_insert
+
+
+async def cast_open_vote(session: AsyncSession, ballot: Ballot, person_id: int, choice: Choice,
+                         now: datetime) -> Cast:
+    """Record or change a person's open vote (the caller has checked they may vote)."""
+    if ballot.secret:
+        raise ValueError("secret ballots take cast_secret_vote")
+    if not ballot.is_open(now):
+        return Cast.CLOSED
+    previous = await session.scalar(select(OpenVote.choice).where(
+        OpenVote.ballot_id == ballot.id, OpenVote.person_id == person_id))
+    if previous is choice:
+        return Cast.UNCHANGED
+    statement = _upsert_insert(session)(OpenVote).values(
+        ballot_id=ballot.id, person_id=person_id, choice=choice, cast_at=now, changed_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=["ballot_id", "person_id"],
+        set_={"choice": statement.excluded.choice, "changed_at": statement.excluded.changed_at})
+    await session.execute(statement)
+    return Cast.RECORDED if previous is None else Cast.CHANGED
+
+
+async def set_reason(session: AsyncSession, ballot: Ballot, person_id: int, reason: str,
+                     now: datetime) -> Cast:
+    if not ballot.is_open(now):
+        return Cast.CLOSED
+    result = await session.execute(
+        update(OpenVote).where(OpenVote.ballot_id == ballot.id, OpenVote.person_id == person_id)
+        .values(reason=reason, changed_at=now))
+    return Cast.RECORDED if result.rowcount else Cast.BAD_OPTION  # type: ignore[attr-defined]
+
+
+async def vote_of(session: AsyncSession, ballot_id: int, person_id: int) -> OpenVote | None:
+    return await session.scalar(select(OpenVote).where(
+        OpenVote.ballot_id == ballot_id, OpenVote.person_id == person_id))
+
+
+async def has_voted(session: AsyncSession, ballot: Ballot, person_id: int) -> bool:
+    model: Any = SecretParticipation if ballot.secret else OpenVote
+    found = await session.scalar(select(model.id).where(
+        model.ballot_id == ballot.id, model.person_id == person_id))
+    return found is not None
+
+
+async def cast_secret_vote(session: AsyncSession, ballot: Ballot, person_id: int, option: str,
+                           now: datetime) -> Cast:
+    """Record that the person voted, and add their choice to the ballot's shuffled pool."""
+    if not ballot.secret:
+        raise ValueError("open ballots take cast_open_vote")
+    if not ballot.is_open(now):
+        return Cast.CLOSED
+    if option not in ballot.options:
+        return Cast.BAD_OPTION
+    try:
+        async with session.begin_nested():
+            session.add(SecretParticipation(ballot_id=ballot.id, person_id=person_id))
+    except IntegrityError:
+        return Cast.ALREADY_VOTED
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(text("PRAGMA secure_delete = ON"))
+    pool = list(await session.scalars(
+        select(SecretChoice.option).where(SecretChoice.ballot_id == ballot.id)))
+    pool.append(option)
+    _RANDOM.shuffle(pool)
+    await session.execute(delete(SecretChoice).where(SecretChoice.ballot_id == ballot.id))
+    await session.execute(insert(SecretChoice), [
+        {"token": secrets.token_hex(16), "ballot_id": ballot.id, "option": chosen}
+        for chosen in pool])
+    return Cast.RECORDED
+
+
+async def turnout(session: AsyncSession, ballot: Ballot) -> int:
+    model: Any = SecretParticipation if ballot.secret else OpenVote
+    return int(await session.scalar(
+        select(func.count()).select_from(model).where(model.ballot_id == ballot.id)) or 0)
+
+
+async def open_tally(session: AsyncSession, ballot_id: int) -> Tally:
+    return Tally.of(await session.scalars(
+        select(OpenVote.choice).where(OpenVote.ballot_id == ballot_id)))
+
+
+async def secret_counts(session: AsyncSession, ballot: Ballot) -> dict[str, int]:
+    counts = Counter(await session.scalars(
+        select(SecretChoice.option).where(SecretChoice.ballot_id == ballot.id)))
+    return {option: counts.get(option, 0) for option in ballot.options}
+
+
+async def due_ballot_ids(session: AsyncSession, now: datetime) -> list[int]:
+    return list(await session.scalars(
+        select(Ballot.id).where(Ballot.status == BallotStatus.OPEN, Ballot.closes_at <= now)
+        .order_by(Ballot.closes_at)))
+
+
+async def claim_for_closing(session: AsyncSession, ballot_id: int, now: datetime) -> bool:
+    """Mark one ballot closed; True only for the one caller that made the change."""
+    result = await session.execute(
+        update(Ballot).where(Ballot.id == ballot_id, Ballot.status == BallotStatus.OPEN)
+        .values(status=BallotStatus.CLOSED, closed_at=now))
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    await cancel(session, vote_target(ballot_id))
+    return True
+
+
+async def open_ballots(session: AsyncSession, table_ids: list[int]) -> list[Ballot]:
+    return list(await session.scalars(
+        select(Ballot).where(Ballot.table_id.in_(table_ids), Ballot.status == BallotStatus.OPEN)
+        .order_by(Ballot.closes_at)))
+
+
+async def option_names(session: AsyncSession, ballot: Ballot) -> dict[str, str]:
+    """Election options (person ids as text) with the candidates' names."""
+    ids = [int(o) for o in ballot.options if o.isdigit()]
+    if not ids:
+        return {}
+    people = await session.scalars(select(Person).where(Person.id.in_(ids)))
+    return {str(p.id): p.full_name for p in people}
