@@ -109,12 +109,18 @@ class Limiter:
                 await self._bucket(self._groups, chat_id, self.group_limit).acquire()
         await self.global_slot()
 
-    async def global_slot(self) -> None:
-        """Wait for a turn within the bot's overall limit (and out of any 429 pause)."""
+    async def global_slot(self, *, urgent: bool = False) -> None:
+        """Wait for a turn within the bot's overall limit (and out of any 429 pause).
+
+        An urgent turn (a reply to someone using the bot right now) goes before the queued
+        bulk sends: aiolimiter serves the smallest request first, and a hair less than one
+        whole turn changes nothing else.
+        """
+        amount = 1.0 - 1e-6 if urgent else 1.0
         while True:
             await self.pause.wait()
             await self._resume_gently()
-            await self._global.acquire()
+            await self._global.acquire(amount)
             # A 429 came in while this send waited its turn: its turn is void, for all the
             # sends that waited would otherwise go at once when the pause ends.
             if not self.pause.remaining:
@@ -165,7 +171,7 @@ class LimitEveryReply(BaseRequestMiddleware):
         name = method.__api_method__.lower()
         if counted.get() or not name.startswith(LIMITED_PREFIXES) or name == "sendchataction":
             return await make_request(bot, method)
-        await self.limiter.global_slot()
+        await self.limiter.global_slot(urgent=True)
         try:
             return await make_request(bot, method)
         except TelegramRetryAfter as error:
