@@ -34,6 +34,7 @@ from scheduler import Ticker
 from scheduler.announcements import ProgressReporter
 from scheduler.limits import LimitEveryReply
 from scheduler.mail import Mailer
+from scheduler.meetings import meetings_tick
 from scheduler.outbox import OutboxSender
 from scheduler.reminders import register_jobs as register_reminder_jobs
 from scheduler.reminders import sync_terms
@@ -125,6 +126,8 @@ async def build_app(settings: Settings, clock: Clock | None = None,
     ticker.every(outbox_interval, outbox.drain, "outbox")
     ticker.every(votes_interval, partial(close_due_ballots, sessionmaker, bot, clock, i18n,
                                          settings), "votes")
+    ticker.every(max(outbox_interval, 1.0),
+                 partial(meetings_tick, sessionmaker, bot, clock, i18n, settings), "meetings")
     register_reminder_jobs(ticker, sessionmaker, clock, i18n, default_zone=settings.timezone,
                            interval=reminder_interval)
     dispatcher = create_dispatcher(settings, sessionmaker, clock, i18n, fsm_storage,

@@ -50,6 +50,7 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec("menu", "valikko", __("Kaikki toiminnot napeilla"), _anyone),
     CommandSpec("help", "apua", __("Ohje: mitä voit tehdä"), _anyone, in_groups=True),
     CommandSpec("members", "jasenet", __("Pöytäsi jäsenet"), _insider),
+    CommandSpec("meetings", "kokoukset", __("Kokoukset, esityslistat ja muistiot"), _insider),
     CommandSpec("me", "tiedot", __("Omat tiedot ja roolit"), _anyone),
     CommandSpec("language", "kieli", __("Vaihda kieli"), _anyone),
     CommandSpec("reminders", "muistutukset", __("Muistutusten asetukset"), _insider),

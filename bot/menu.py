@@ -39,6 +39,7 @@ def _organizer(access: Access) -> bool:
 
 ENTRIES: list[MenuEntry] = [
     MenuEntry("members", __("👥 Jäsenet"), _insider),
+    MenuEntry("meetings", __("📅 Kokoukset"), _insider),
     MenuEntry("invite", __("✉️ Kutsu jäsen"), _coordinator),
     MenuEntry("announce", __("📢 Tiedote"), _organizer),
     MenuEntry("me", __("🙂 Omat tiedot"), _anyone),

@@ -3,12 +3,16 @@
 from aiogram import Router
 
 from handlers import (
+    agenda,
     announcements,
     fallback,
     groups,
     invites,
     language,
+    meeting_poll,
+    meetings,
     members,
+    minutes,
     reminders,
     start,
     statements,
@@ -23,6 +27,10 @@ def get_routers() -> list[Router]:
         invites.router,
         members.router,
         language.router,
+        meetings.router,
+        meeting_poll.router,
+        agenda.router,
+        minutes.router,
         statements.router,
         votes.router,
         reminders.router,

@@ -16,6 +16,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -104,7 +105,7 @@ ANSWER = F.text & ~F.text.startswith("/")
 router.message.filter(IsKnown())
 router.callback_query.filter(IsKnown())
 
-NO_RIGHT = "Sinulla ei ole oikeutta tähän."
+NO_RIGHT = __("Sinulla ei ole oikeutta tähän.")
 
 
 class StatementForm(StatesGroup):
@@ -334,7 +335,7 @@ async def view_statement(query: CallbackQuery, callback_data: StAct, access: Acc
                          clock: Clock, i18n: I18n) -> None:
     statement = await _load(session, callback_data.id, access)
     if statement is None:
-        await query.answer(_(NO_RIGHT), show_alert=True)
+        await query.answer(str(NO_RIGHT), show_alert=True)
         return
     await query.answer()
     text, markup = await card(session, statement, access, settings, clock.now(),
@@ -365,7 +366,7 @@ async def _reply(query: CallbackQuery, text: str,
 async def new_statement(query: CallbackQuery, callback_data: NewStatement, access: Access,
                         state: FSMContext) -> None:
     if not access.leads(callback_data.table_id):
-        await query.answer(_(NO_RIGHT), show_alert=True)
+        await query.answer(str(NO_RIGHT), show_alert=True)
         return
     await query.answer()
     await state.clear()
@@ -482,7 +483,7 @@ async def got_internal_due(message: Message, state: FSMContext, access: Access, 
     table = await session.get(Table, data["table_id"])
     if table is None or not access.leads(table.id):
         await state.clear()
-        await message.answer(_(NO_RIGHT))
+        await message.answer(str(NO_RIGHT))
         return
     now = clock.now()
     statement = await _create(session, table, data, due, city_due, person, now)
@@ -530,7 +531,7 @@ async def send_files(query: CallbackQuery, callback_data: StAct, access: Access,
                      session: AsyncSession) -> None:
     statement = await _load(session, callback_data.id, access)
     if statement is None:
-        await query.answer(_(NO_RIGHT), show_alert=True)
+        await query.answer(str(NO_RIGHT), show_alert=True)
         return
     await query.answer()
     assert query.bot is not None
@@ -545,7 +546,7 @@ async def show_text(query: CallbackQuery, callback_data: StAct, access: Access,
                     session: AsyncSession) -> None:
     statement = await _load(session, callback_data.id, access)
     if statement is None:
-        await query.answer(_(NO_RIGHT), show_alert=True)
+        await query.answer(str(NO_RIGHT), show_alert=True)
         return
     version = await current_version(session, statement.id)
     if version is None:
@@ -562,7 +563,7 @@ async def show_diff(query: CallbackQuery, callback_data: StAct, access: Access,
                     session: AsyncSession) -> None:
     statement = await _load(session, callback_data.id, access)
     if statement is None:
-        await query.answer(_(NO_RIGHT), show_alert=True)
+        await query.answer(str(NO_RIGHT), show_alert=True)
         return
     versions = await versions_of(session, statement.id)
     if len(versions) < 2:
@@ -589,7 +590,7 @@ async def show_chosen_diff(query: CallbackQuery, callback_data: StDiff, access: 
     new = await version_by_number(session, statement.id, callback_data.new) if statement \
         else None
     if statement is None or old is None or new is None:
-        await query.answer(_(NO_RIGHT), show_alert=True)
+        await query.answer(str(NO_RIGHT), show_alert=True)
         return
     await query.answer()
     await _reply(query, diff_text(old, new))
@@ -614,7 +615,7 @@ async def start_draft(query: CallbackQuery, callback_data: StAct, access: Access
                       session: AsyncSession, state: FSMContext) -> None:
     statement = await _load(session, callback_data.id, access)
     if statement is None:
-        await query.answer(_(NO_RIGHT), show_alert=True)
+        await query.answer(str(NO_RIGHT), show_alert=True)
         return
     if statement.status is not StatementStatus.DRAFTING:
         await query.answer(_("Luonnosta ei voi enää muuttaa."), show_alert=True)
@@ -651,7 +652,7 @@ async def draft_done(query: CallbackQuery, callback_data: StAct, access: Access,
     data = await state.get_data()
     statement = await _load(session, callback_data.id, access)
     if statement is None or data.get("statement_id") != statement.id:
-        await query.answer(_(NO_RIGHT), show_alert=True)
+        await query.answer(str(NO_RIGHT), show_alert=True)
         return
     text = "\n\n".join(data.get("parts", []))
     await _save_version(query, statement, text, person, session, state, clock, bot, i18n)
@@ -685,7 +686,7 @@ async def draft_file(message: Message, access: Access, person: Person, session: 
     statement = await _load(session, data.get("statement_id", 0), access)
     if statement is None:
         await state.clear()
-        await message.answer(_(NO_RIGHT))
+        await message.answer(str(NO_RIGHT))
         return
     await _save_version(message, statement, text, person, session, state, clock, bot, i18n,
                         file_name=name)
@@ -742,7 +743,7 @@ async def choose_drafter(query: CallbackQuery, callback_data: StAct, access: Acc
                          session: AsyncSession, settings: Settings, clock: Clock) -> None:
     statement = await _load(session, callback_data.id, access)
     if statement is None or not access.leads(statement.table_id):
-        await query.answer(_(NO_RIGHT), show_alert=True)
+        await query.answer(str(NO_RIGHT), show_alert=True)
         return
     await query.answer()
     today = clock.now().astimezone(settings.zone).date()
@@ -762,7 +763,7 @@ async def drafter_chosen(query: CallbackQuery, callback_data: StDrafter, access:
                          clock: Clock) -> None:
     statement = await _load(session, callback_data.id, access)
     if statement is None or not access.leads(statement.table_id):
-        await query.answer(_(NO_RIGHT), show_alert=True)
+        await query.answer(str(NO_RIGHT), show_alert=True)
         return
     today = clock.now().astimezone(settings.zone).date()
     seated = {m.id: m for m, role in await table_roster(session, statement.table_id, today)
@@ -784,7 +785,7 @@ async def start_amendment(query: CallbackQuery, callback_data: StAct, access: Ac
                           session: AsyncSession, state: FSMContext) -> None:
     statement = await _load(session, callback_data.id, access)
     if statement is None or not access.sits_at(statement.table_id):
-        await query.answer(_(NO_RIGHT), show_alert=True)
+        await query.answer(str(NO_RIGHT), show_alert=True)
         return
     version = await current_version(session, statement.id)
     if version is None or statement.status is not StatementStatus.DRAFTING:
@@ -809,7 +810,7 @@ def _refusal_text(refusal: Refusal) -> str:
         Refusal.NOT_DRAFTING: _("Luonnosta ei voi enää muuttaa."),
         Refusal.NO_VERSION: _("Luonnosta ei ole vielä."),
         Refusal.ALREADY_DECIDED: _("Tästä ehdotuksesta on jo päätetty."),
-        Refusal.NOT_ALLOWED: _(NO_RIGHT),
+        Refusal.NOT_ALLOWED: str(NO_RIGHT),
         Refusal.TOO_LONG: _("Luonnos on liian pitkä. Lähetä se tiedostona."),
     }[refusal]
 
@@ -840,7 +841,7 @@ async def amendment_new(message: Message, state: FSMContext, access: Access, per
     statement = await _load(session, data["statement_id"], access)
     if statement is None or not access.sits_at(statement.table_id):
         await state.clear()
-        await message.answer(_(NO_RIGHT))
+        await message.answer(str(NO_RIGHT))
         return
     now = clock.now()
     result = await propose_amendment(session, statement, version_id=data["version_id"],
@@ -896,7 +897,7 @@ async def amendment_decided(query: CallbackQuery, callback_data: AmDecide, acces
     statement = await _load(session, amendment.statement_id, access) if amendment else None
     if amendment is None or statement is None or not may_draft(
             access, statement.table_id, person.id, await drafters_of(session, statement.id)):
-        await query.answer(_(NO_RIGHT), show_alert=True)
+        await query.answer(str(NO_RIGHT), show_alert=True)
         return
     now = clock.now()
     accept = callback_data.act == "ok"
@@ -930,7 +931,7 @@ async def start_dissent(query: CallbackQuery, callback_data: StAct, access: Acce
                         person: Person, session: AsyncSession, state: FSMContext) -> None:
     statement = await _load(session, callback_data.id, access)
     if statement is None or not access.sits_at(statement.table_id):
-        await query.answer(_(NO_RIGHT), show_alert=True)
+        await query.answer(str(NO_RIGHT), show_alert=True)
         return
     ballot = await approval_ballot(session, statement.id)
     vote = await vote_of(session, ballot.id, person.id) if ballot else None
@@ -954,7 +955,7 @@ async def got_dissent(message: Message, state: FSMContext, access: Access, perso
     statement = await _load(session, data["statement_id"], access)
     if statement is None:
         await state.clear()
-        await message.answer(_(NO_RIGHT))
+        await message.answer(str(NO_RIGHT))
         return
     result = await add_dissent(session, statement, person.id, _text_of(message), clock.now())
     if isinstance(result, Refusal):
@@ -1011,7 +1012,7 @@ async def export(query: CallbackQuery, callback_data: StAct, access: Access,
                  session: AsyncSession, settings: Settings, i18n: I18n) -> None:
     statement = await _load(session, callback_data.id, access)
     if statement is None:
-        await query.answer(_(NO_RIGHT), show_alert=True)
+        await query.answer(str(NO_RIGHT), show_alert=True)
         return
     if statement.status not in (StatementStatus.APPROVED, StatementStatus.SUBMITTED):
         await query.answer(_("Lausuntoa ei ole vielä hyväksytty."), show_alert=True)
@@ -1034,7 +1035,7 @@ async def start_submit(query: CallbackQuery, callback_data: StAct, access: Acces
                        session: AsyncSession, state: FSMContext) -> None:
     statement = await _load(session, callback_data.id, access)
     if statement is None or not access.leads(statement.table_id):
-        await query.answer(_(NO_RIGHT), show_alert=True)
+        await query.answer(str(NO_RIGHT), show_alert=True)
         return
     if statement.status is not StatementStatus.APPROVED:
         await query.answer(_("Vain hyväksytyn lausunnon voi merkitä lähetetyksi."),

@@ -15,7 +15,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -26,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.base import Base, UtcDateTime
+from storage.base import Base, UtcDateTime, text_enum
 from storage.outbox import (
     Delivery,
     EmailMessage,
@@ -88,14 +87,10 @@ class Announcement(Base):
                                                           ondelete="SET NULL"))
     file_kind: Mapped[str | None] = mapped_column(String(10))
     table_ids: Mapped[list[int]] = mapped_column(JSON)
-    audience: Mapped[Audience] = mapped_column(
-        Enum(Audience, native_enum=False, length=14,
-             values_callable=lambda values: [v.value for v in values]))
+    audience: Mapped[Audience] = mapped_column(text_enum(Audience, 14))
     pin: Mapped[bool] = mapped_column(Boolean, default=False)
     ask_ack: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[AnnouncementStatus] = mapped_column(
-        Enum(AnnouncementStatus, native_enum=False, length=10,
-             values_callable=lambda values: [v.value for v in values]))
+    status: Mapped[AnnouncementStatus] = mapped_column(text_enum(AnnouncementStatus, 10))
     send_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     parts: Mapped[int] = mapped_column(Integer, default=1)
@@ -145,9 +140,7 @@ class ContactPreference(Base):
 
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
                                            primary_key=True)
-    channel: Mapped[Channel] = mapped_column(
-        Enum(Channel, native_enum=False, length=10,
-             values_callable=lambda values: [v.value for v in values]))
+    channel: Mapped[Channel] = mapped_column(text_enum(Channel, 10))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

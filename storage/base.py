@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
@@ -40,3 +41,9 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def text_enum(kind: type[enum.StrEnum], length: int) -> Enum:
+    """A Python enum stored as its values in a plain string column (no database enum type)."""
+    return Enum(kind, native_enum=False, length=length,
+                values_callable=lambda values: [v.value for v in values])

@@ -4,6 +4,7 @@ from storage import (
     announcements,
     audit,
     invites,
+    meetings,
     outbox,
     people,
     reminders,
@@ -13,5 +14,5 @@ from storage import (
 )
 from storage.base import Base
 
-__all__ = ["Base", "announcements", "audit", "invites", "outbox", "people", "reminders",
-           "statements", "updates", "votes"]
+__all__ = ["Base", "announcements", "audit", "invites", "meetings", "outbox", "people",
+           "reminders", "statements", "updates", "votes"]

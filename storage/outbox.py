@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -24,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.base import Base, UtcDateTime
+from storage.base import Base, UtcDateTime, text_enum
 
 
 class Delivery(enum.StrEnum):
@@ -61,14 +60,12 @@ class OutboxMessage(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     is_group: Mapped[bool] = mapped_column(default=False)
     kind: Mapped[OutboxKind] = mapped_column(
-        Enum(OutboxKind, native_enum=False, length=10,
-             values_callable=lambda kinds: [k.value for k in kinds]))
+        text_enum(OutboxKind, 10))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id", ondelete="SET NULL"))
     pin: Mapped[bool] = mapped_column(default=False)
     status: Mapped[Delivery] = mapped_column(
-        Enum(Delivery, native_enum=False, length=12,
-             values_callable=lambda states: [s.value for s in states]),
+        text_enum(Delivery, 12),
         default=Delivery.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -98,10 +95,7 @@ class EmailMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     # [{"file_id": 3}] for stored files, or {"name", "mime", "text"} for small ones (.ics).
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    status: Mapped[Delivery] = mapped_column(
-        Enum(Delivery, native_enum=False, length=12,
-             values_callable=lambda states: [s.value for s in states]),
-        default=Delivery.PENDING)
+    status: Mapped[Delivery] = mapped_column(text_enum(Delivery, 12), default=Delivery.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(UtcDateTime)
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)

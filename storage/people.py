@@ -8,7 +8,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -19,11 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.audit import record
-from storage.base import Base, UtcDateTime
+from storage.base import Base, UtcDateTime, text_enum
 from storage.roles import Access, Role
 
-ROLE_TYPE = Enum(Role, name="role", values_callable=lambda roles: [r.value for r in roles],
-                 native_enum=False, length=20)
+ROLE_TYPE = text_enum(Role, 20)
 
 
 class Table(Base):

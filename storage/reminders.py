@@ -26,7 +26,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     JSON,
     Boolean,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -40,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.base import Base, UtcDateTime
+from storage.base import Base, UtcDateTime, text_enum
 from storage.outbox import Delivery, OutboxMessage
 from storage.people import Membership, Table
 from storage.reminder_rules import (
@@ -106,8 +105,7 @@ class Reminder(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[ReminderKind] = mapped_column(
-        Enum(ReminderKind, native_enum=False, length=20,
-             values_callable=lambda kinds: [k.value for k in kinds]))
+        text_enum(ReminderKind, 20))
     target_type: Mapped[str] = mapped_column(String(20))
     target_id: Mapped[int] = mapped_column(Integer)
     table_id: Mapped[int | None] = mapped_column(ForeignKey("tables.id", ondelete="CASCADE"))
@@ -120,8 +118,7 @@ class Reminder(Base):
     offset_minutes: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     status: Mapped[ReminderStatus] = mapped_column(
-        Enum(ReminderStatus, native_enum=False, length=10,
-             values_callable=lambda states: [s.value for s in states]),
+        text_enum(ReminderStatus, 10),
         default=ReminderStatus.PENDING)
     # Bumped when a moved target re-arms a sent reminder, so its outbox batch key is new.
     generation: Mapped[int] = mapped_column(Integer, default=0)

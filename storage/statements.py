@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -23,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.audit import record
-from storage.base import Base, UtcDateTime
+from storage.base import Base, UtcDateTime, text_enum
 from storage.outbox import StoredFile
 from storage.reminders import Audience, ReminderKind, Target, cancel, schedule
 from storage.roles import Access
@@ -48,10 +47,6 @@ class AmendmentStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
-def _enum(kind: type[enum.StrEnum], length: int) -> Enum:
-    return Enum(kind, native_enum=False, length=length,
-                values_callable=lambda values: [v.value for v in values])
-
 
 class Statement(Base):
     """A request for a statement (lausuntopyyntö) and the statement that answers it."""
@@ -66,7 +61,7 @@ class Statement(Base):
     background: Mapped[str | None] = mapped_column(Text)
     city_due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     internal_due_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    status: Mapped[StatementStatus] = mapped_column(_enum(StatementStatus, 10),
+    status: Mapped[StatementStatus] = mapped_column(text_enum(StatementStatus, 10),
                                                     default=StatementStatus.DRAFTING)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -124,7 +119,7 @@ class Amendment(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     old_text: Mapped[str] = mapped_column(Text)
     new_text: Mapped[str] = mapped_column(Text)
-    status: Mapped[AmendmentStatus] = mapped_column(_enum(AmendmentStatus, 10),
+    status: Mapped[AmendmentStatus] = mapped_column(text_enum(AmendmentStatus, 10),
                                                     default=AmendmentStatus.PROPOSED)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))

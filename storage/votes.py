@@ -41,7 +41,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -59,7 +58,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.base import Base, UtcDateTime
+from storage.base import Base, UtcDateTime, text_enum
 from storage.people import Membership, Person, Table
 from storage.reminders import (
     Audience,
@@ -92,10 +91,6 @@ class BallotStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
-def _enum(kind: type[enum.StrEnum], length: int) -> Enum:
-    return Enum(kind, native_enum=False, length=length,
-                values_callable=lambda values: [v.value for v in values])
-
 
 class TableVoteRules(Base):
     """A table's own quorum and majority rules; a table without a row uses the defaults."""
@@ -118,7 +113,7 @@ class Ballot(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     table_id: Mapped[int] = mapped_column(ForeignKey("tables.id", ondelete="CASCADE"))
-    kind: Mapped[BallotKind] = mapped_column(_enum(BallotKind, 12))
+    kind: Mapped[BallotKind] = mapped_column(text_enum(BallotKind, 12))
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str | None] = mapped_column(Text)
     statement_id: Mapped[int | None] = mapped_column(
@@ -135,7 +130,7 @@ class Ballot(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     closes_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    status: Mapped[BallotStatus] = mapped_column(_enum(BallotStatus, 8),
+    status: Mapped[BallotStatus] = mapped_column(text_enum(BallotStatus, 8),
                                                  default=BallotStatus.OPEN)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     outcome: Mapped[str | None] = mapped_column(String(20))
@@ -158,7 +153,7 @@ class OpenVote(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    choice: Mapped[Choice] = mapped_column(_enum(Choice, 10))
+    choice: Mapped[Choice] = mapped_column(text_enum(Choice, 10))
     reason: Mapped[str | None] = mapped_column(Text)
     cast_at: Mapped[datetime] = mapped_column(UtcDateTime)
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)

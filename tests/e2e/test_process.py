@@ -22,9 +22,11 @@ async def test_run_polls_answers_and_stops_on_sigterm(emu: EmulatorClient,
     env.update(POYTABOT_BOT_TOKEN=BOT_TOKEN, POYTABOT_API_BASE_URL=emulator_server.base_url,
                POYTABOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3",
                POYTABOT_LOG_LEVEL="DEBUG", PYTHONPATH=str(ROOT))
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    log_path = tmp_path / "bot.log"
+    with log_path.open("wb") as log_file:  # a file, not a pipe: nobody must drain it
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", cwd=tmp_path, env=env,
+            stdout=log_file, stderr=asyncio.subprocess.STDOUT)
     try:
         aino = await emu.create_user("Aino")
         await aino.send("/start")
@@ -37,8 +39,7 @@ async def test_run_polls_answers_and_stops_on_sigterm(emu: EmulatorClient,
             process.kill()
             await process.wait()
     assert process.returncode == 0
-    assert process.stdout is not None
-    log = (await process.stdout.read()).decode()
+    log = log_path.read_text()
     assert "Start polling" in log, log[-2000:]
     assert BOT_TOKEN not in log
     assert BOT_TOKEN.split(":")[1] not in log
@@ -65,9 +66,11 @@ async def test_webhook_mode_checks_the_secret_and_answers(emu: EmulatorClient,
                POYTABOT_WEBHOOK_SECRET="hook-secret-123",
                POYTABOT_WEBHOOK_LISTEN=f"127.0.0.1:{port}",
                PYTHONPATH=str(ROOT))
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    log_path = tmp_path / "bot.log"
+    with log_path.open("wb") as log_file:  # a file, not a pipe: nobody must drain it
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", cwd=tmp_path, env=env,
+            stdout=log_file, stderr=asyncio.subprocess.STDOUT)
     try:
         aino = await emu.create_user("Aino")
         await aino.send("/start")
@@ -83,6 +86,5 @@ async def test_webhook_mode_checks_the_secret_and_answers(emu: EmulatorClient,
             process.kill()
             await process.wait()
     assert process.returncode == 0
-    assert process.stdout is not None
-    log = (await process.stdout.read()).decode()
+    log = log_path.read_text()
     assert "hook-secret-123" not in log and BOT_TOKEN not in log
