@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 
 from aiogram import Bot, Dispatcher
@@ -30,6 +31,9 @@ from bot.middlewares import (
 )
 from handlers import get_routers
 from scheduler import Ticker
+from scheduler.announcements import ProgressReporter
+from scheduler.limits import LimitEveryReply
+from scheduler.mail import Mailer
 from scheduler.meetings import meetings_tick
 from scheduler.outbox import OutboxSender
 from scheduler.reminders import register_jobs as register_reminder_jobs
@@ -112,7 +116,12 @@ async def build_app(settings: Settings, clock: Clock | None = None,
         await sync_tables(session, read_tables_file(settings.tables_file))
     i18n = create_i18n(settings.default_language)
     bot = create_bot(settings)
-    outbox = OutboxSender(bot, sessionmaker, clock)
+    outbox = OutboxSender(bot, sessionmaker, clock, mailer=Mailer.from_settings(settings),
+                          concurrency=settings.outbox_concurrency,
+                          claim_ttl=timedelta(seconds=settings.outbox_claim_ttl),
+                          rate=settings.outbox_rate)
+    bot.session.middleware(LimitEveryReply(outbox.limiter))
+    outbox.add_listener(ProgressReporter(outbox, sessionmaker, i18n, clock))
     ticker = Ticker()
     ticker.every(outbox_interval, outbox.drain, "outbox")
     ticker.every(votes_interval, partial(close_due_ballots, sessionmaker, bot, clock, i18n,
@@ -131,6 +140,7 @@ async def build_app(settings: Settings, clock: Clock | None = None,
         ticker.start()
 
     async def on_shutdown() -> None:
+        outbox.stop()
         await ticker.stop()
 
     dispatcher.startup.register(on_startup)
@@ -139,6 +149,7 @@ async def build_app(settings: Settings, clock: Clock | None = None,
 
 
 async def close_app(app: App) -> None:
+    app.outbox.stop()
     await app.ticker.stop()
     await app.bot.session.close()
     await app.engine.dispose()

@@ -36,6 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     grant.add_argument("--name", default="")
     grant.add_argument("--role", required=True)
     grant.add_argument("--table", help="table slug; not for lead_coordinator")
+    sender = commands.add_parser("sender", help="only drain the outbox; several may run on "
+                                 "PostgreSQL (divide POYTABOT_OUTBOX_RATE between them)")
+    sender.add_argument("--interval", type=float, default=0.5,
+                        help="seconds between looks at the outbox when it is empty")
     emulator = commands.add_parser("emulator", help="serve the Telegram emulator only")
     emulator.add_argument("--port", type=int, default=8081)
     args = parser.parse_args(argv)
@@ -53,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "db":
             asyncio.run(prepare_database(settings))
             print("database is up to date")
+            return 0
+        if args.command == "sender":
+            asyncio.run(_run_sender(settings, args.interval))
             return 0
         if args.command == "admin":
             return asyncio.run(_grant(settings, args.telegram_id, args.name, args.role,
@@ -112,6 +119,37 @@ def _run_webhook(settings: Settings) -> None:
 
     host, _, port = settings.webhook_listen.rpartition(":")
     web.run_app(make(), host=host or "127.0.0.1", port=int(port), print=None)
+
+
+async def _run_sender(settings: Settings, interval: float) -> None:
+    import signal
+    from datetime import timedelta
+
+    from bot.app import create_bot
+    from bot.clock import Clock
+    from scheduler.mail import Mailer
+    from scheduler.outbox import OutboxSender, run_forever
+    from storage.db import create_engine, create_sessionmaker
+
+    token = settings.token()
+    setup_logging(settings.log_level, token, "")
+    engine = create_engine(settings.database_url)
+    bot = create_bot(settings)
+    sender = OutboxSender(bot, create_sessionmaker(engine), Clock(),
+                          mailer=Mailer.from_settings(settings),
+                          concurrency=settings.outbox_concurrency,
+                          claim_ttl=timedelta(seconds=settings.outbox_claim_ttl),
+                          rate=settings.outbox_rate)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    log.info("outbox sender %s started", sender.name)
+    try:
+        await run_forever(sender, interval, stop)
+    finally:
+        await bot.session.close()
+        await engine.dispose()
 
 
 async def _grant(settings: Settings, telegram_id: int, name: str, role_word: str,

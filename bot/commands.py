@@ -42,6 +42,10 @@ def _coordinator(access: Access) -> bool:
     return access.is_coordinator
 
 
+def _organizer(access: Access) -> bool:
+    return access.is_coordinator or access.is_chair
+
+
 COMMANDS: list[CommandSpec] = [
     CommandSpec("menu", "valikko", __("Kaikki toiminnot napeilla"), _anyone),
     CommandSpec("help", "apua", __("Ohje: mitä voit tehdä"), _anyone, in_groups=True),
@@ -54,6 +58,8 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec("statements", "lausunnot", __("Hyväksytyt lausunnot, haku sanalla"), _insider),
     CommandSpec("drafts", "luonnokset", __("Lausunnot, joita tehdään nyt"), _insider),
     CommandSpec("voterules", "aanestyssaannot", __("Pöydän äänestyssäännöt"), _insider),
+    CommandSpec("announce", "tiedote", __("Lähetä tiedote jäsenille"), _organizer),
+    CommandSpec("email", "sahkoposti", __("Tiedotteet myös sähköpostiin"), _insider),
     CommandSpec("link", "liita", __("Liitä tämä ryhmä pöytään"), _coordinator, in_groups=True),
 ]
 

@@ -38,6 +38,19 @@ class Settings(BaseSettings):
     term_ends_on: date = date(2027, 5, 31)
     invite_valid_days: int = Field(default=30, ge=1, le=365)
     log_level: str = "INFO"
+    # The outbox sender. With several sender processes, divide outbox_rate between them.
+    outbox_rate: float = Field(default=30.0, gt=0, le=30)
+    outbox_concurrency: int = Field(default=8, ge=1, le=32)
+    outbox_claim_ttl: float = Field(default=20.0, ge=1, le=600)
+    # E-mail for members who want it; leave smtp_host empty to send no e-mail.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = None
+    smtp_starttls: bool = True
+    smtp_tls: bool = False
+    smtp_timeout: float = Field(default=20.0, gt=0)
     # Updates one person may send in 10 seconds before the rest are dropped.
     flood_limit: int = Field(default=30, ge=5, le=1000)
 

@@ -33,10 +33,15 @@ def _coordinator(access: Access) -> bool:
     return access.is_coordinator
 
 
+def _organizer(access: Access) -> bool:
+    return access.is_coordinator or access.is_chair
+
+
 ENTRIES: list[MenuEntry] = [
     MenuEntry("members", __("👥 Jäsenet"), _insider),
     MenuEntry("meetings", __("📅 Kokoukset"), _insider),
     MenuEntry("invite", __("✉️ Kutsu jäsen"), _coordinator),
+    MenuEntry("announce", __("📢 Tiedote"), _organizer),
     MenuEntry("me", __("🙂 Omat tiedot"), _anyone),
     MenuEntry("language", __("🌐 Kieli"), _anyone),
     MenuEntry("help", __("❓ Ohje"), _anyone),

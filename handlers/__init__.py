@@ -4,6 +4,7 @@ from aiogram import Router
 
 from handlers import (
     agenda,
+    announcements,
     fallback,
     groups,
     invites,
@@ -33,6 +34,7 @@ def get_routers() -> list[Router]:
         statements.router,
         votes.router,
         reminders.router,
+        announcements.router,
         fallback.router,  # must stay last
     ]
     for router in routers:

@@ -35,11 +35,14 @@ class Ticker:
 
     async def stop(self) -> None:
         """No new ticks; the ticks under way finish their work (nothing is cut mid-send)."""
-        if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
-        await asyncio.sleep(0)  # a tick created just before shutdown starts now
+        if not self._scheduler.running:
+            return
+        # Pause first: shutting down APScheduler's asyncio executor cancels running ticks.
+        self._scheduler.pause()
+        await asyncio.sleep(0)  # a tick created just before the pause starts now
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
+        self._scheduler.shutdown(wait=False)
 
     @property
     def job_count(self) -> int:

@@ -1,6 +1,7 @@
 """Every model module, imported once so that Base.metadata (and Alembic) sees all tables."""
 
 from storage import (
+    announcements,
     audit,
     invites,
     meetings,
@@ -13,5 +14,5 @@ from storage import (
 )
 from storage.base import Base
 
-__all__ = ["Base", "audit", "invites", "meetings", "outbox", "people", "reminders",
-           "statements", "updates", "votes"]
+__all__ = ["Base", "announcements", "audit", "invites", "meetings", "outbox", "people",
+           "reminders", "statements", "updates", "votes"]

@@ -16,6 +16,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    insert,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,7 +70,36 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(UtcDateTime)
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Which sender holds the claim; a sender only records results on rows it still holds.
+    claimed_by: Mapped[str | None] = mapped_column(String(40))
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class EmailMessage(Base):
+    """One e-mail to one address, drained by the same sender as the Telegram rows."""
+
+    __tablename__ = "email_outbox"
+    __table_args__ = (
+        UniqueConstraint("batch", "address"),
+        Index("ix_email_outbox_due", "status", "not_before"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch: Mapped[str] = mapped_column(String(80))
+    address: Mapped[str] = mapped_column(String(254))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    # [{"file_id": 3}] for stored files, or {"name", "mime", "text"} for small ones (.ics).
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    status: Mapped[Delivery] = mapped_column(text_enum(Delivery, 12), default=Delivery.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(40))
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -105,15 +136,54 @@ async def enqueue(session: AsyncSession, *, batch: str, chat_ids: Iterable[int],
     payload: dict[str, Any] = {"text": text, "parse_mode": "HTML"}
     if reply_markup is not None:
         payload["reply_markup"] = reply_markup
+    rows = [
+        {"batch": batch, "chat_id": chat_id, "person_id": (person_ids or {}).get(chat_id),
+         "is_group": chat_id in groups, "kind": kind, "payload": payload,
+         "file_id": file.id if file else None, "pin": pin and chat_id in groups,
+         "status": Delivery.PENDING, "attempts": 0, "not_before": not_before or now,
+         "created_at": now}
+        for chat_id in chats if chat_id not in existing
+    ]
+    if rows:
+        # One multi-row INSERT: an announcement to a thousand people is queued in milliseconds.
+        await session.execute(insert(OutboxMessage), rows)
+    return len(rows)
+
+
+async def enqueue_email(session: AsyncSession, *, batch: str, recipients: dict[str, int | None],
+                        subject: str, body: str, now: datetime,
+                        attachments: list[dict[str, Any]] | None = None,
+                        not_before: datetime | None = None) -> int:
+    """Queue one plain-text e-mail for many addresses (address -> person id).
+
+    Attachments are `{"file_id": id}` for a StoredFile or `{"name", "mime", "text"}` for small
+    generated files such as a meeting's `.ics`. Returns how many rows were added.
+    """
+    existing = set(await session.scalars(
+        select(EmailMessage.address).where(EmailMessage.batch == batch)))
     added = 0
-    for chat_id in chats:
-        if chat_id in existing:
+    for address, person_id in recipients.items():
+        if address in existing:
             continue
-        session.add(OutboxMessage(
-            batch=batch, chat_id=chat_id, person_id=(person_ids or {}).get(chat_id),
-            is_group=chat_id in groups, kind=kind, payload=payload,
-            file_id=file.id if file else None, pin=pin and chat_id in groups,
-            status=Delivery.PENDING, attempts=0, not_before=not_before or now, created_at=now))
+        session.add(EmailMessage(
+            batch=batch, address=address, person_id=person_id, subject=subject, body=body,
+            attachments=list(attachments or []), status=Delivery.PENDING, attempts=0,
+            not_before=not_before or now, created_at=now))
         added += 1
     await session.flush()
     return added
+
+
+async def batch_statuses(session: AsyncSession, batch: str) -> dict[Delivery, int]:
+    """How many Telegram rows of a batch are in each state."""
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count()).where(OutboxMessage.batch == batch)
+        .group_by(OutboxMessage.status))
+    return {Delivery(status): count for status, count in rows}
+
+
+async def email_statuses(session: AsyncSession, batch: str) -> dict[Delivery, int]:
+    rows = await session.execute(
+        select(EmailMessage.status, func.count()).where(EmailMessage.batch == batch)
+        .group_by(EmailMessage.status))
+    return {Delivery(status): count for status, count in rows}

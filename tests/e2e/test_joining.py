@@ -130,7 +130,7 @@ async def test_joining_sets_the_persons_own_command_list(harness: Harness) -> No
     # The foundation's commands keep their order; features add theirs in between and after.
     assert [n for n in names if n in {"valikko", "apua", "jasenet", "tiedot", "kieli"}] == [
         "valikko", "apua", "jasenet", "tiedot", "kieli"]
-    assert {"kokoukset", "lausunnot", "muistutukset"} <= set(names)
+    assert {"kokoukset", "lausunnot", "muistutukset", "sahkoposti"} <= set(names)
     assert "kutsu" not in names
     swedish = await harness.app.bot.get_my_commands(scope=BotCommandScopeAllPrivateChats(),
                                                     language_code="sv")

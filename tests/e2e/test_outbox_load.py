@@ -1,0 +1,135 @@
+"""The outbox under Telegram's limits: a thousand members, each reached exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from emulator import EmulatorServer
+from emulator.client import text_of, wait_until
+from storage.outbox import FINAL, Delivery, OutboxMessage
+from storage.people import Membership, Person, Table
+from storage.roles import Role
+from tests.e2e.conftest import Harness, shown
+
+MEMBERS = 1000
+TELEGRAM_RATE = 30
+
+
+async def populate(harness: Harness, server: EmulatorServer, count: int,
+                   slug: str = "pohjoinen") -> list[int]:
+    """Members straight into the database, each with an emulator account that opened the chat."""
+    world = server.state
+    bot = world.default_bot()
+    ids = []
+    for number in range(count):
+        account = world.add_user(f"Jäsen {number}")
+        world.private_chat(bot, account)
+        ids.append(account.id)
+    now = harness.clock.now()
+    today = now.astimezone(harness.app.settings.zone).date()
+    async with harness.db() as session:
+        table = await session.scalar(select(Table).where(Table.slug == slug))
+        assert table is not None
+        people = [Person(telegram_id=uid, first_name=f"Jäsen {n}", private_chat_open=True,
+                         created_at=now) for n, uid in enumerate(ids)]
+        session.add_all(people)
+        await session.flush()
+        session.add_all([Membership(person_id=p.id, table_id=table.id, role=Role.MEMBER,
+                                    starts_on=today, ends_on=harness.app.settings.term_ends_on)
+                         for p in people])
+    return ids
+
+
+def received(server: EmulatorServer, user_ids: list[int], needle: str) -> Counter[int]:
+    """How many bot messages containing `needle` each user's private chat holds."""
+    world = server.state
+    bot = world.default_bot()
+    counts: Counter[int] = Counter()
+    for uid in user_ids:
+        chat = world.private[(bot.id, uid)]
+        counts[uid] = sum(1 for m in chat.messages.values()
+                          if m.sender_id == bot.id and needle in text_of(m.data))
+    return counts
+
+
+async def announce(harness: Harness, text: str) -> tuple[datetime, Any]:
+    """Write and send an announcement to all members; returns when "send" was pressed."""
+    coordinator = await harness.person("Kaisa", Role.COORDINATOR)
+    await coordinator.send("/tiedote")
+    await coordinator.expect_message("Kirjoita tiedote")
+    await coordinator.send(text)
+    await coordinator.expect_message("Ketkä pöydistä")
+    await coordinator.press("Kaikki jäsenet")
+    await coordinator.expect_message(text)
+    await coordinator.expect_message("Lähetetäänkö?", timeout=10)
+    # Limits from here on: the author's own quick steps above are not what is measured.
+    await harness.emu.set_rate_limits(True)
+    started = harness.clock.now()
+    await coordinator.press("📤 Lähetä nyt")
+    return started, coordinator
+
+
+async def all_final(harness: Harness) -> bool:
+    await asyncio.sleep(0.2)  # look seldom: the test should not slow down what it measures
+    async with harness.db() as session:
+        open_rows = await session.scalar(
+            select(func.count()).select_from(OutboxMessage)
+            .where(OutboxMessage.status.not_in(list(FINAL))))
+    return open_rows == 0
+
+
+@pytest.mark.slow
+async def test_thousand_members_each_get_it_once_within_the_limits(
+        harness: Harness, emulator_server: EmulatorServer,
+        caplog: pytest.LogCaptureFixture) -> None:
+    ids = await populate(harness, emulator_server, MEMBERS)
+    caplog.set_level(logging.INFO)
+
+    started, author = await announce(harness, "Tuhannen jäsenen tiedote")
+    progress = await shown(author, "Lähetetään: ", within=15)
+    assert 0 < int(text_of(progress).split(": ")[1].split("/")[0]) < MEMBERS
+    await wait_until(lambda: all_final(harness), timeout=60)
+    async with harness.db() as session:
+        first, last = (await session.execute(
+            select(func.min(OutboxMessage.sent_at), func.max(OutboxMessage.sent_at)))).one()
+    elapsed = (last - started).total_seconds()
+
+    counts = received(emulator_server, ids, "Tuhannen jäsenen tiedote")
+    assert [uid for uid in ids if counts[uid] != 1] == []
+    stats = await harness.emu.stats()
+    assert elapsed <= 1.05 * MEMBERS / TELEGRAM_RATE, (
+        elapsed, (first - started).total_seconds(), stats["too_many_requests"], stats["calls"])
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    async with harness.db() as session:
+        sent = await session.scalar(select(func.count()).select_from(OutboxMessage)
+                                    .where(OutboxMessage.status == Delivery.SENT))
+    assert sent == MEMBERS
+    # The same message of the author, edited along the way, ends as the delivery report.
+    report = await shown(author, "Tiedote on lähetetty.", within=10)
+    assert report["message_id"] == progress["message_id"]
+    assert f"Perillä: {MEMBERS}" in text_of(report)
+
+
+@pytest.mark.slow
+async def test_with_many_429_answers_everyone_still_gets_it_once(
+        harness: Harness, emulator_server: EmulatorServer,
+        caplog: pytest.LogCaptureFixture) -> None:
+    # Each 429 pauses the whole bot for retry_after (1 s), so this run is kept small.
+    ids = await populate(harness, emulator_server, 60)
+    caplog.set_level(logging.INFO)
+    await harness.emu.inject_faults(too_many_rate=0.3, methods=["sendMessage"], seed=6)
+    await announce(harness, "Sadesään tiedote")
+    await wait_until(lambda: all_final(harness), timeout=60)
+
+    counts = received(emulator_server, ids, "Sadesään tiedote")
+    assert [uid for uid in ids if counts[uid] != 1] == []
+    stats = await harness.emu.stats()
+    assert stats["too_many_requests"] > 0
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
