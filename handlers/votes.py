@@ -406,7 +406,6 @@ async def length_chosen(query: CallbackQuery, callback_data: BallotLength, acces
     await state.clear()
     await record(session, actor_id=person.id, action="ballot.open", subject=f"ballot:{ballot.id}",
                  detail={"kind": kind.value, "closes_at": closes_at.isoformat()}, at=now)
-    await query.answer(_("Äänestys alkoi."), show_alert=True)
     names = await option_names(session, ballot)
 
     def render() -> tuple[str, InlineKeyboardMarkup | None]:
@@ -420,6 +419,8 @@ async def length_chosen(query: CallbackQuery, callback_data: BallotLength, acces
     # Coordinators serve the table but do not vote, so the ballot goes to seated members.
     await tell_members(session, i18n, table_id=table.id, batch=f"ballot:{ballot.id}:open",
                        render=render, now=now, today=today, with_coordinators=False)
+    # Answer only now: the first reply commits, and the queued ballots belong to that commit.
+    await query.answer(_("Äänestys alkoi."), show_alert=True)
     await tell_group(bot, i18n, table, render, thread_id)
 
 
