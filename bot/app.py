@@ -32,7 +32,7 @@ from bot.middlewares import (
 from handlers import get_routers
 from scheduler import Ticker
 from scheduler.announcements import ProgressReporter
-from scheduler.limits import LimitEveryReply
+from scheduler.limits import Limiter, LimitEveryReply
 from scheduler.mail import Mailer
 from scheduler.meetings import meetings_tick
 from scheduler.outbox import OutboxSender
@@ -107,7 +107,7 @@ async def report_error(event: ErrorEvent, i18n: I18n) -> None:
 async def build_app(settings: Settings, clock: Clock | None = None,
                     fsm_storage: BaseStorage | None = None,
                     outbox_interval: float = 1.0, reminder_interval: float = 30.0,
-                    votes_interval: float = 30.0) -> App:
+                    votes_interval: float = 30.0, limiter: Limiter | None = None) -> App:
     """Wire everything; the database must already be migrated (see storage.migrate)."""
     clock = clock or Clock()
     engine = create_engine(settings.database_url)
@@ -116,7 +116,8 @@ async def build_app(settings: Settings, clock: Clock | None = None,
         await sync_tables(session, read_tables_file(settings.tables_file))
     i18n = create_i18n(settings.default_language)
     bot = create_bot(settings)
-    outbox = OutboxSender(bot, sessionmaker, clock, mailer=Mailer.from_settings(settings),
+    outbox = OutboxSender(bot, sessionmaker, clock, limiter=limiter,
+                          mailer=Mailer.from_settings(settings),
                           concurrency=settings.outbox_concurrency,
                           claim_ttl=timedelta(seconds=settings.outbox_claim_ttl),
                           rate=settings.outbox_rate)

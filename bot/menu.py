@@ -38,16 +38,17 @@ def _organizer(access: Access) -> bool:
 
 
 ENTRIES: list[MenuEntry] = [
-    MenuEntry("members", __("👥 Jäsenet"), _insider),
+    # The table's work first, then the person's own settings.
     MenuEntry("meetings", __("📅 Kokoukset"), _insider),
-    MenuEntry("invite", __("✉️ Kutsu jäsen"), _coordinator),
+    MenuEntry("statements", __("📝 Lausunnot"), _insider),
+    MenuEntry("votes", __("🗳 Äänestykset"), _insider),
+    MenuEntry("members", __("👥 Jäsenet"), _insider),
     MenuEntry("announce", __("📢 Tiedote"), _organizer),
+    MenuEntry("invite", __("✉️ Kutsu jäsen"), _coordinator),
+    MenuEntry("reminders", __("🔔 Muistutukset"), _insider),
     MenuEntry("me", __("🙂 Omat tiedot"), _anyone),
     MenuEntry("language", __("🌐 Kieli"), _anyone),
     MenuEntry("help", __("❓ Ohje"), _anyone),
-    MenuEntry("statements", __("📝 Lausunnot"), _insider),
-    MenuEntry("votes", __("🗳 Äänestykset"), _insider),
-    MenuEntry("reminders", __("🔔 Muistutukset"), _insider),
 ]
 
 

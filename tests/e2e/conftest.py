@@ -16,6 +16,7 @@ from bot.clock import ShiftedClock
 from bot.config import Settings
 from emulator import EmulatorClient, EmulatorServer
 from emulator.client import text_of
+from scheduler.limits import Limit, Limiter
 from storage.people import Person, Table, grant_role
 from storage.roles import Role
 
@@ -138,12 +139,20 @@ def flood_limit() -> int:
     return 1000
 
 
+# The emulator enforces no limits unless a test switches them on, so most tests need not wait
+# at Telegram's pace; tests marked `telegram_pace` get the production limiter.
+UNPACED = Limit(10_000, 1.0, burst=1_000)
+
+
 @pytest.fixture
-async def harness(emu: EmulatorClient, emulator_server: EmulatorServer,
-                  database_url: str, flood_limit: int) -> AsyncIterator[Harness]:
+async def harness(request: pytest.FixtureRequest, emu: EmulatorClient,
+                  emulator_server: EmulatorServer, database_url: str,
+                  flood_limit: int) -> AsyncIterator[Harness]:
     clock = ShiftedClock()
     settings = make_settings(emulator_server.base_url, database_url, flood_limit=flood_limit)
-    app = await build_app(settings, clock=clock, outbox_interval=0.1)
+    paced = request.node.get_closest_marker("telegram_pace") is not None
+    limiter = None if paced else Limiter(UNPACED, UNPACED, UNPACED)
+    app = await build_app(settings, clock=clock, outbox_interval=0.1, limiter=limiter)
     polling = asyncio.create_task(app.dispatcher.start_polling(
         app.bot, handle_signals=False, polling_timeout=1, close_bot_session=False,
         allowed_updates=app.dispatcher.resolve_used_update_types()))

@@ -86,6 +86,7 @@ async def all_final(harness: Harness) -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.telegram_pace
 async def test_thousand_members_each_get_it_once_within_the_limits(
         harness: Harness, emulator_server: EmulatorServer,
         caplog: pytest.LogCaptureFixture) -> None:
@@ -118,6 +119,7 @@ async def test_thousand_members_each_get_it_once_within_the_limits(
 
 
 @pytest.mark.slow
+@pytest.mark.telegram_pace
 async def test_with_many_429_answers_everyone_still_gets_it_once(
         harness: Harness, emulator_server: EmulatorServer,
         caplog: pytest.LogCaptureFixture) -> None:
