@@ -61,7 +61,7 @@ class EmulatorServer:
         return server
 
     async def listen(self, host: str, port: int) -> None:
-        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=0.5)
+        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=0.05)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
