@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -31,6 +32,11 @@ ROLE_NAMES: dict[Role, LazyProxy] = {
 def esc(text: object) -> str:
     """Anything a person typed, made safe for an HTML-formatted message."""
     return html.escape(str(text), quote=False)
+
+
+def plain_text(markup: str) -> str:
+    """An HTML message as e-mail text: tags dropped, entities turned back into characters."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
 
 
 def role_name(role: Role) -> str:

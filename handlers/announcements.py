@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import io
 import re
 from datetime import datetime
@@ -25,7 +24,7 @@ from bot.callbacks import MenuItem
 from bot.clock import Clock
 from bot.commands import command
 from bot.config import Settings
-from bot.render import esc, moment
+from bot.render import esc, moment, plain_text
 from storage.announcements import (
     ANNOUNCEMENT_MAX,
     FILE_MAX_BYTES,
@@ -171,7 +170,7 @@ async def text_written(message: Message, state: FSMContext, access: Access,
         await message.answer(_("Tiedosto on liian suuri. Suurin koko on 20 Mt."))
         return
     body = (message.html_text if (message.text or message.caption) else "").strip()
-    if not html.unescape(re.sub(r"<[^>]+>", "", body)).strip():
+    if not plain_text(body).strip():
         await message.answer(_("Tiedote on tyhjä. Kirjoita tiedotteeseen tekstiä."))
         return
     if visible_length(body) > ANNOUNCEMENT_MAX:
@@ -288,9 +287,7 @@ async def _content(data: dict[str, Any], session: AsyncSession, person: Person |
                        callback_data=AnnAck(announcement_id=announcement_id))
         markup = builder.as_markup().model_dump(exclude_none=True)
     names = ", ".join(t.name(language) for t in tables)
-    plain = html.unescape(re.sub(r"<[^>]+>", "", data["html"]))
-    email_body = plain + (f"\n\n{html.unescape(re.sub(r'<[^>]+>', '', bottom))}"
-                          if bottom else "")
+    email_body = plain_text(data["html"]) + (f"\n\n{plain_text(bottom)}" if bottom else "")
     return Content(parts=parts, markup=markup,
                    email_subject=_("Tiedote: {tables}").format(tables=names)[:200],
                    email_body=email_body)
@@ -550,7 +547,7 @@ async def member_replied(message: Message, announcement: Announcement, person: P
     await session.flush()
     builder = InlineKeyboardBuilder()
     builder.button(text=_("↩️ Vastaa"), callback_data=AnnAnswer(reply_id=reply.id))
-    quoted = esc(html.unescape(re.sub(r"<[^>]+>", "", announcement.text))[:200])
+    quoted = esc(plain_text(announcement.text)[:200])
     text = _("💬 {name} vastasi tiedotteeseen:\n\n{text}\n\n<i>Tiedote: {quote}</i>").format(
         name=esc(person.full_name), text=esc(message.text), quote=quoted)
     await enqueue(session, batch=f"reply:{reply.id}", chat_ids=list(chats), now=now,

@@ -19,7 +19,7 @@ from bot.clock import Clock
 from bot.commands import command
 from bot.config import Settings
 from bot.filters import IsKnown
-from bot.render import esc, moment, split_text
+from bot.render import esc, moment, plain_text, split_text
 from handlers.meeting_poll import time_problem_text
 from handlers.meeting_views import (
     ANSWER_WORDS,
@@ -36,6 +36,7 @@ from handlers.meeting_views import (
     may_see,
     meeting_heading,
     not_yours,
+    person_language,
     rsvp_keyboard,
     send_to_meeting,
     show_minutes,
@@ -43,6 +44,8 @@ from handlers.meeting_views import (
     stale,
 )
 from scheduler.meetings import after_close
+from storage.announcements import Channel
+from storage.announcements import preferences as contact_preferences
 from storage.ics import Invitation, invitation_ics, meeting_uid
 from storage.meeting_rules import Answer, Rsvp, TimeProblem, missing, parse_time
 from storage.meetings import (
@@ -64,7 +67,7 @@ from storage.meetings import (
     slots_of,
     vote,
 )
-from storage.outbox import OutboxKind, StoredFile
+from storage.outbox import OutboxKind, StoredFile, enqueue_email
 from storage.people import Table, tables_in_order
 from storage.roles import Access
 
@@ -314,9 +317,43 @@ async def send_invitation(session: AsyncSession, meeting: Meeting, settings: Set
         return (invitation_text(meeting, table, settings.zone, language, moved=moved),
                 None if cancelled else rsvp_keyboard(meeting.id))
 
+    batch = f"meeting:{meeting.id}:ics:{meeting.ics_sequence}"
+    by_mail = await _email_invitation(session, meeting, file, settings, i18n, now, batch,
+                                      moved=moved)
+    invited = [row.person_id for row, _person in await participants(session, meeting.id)]
     await send_to_meeting(session, meeting=meeting, table=table, settings=settings, i18n=i18n,
-                          now=now, batch=f"meeting:{meeting.id}:ics:{meeting.ics_sequence}",
-                          render=render, kind=OutboxKind.DOCUMENT, file=file)
+                          now=now, batch=batch, render=render, kind=OutboxKind.DOCUMENT,
+                          file=file, person_ids=[p for p in invited if p not in by_mail])
+
+
+async def _email_invitation(session: AsyncSession, meeting: Meeting, file: StoredFile,
+                            settings: Settings, i18n: I18n, now: datetime, batch: str, *,
+                            moved: bool) -> set[int]:
+    """People who chose e-mail get the invitation there, with the same .ics attached.
+
+    Returns who chose e-mail only: they get no Telegram copy of the invitation.
+    """
+    table = await session.get(Table, meeting.table_id) if meeting.table_id else None
+    invited = [person for _row, person in await participants(session, meeting.id)]
+    chosen = await contact_preferences(session, [p.id for p in invited])
+    by_language: dict[str, dict[str, int | None]] = {}
+    only_mail: set[int] = set()
+    for person in invited:
+        channel = chosen.get(person.id, Channel.TELEGRAM)
+        if person.email and channel in (Channel.EMAIL, Channel.BOTH):
+            language = person_language(person, settings.default_language)
+            by_language.setdefault(language, {})[person.email.lower()] = person.id
+            if channel is Channel.EMAIL:
+                only_mail.add(person.id)
+    for language, recipients in by_language.items():
+        with i18n.use_locale(language):
+            subject = _("Kokouskutsu: {title}").format(title=meeting.title)[:200]
+            body = plain_text(invitation_text(meeting, table, settings.zone, language,
+                                              moved=moved))
+        await enqueue_email(session, batch=f"{batch}:mail:{language}", recipients=recipients,
+                            subject=subject, body=body, now=now,
+                            attachments=[{"file_id": file.id}])
+    return only_mail
 
 
 @router.callback_query(ActCb.filter(F.do == "confirm"))
