@@ -25,6 +25,7 @@ from storage.votes import (
     open_tally,
     option_names,
     rules_for,
+    seat_the_elected,
     secret_counts,
     turnout,
 )
@@ -49,6 +50,8 @@ async def close_ballot(session: AsyncSession, ballot_id: int, now: datetime,
         ballot.outcome = election.outcome.value
         ballot.result = {"counts": election.counts, "voted": voted, "seated": seated,
                          "winner": election.winner}
+        await seat_the_elected(session, ballot, election.winner, now, today,
+                               settings.term_ends_on)
     else:
         tally = await open_tally(session, ballot.id)
         outcome = decide(tally, seated, rules)

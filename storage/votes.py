@@ -33,7 +33,7 @@ from __future__ import annotations
 import enum
 import secrets
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -58,8 +58,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from storage.audit import record
 from storage.base import Base, UtcDateTime, text_enum
-from storage.people import Membership, Person, Table
+from storage.people import Membership, Person, Table, grant_role, table_roster
 from storage.reminders import (
     Audience,
     ReminderKind,
@@ -68,7 +69,7 @@ from storage.reminders import (
     register_pending_resolver,
     schedule,
 )
-from storage.roles import SEATED_ROLES
+from storage.roles import SEATED_ROLES, Role
 from storage.vote_rules import Choice, Rules, Tally
 
 _RANDOM = secrets.SystemRandom()
@@ -379,3 +380,27 @@ async def option_names(session: AsyncSession, ballot: Ballot) -> dict[str, str]:
         return {}
     people = await session.scalars(select(Person).where(Person.id.in_(ids)))
     return {str(p.id): p.full_name for p in people}
+
+
+async def seat_the_elected(session: AsyncSession, ballot: Ballot, winner: str | None,
+                           now: datetime, today: date, term_ends_on: date) -> None:
+    """An election's winner takes the chair (or vice-chair); whoever held it sits as a member.
+
+    The roles change in the closing transaction, audited, so the table's chair is never in
+    doubt and nobody has to copy the result by hand.
+    """
+    if ballot.kind not in ELECTIONS or winner is None or not winner.isdigit():
+        return
+    role = Role.CHAIR if ballot.kind is BallotKind.CHAIR else Role.VICE_CHAIR
+    table = await session.get(Table, ballot.table_id)
+    elected = await session.get(Person, int(winner))
+    if table is None or elected is None:
+        return
+    for person, current in await table_roster(session, table.id, today):
+        if current is role and person.id != elected.id:
+            await grant_role(session, person=person, table=table, role=Role.MEMBER,
+                             starts_on=today, ends_on=term_ends_on, actor_id=None)
+    await grant_role(session, person=elected, table=table, role=role, starts_on=today,
+                     ends_on=term_ends_on, actor_id=None)
+    await record(session, actor_id=None, action="election.seated", subject=f"ballot:{ballot.id}",
+                 detail={"person_id": elected.id, "role": role.value}, at=now)

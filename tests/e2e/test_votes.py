@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import select, text
 
 from emulator.client import buttons, text_of
+from storage.audit import AuditEntry
+from storage.people import table_roster
 from storage.roles import Role
 from storage.votes import Ballot, SecretChoice, SecretParticipation
 from tests.e2e.conftest import Harness
@@ -78,7 +80,9 @@ async def test_operating_money_vote_with_bad_input(harness: Harness) -> None:
 async def test_secret_chair_election(harness: Harness) -> None:
     coordinator = await harness.person("Kaija", Role.COORDINATOR)
     names = ["Aino", "Bertta", "Cecilia", "Daniel", "Eino", "Fanni"]
-    voters = [await harness.person(name) for name in names]
+    # Aino chairs the table until the election.
+    voters = [await harness.person(name, Role.CHAIR if name == "Aino" else Role.MEMBER)
+              for name in names]
     await start_ballot(coordinator, "Puheenjohtajan vaali")
     await fresh(coordinator, "Kuinka kauan äänestys on auki?", 0)
     assert (await coordinator.press("3 päivää"))["text"] == "Äänestys alkoi."
@@ -130,6 +134,16 @@ async def test_secret_chair_election(harness: Harness) -> None:
     assert "Tyhjä: 1" in text_of(result)
     assert "Äänesti 5/6." in text_of(result)
     assert "Valituksi tuli Bertta." in text_of(result)
+    # The elected takes the chair; the former chair sits on as a member.
+    table = await harness.table()
+    today = harness.clock.now().astimezone(harness.app.settings.zone).date()
+    async with harness.db() as session:
+        roles = {p.first_name: role for p, role in await table_roster(session, table.id, today)}
+        seated = list(await session.scalars(select(AuditEntry.action).where(
+            AuditEntry.action == "election.seated")))
+    assert roles["Bertta"] is Role.CHAIR and roles["Aino"] is Role.MEMBER
+    assert [r for r in roles.values() if r is Role.CHAIR] == [Role.CHAIR]
+    assert seated == ["election.seated"]
     since = await last_id(voters[5])
     answer = await voters[5].press("Fanni", ballot_message)
     assert answer["text"] == "Äänestys on jo päättynyt. Ääntä ei tallennettu."
