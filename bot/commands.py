@@ -18,7 +18,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n.lazy_proxy import LazyProxy
 
 from bot.config import LANGUAGES
-from storage.roles import NOBODY, Access
+from storage.roles import NOBODY, Access, coordinators, everyone, insiders, organizers
 
 
 @dataclass(frozen=True)
@@ -30,37 +30,22 @@ class CommandSpec:
     in_groups: bool = False
 
 
-def _anyone(access: Access) -> bool:
-    return True
-
-
-def _insider(access: Access) -> bool:
-    return access.is_member or access.is_coordinator
-
-
-def _coordinator(access: Access) -> bool:
-    return access.is_coordinator
-
-
-def _organizer(access: Access) -> bool:
-    return access.is_coordinator or access.is_chair
-
 
 COMMANDS: list[CommandSpec] = [
-    CommandSpec("menu", "valikko", __("Kaikki toiminnot napeilla"), _anyone),
-    CommandSpec("help", "apua", __("Ohje: mitä voit tehdä"), _anyone, in_groups=True),
-    CommandSpec("members", "jasenet", __("Pöytäsi jäsenet"), _insider),
-    CommandSpec("meetings", "kokoukset", __("Kokoukset, esityslistat ja muistiot"), _insider),
-    CommandSpec("me", "tiedot", __("Omat tiedot ja roolit"), _anyone),
-    CommandSpec("language", "kieli", __("Vaihda kieli"), _anyone),
-    CommandSpec("reminders", "muistutukset", __("Muistutusten asetukset"), _insider),
-    CommandSpec("invite", "kutsu", __("Tee kutsulinkki uudelle jäsenelle"), _coordinator),
-    CommandSpec("statements", "lausunnot", __("Hyväksytyt lausunnot, haku sanalla"), _insider),
-    CommandSpec("drafts", "luonnokset", __("Lausunnot, joita tehdään nyt"), _insider),
-    CommandSpec("voterules", "aanestyssaannot", __("Pöydän äänestyssäännöt"), _insider),
-    CommandSpec("announce", "tiedote", __("Lähetä tiedote jäsenille"), _organizer),
-    CommandSpec("email", "sahkoposti", __("Tiedotteet myös sähköpostiin"), _insider),
-    CommandSpec("link", "liita", __("Liitä tämä ryhmä pöytään"), _coordinator, in_groups=True),
+    CommandSpec("menu", "valikko", __("Kaikki toiminnot napeilla"), everyone),
+    CommandSpec("help", "apua", __("Ohje: mitä voit tehdä"), everyone, in_groups=True),
+    CommandSpec("members", "jasenet", __("Pöytäsi jäsenet"), insiders),
+    CommandSpec("meetings", "kokoukset", __("Kokoukset, esityslistat ja muistiot"), insiders),
+    CommandSpec("me", "tiedot", __("Omat tiedot ja roolit"), everyone),
+    CommandSpec("language", "kieli", __("Vaihda kieli"), everyone),
+    CommandSpec("reminders", "muistutukset", __("Muistutusten asetukset"), insiders),
+    CommandSpec("invite", "kutsu", __("Tee kutsulinkki uudelle jäsenelle"), coordinators),
+    CommandSpec("statements", "lausunnot", __("Hyväksytyt lausunnot, haku sanalla"), insiders),
+    CommandSpec("drafts", "luonnokset", __("Lausunnot, joita tehdään nyt"), insiders),
+    CommandSpec("voterules", "aanestyssaannot", __("Pöydän äänestyssäännöt"), insiders),
+    CommandSpec("announce", "tiedote", __("Lähetä tiedote jäsenille"), organizers),
+    CommandSpec("email", "sahkoposti", __("Tiedotteet myös sähköpostiin"), insiders),
+    CommandSpec("link", "liita", __("Liitä tämä ryhmä pöytään"), coordinators, in_groups=True),
 ]
 
 _BY_NAME = {spec.name: spec for spec in COMMANDS}

@@ -19,7 +19,7 @@ class IsMember(BaseFilter):
     """Seated at some table, or coordinating one."""
 
     async def __call__(self, event: TelegramObject, access: Access) -> bool:
-        return access.is_member or access.is_coordinator
+        return access.is_insider
 
 
 class IsCoordinator(BaseFilter):
@@ -31,4 +31,4 @@ class IsOrganizer(BaseFilter):
     """May organise for some table: a coordinator, the lead coordinator, a chair or vice-chair."""
 
     async def __call__(self, event: TelegramObject, access: Access) -> bool:
-        return access.is_coordinator or access.is_chair
+        return access.is_organizer

@@ -11,7 +11,7 @@ from aiogram.utils.i18n.lazy_proxy import LazyProxy
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import MenuItem
-from storage.roles import Access
+from storage.roles import Access, coordinators, everyone, insiders, organizers
 
 
 @dataclass(frozen=True)
@@ -21,34 +21,19 @@ class MenuEntry:
     shown_to: Callable[[Access], bool]
 
 
-def _anyone(access: Access) -> bool:
-    return True
-
-
-def _insider(access: Access) -> bool:
-    return access.is_member or access.is_coordinator
-
-
-def _coordinator(access: Access) -> bool:
-    return access.is_coordinator
-
-
-def _organizer(access: Access) -> bool:
-    return access.is_coordinator or access.is_chair
-
 
 ENTRIES: list[MenuEntry] = [
     # The table's work first, then the person's own settings.
-    MenuEntry("meetings", __("📅 Kokoukset"), _insider),
-    MenuEntry("statements", __("📝 Lausunnot"), _insider),
-    MenuEntry("votes", __("🗳 Äänestykset"), _insider),
-    MenuEntry("members", __("👥 Jäsenet"), _insider),
-    MenuEntry("announce", __("📢 Tiedote"), _organizer),
-    MenuEntry("invite", __("✉️ Kutsu jäsen"), _coordinator),
-    MenuEntry("reminders", __("🔔 Muistutukset"), _insider),
-    MenuEntry("me", __("🙂 Omat tiedot"), _anyone),
-    MenuEntry("language", __("🌐 Kieli"), _anyone),
-    MenuEntry("help", __("❓ Ohje"), _anyone),
+    MenuEntry("meetings", __("📅 Kokoukset"), insiders),
+    MenuEntry("statements", __("📝 Lausunnot"), insiders),
+    MenuEntry("votes", __("🗳 Äänestykset"), insiders),
+    MenuEntry("members", __("👥 Jäsenet"), insiders),
+    MenuEntry("announce", __("📢 Tiedote"), organizers),
+    MenuEntry("invite", __("✉️ Kutsu jäsen"), coordinators),
+    MenuEntry("reminders", __("🔔 Muistutukset"), insiders),
+    MenuEntry("me", __("🙂 Omat tiedot"), everyone),
+    MenuEntry("language", __("🌐 Kieli"), everyone),
+    MenuEntry("help", __("❓ Ohje"), everyone),
 ]
 
 

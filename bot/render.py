@@ -13,6 +13,9 @@ from aiogram.utils.i18n.lazy_proxy import LazyProxy
 
 from storage.roles import Role
 
+# The answer to a press or command this person's role does not allow.
+NOT_ALLOWED = __("Sinulla ei ole oikeutta tähän.")
+
 WEEKDAYS = {
     "fi": ("ma", "ti", "ke", "to", "pe", "la", "su"),
     "sv": ("mån", "tis", "ons", "tors", "fre", "lör", "sön"),

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import LinkGroup
 from bot.commands import command
+from bot.render import NOT_ALLOWED
 from storage.audit import record
 from storage.people import Person, Table, table_by_group, tables_in_order
 from storage.roles import Access
@@ -78,7 +79,7 @@ async def link_chosen(query: CallbackQuery, callback_data: LinkGroup, access: Ac
     table = await session.get(Table, callback_data.table_id)
     if (table is None or not access.coordinates(table.id) or not isinstance(message, Message)
             or message.chat.type not in {"group", "supergroup"}):
-        await query.answer(_("Sinulla ei ole oikeutta tähän."), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     other = await table_by_group(session, message.chat.id)
     if other is not None and other.id != table.id:

@@ -22,7 +22,7 @@ from bot.clock import Clock
 from bot.commands import command
 from bot.config import Settings
 from bot.filters import IsCoordinator
-from bot.render import day, esc, role_name
+from bot.render import NOT_ALLOWED, day, esc, role_name
 from storage.invites import INVITE_CSV_LIMIT, create_invite, parse_member_rows
 from storage.people import Table, tables_in_order
 from storage.roles import INVITABLE_ROLES, Access, Role
@@ -91,7 +91,7 @@ async def table_chosen(query: CallbackQuery, callback_data: InviteTable, access:
                        session: AsyncSession, i18n: I18n) -> None:
     table = await session.get(Table, callback_data.table_id)
     if table is None or not access.coordinates(table.id):
-        await query.answer(_("Sinulla ei ole oikeutta tähän."), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     await query.answer()
     if isinstance(query.message, Message):
@@ -103,7 +103,7 @@ async def table_chosen(query: CallbackQuery, callback_data: InviteTable, access:
 async def import_chosen(query: CallbackQuery, callback_data: InviteRole, access: Access,
                         state: FSMContext) -> None:
     if not access.coordinates(callback_data.table_id):
-        await query.answer(_("Sinulla ei ole oikeutta tähän."), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     await query.answer()
     await state.set_state(InviteImport.waiting_for_csv)
@@ -135,7 +135,7 @@ async def role_chosen(query: CallbackQuery, callback_data: InviteRole, access: A
     role = Role(callback_data.role) if callback_data.role in set(Role) else None
     if (table is None or role is None or role not in INVITABLE_ROLES
             or not _may_invite(access, table.id, role)):
-        await query.answer(_("Sinulla ei ole oikeutta tähän."), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     assert access.person_id is not None
     now = clock.now()
@@ -166,7 +166,7 @@ async def import_csv(message: Message, state: FSMContext, access: Access,
     table = await session.get(Table, table_id) if table_id else None
     if table is None or not access.coordinates(table.id):
         await state.clear()
-        await message.answer(_("Sinulla ei ole oikeutta tähän."))
+        await message.answer(str(NOT_ALLOWED))
         return
     document = message.document
     if not (document.file_name or "").lower().endswith((".csv", ".txt")):

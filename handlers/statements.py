@@ -16,7 +16,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,7 +36,7 @@ from bot.documents import (
     statement_markdown,
 )
 from bot.filters import IsKnown
-from bot.render import day, esc, moment, split_text
+from bot.render import NOT_ALLOWED, day, esc, moment, split_text
 from storage.audit import record
 from storage.people import Person, Table, table_roster, tables_in_order
 from storage.roles import CHAIR_ROLES, SEATED_ROLES, Access, Role
@@ -105,7 +104,6 @@ ANSWER = F.text & ~F.text.startswith("/")
 router.message.filter(IsKnown())
 router.callback_query.filter(IsKnown())
 
-NO_RIGHT = __("Sinulla ei ole oikeutta tähän.")
 
 
 class StatementForm(StatesGroup):
@@ -335,7 +333,7 @@ async def view_statement(query: CallbackQuery, callback_data: StAct, access: Acc
                          clock: Clock, i18n: I18n) -> None:
     statement = await _load(session, callback_data.id, access)
     if statement is None:
-        await query.answer(str(NO_RIGHT), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     await query.answer()
     text, markup = await card(session, statement, access, settings, clock.now(),
@@ -366,7 +364,7 @@ async def _reply(query: CallbackQuery, text: str,
 async def new_statement(query: CallbackQuery, callback_data: NewStatement, access: Access,
                         state: FSMContext) -> None:
     if not access.leads(callback_data.table_id):
-        await query.answer(str(NO_RIGHT), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     await query.answer()
     await state.clear()
@@ -483,7 +481,7 @@ async def got_internal_due(message: Message, state: FSMContext, access: Access, 
     table = await session.get(Table, data["table_id"])
     if table is None or not access.leads(table.id):
         await state.clear()
-        await message.answer(str(NO_RIGHT))
+        await message.answer(str(NOT_ALLOWED))
         return
     now = clock.now()
     statement = await _create(session, table, data, due, city_due, person, now)
@@ -531,7 +529,7 @@ async def send_files(query: CallbackQuery, callback_data: StAct, access: Access,
                      session: AsyncSession) -> None:
     statement = await _load(session, callback_data.id, access)
     if statement is None:
-        await query.answer(str(NO_RIGHT), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     await query.answer()
     assert query.bot is not None
@@ -546,7 +544,7 @@ async def show_text(query: CallbackQuery, callback_data: StAct, access: Access,
                     session: AsyncSession) -> None:
     statement = await _load(session, callback_data.id, access)
     if statement is None:
-        await query.answer(str(NO_RIGHT), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     version = await current_version(session, statement.id)
     if version is None:
@@ -563,7 +561,7 @@ async def show_diff(query: CallbackQuery, callback_data: StAct, access: Access,
                     session: AsyncSession) -> None:
     statement = await _load(session, callback_data.id, access)
     if statement is None:
-        await query.answer(str(NO_RIGHT), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     versions = await versions_of(session, statement.id)
     if len(versions) < 2:
@@ -590,7 +588,7 @@ async def show_chosen_diff(query: CallbackQuery, callback_data: StDiff, access: 
     new = await version_by_number(session, statement.id, callback_data.new) if statement \
         else None
     if statement is None or old is None or new is None:
-        await query.answer(str(NO_RIGHT), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     await query.answer()
     await _reply(query, diff_text(old, new))
@@ -615,7 +613,7 @@ async def start_draft(query: CallbackQuery, callback_data: StAct, access: Access
                       session: AsyncSession, state: FSMContext) -> None:
     statement = await _load(session, callback_data.id, access)
     if statement is None:
-        await query.answer(str(NO_RIGHT), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     if statement.status is not StatementStatus.DRAFTING:
         await query.answer(_("Luonnosta ei voi enää muuttaa."), show_alert=True)
@@ -652,7 +650,7 @@ async def draft_done(query: CallbackQuery, callback_data: StAct, access: Access,
     data = await state.get_data()
     statement = await _load(session, callback_data.id, access)
     if statement is None or data.get("statement_id") != statement.id:
-        await query.answer(str(NO_RIGHT), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     text = "\n\n".join(data.get("parts", []))
     await _save_version(query, statement, text, person, session, state, clock, bot, i18n)
@@ -686,7 +684,7 @@ async def draft_file(message: Message, access: Access, person: Person, session: 
     statement = await _load(session, data.get("statement_id", 0), access)
     if statement is None:
         await state.clear()
-        await message.answer(str(NO_RIGHT))
+        await message.answer(str(NOT_ALLOWED))
         return
     await _save_version(message, statement, text, person, session, state, clock, bot, i18n,
                         file_name=name)
@@ -743,7 +741,7 @@ async def choose_drafter(query: CallbackQuery, callback_data: StAct, access: Acc
                          session: AsyncSession, settings: Settings, clock: Clock) -> None:
     statement = await _load(session, callback_data.id, access)
     if statement is None or not access.leads(statement.table_id):
-        await query.answer(str(NO_RIGHT), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     await query.answer()
     today = clock.now().astimezone(settings.zone).date()
@@ -763,7 +761,7 @@ async def drafter_chosen(query: CallbackQuery, callback_data: StDrafter, access:
                          clock: Clock) -> None:
     statement = await _load(session, callback_data.id, access)
     if statement is None or not access.leads(statement.table_id):
-        await query.answer(str(NO_RIGHT), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     today = clock.now().astimezone(settings.zone).date()
     seated = {m.id: m for m, role in await table_roster(session, statement.table_id, today)
@@ -785,7 +783,7 @@ async def start_amendment(query: CallbackQuery, callback_data: StAct, access: Ac
                           session: AsyncSession, state: FSMContext) -> None:
     statement = await _load(session, callback_data.id, access)
     if statement is None or not access.sits_at(statement.table_id):
-        await query.answer(str(NO_RIGHT), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     version = await current_version(session, statement.id)
     if version is None or statement.status is not StatementStatus.DRAFTING:
@@ -810,7 +808,7 @@ def _refusal_text(refusal: Refusal) -> str:
         Refusal.NOT_DRAFTING: _("Luonnosta ei voi enää muuttaa."),
         Refusal.NO_VERSION: _("Luonnosta ei ole vielä."),
         Refusal.ALREADY_DECIDED: _("Tästä ehdotuksesta on jo päätetty."),
-        Refusal.NOT_ALLOWED: str(NO_RIGHT),
+        Refusal.NOT_ALLOWED: str(NOT_ALLOWED),
         Refusal.TOO_LONG: _("Luonnos on liian pitkä. Lähetä se tiedostona."),
     }[refusal]
 
@@ -841,7 +839,7 @@ async def amendment_new(message: Message, state: FSMContext, access: Access, per
     statement = await _load(session, data["statement_id"], access)
     if statement is None or not access.sits_at(statement.table_id):
         await state.clear()
-        await message.answer(str(NO_RIGHT))
+        await message.answer(str(NOT_ALLOWED))
         return
     now = clock.now()
     result = await propose_amendment(session, statement, version_id=data["version_id"],
@@ -897,7 +895,7 @@ async def amendment_decided(query: CallbackQuery, callback_data: AmDecide, acces
     statement = await _load(session, amendment.statement_id, access) if amendment else None
     if amendment is None or statement is None or not may_draft(
             access, statement.table_id, person.id, await drafters_of(session, statement.id)):
-        await query.answer(str(NO_RIGHT), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     now = clock.now()
     accept = callback_data.act == "ok"
@@ -931,7 +929,7 @@ async def start_dissent(query: CallbackQuery, callback_data: StAct, access: Acce
                         person: Person, session: AsyncSession, state: FSMContext) -> None:
     statement = await _load(session, callback_data.id, access)
     if statement is None or not access.sits_at(statement.table_id):
-        await query.answer(str(NO_RIGHT), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     ballot = await approval_ballot(session, statement.id)
     vote = await vote_of(session, ballot.id, person.id) if ballot else None
@@ -955,7 +953,7 @@ async def got_dissent(message: Message, state: FSMContext, access: Access, perso
     statement = await _load(session, data["statement_id"], access)
     if statement is None:
         await state.clear()
-        await message.answer(str(NO_RIGHT))
+        await message.answer(str(NOT_ALLOWED))
         return
     result = await add_dissent(session, statement, person.id, _text_of(message), clock.now())
     if isinstance(result, Refusal):
@@ -1012,7 +1010,7 @@ async def export(query: CallbackQuery, callback_data: StAct, access: Access,
                  session: AsyncSession, settings: Settings, i18n: I18n) -> None:
     statement = await _load(session, callback_data.id, access)
     if statement is None:
-        await query.answer(str(NO_RIGHT), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     if statement.status not in (StatementStatus.APPROVED, StatementStatus.SUBMITTED):
         await query.answer(_("Lausuntoa ei ole vielä hyväksytty."), show_alert=True)
@@ -1035,7 +1033,7 @@ async def start_submit(query: CallbackQuery, callback_data: StAct, access: Acces
                        session: AsyncSession, state: FSMContext) -> None:
     statement = await _load(session, callback_data.id, access)
     if statement is None or not access.leads(statement.table_id):
-        await query.answer(str(NO_RIGHT), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     if statement.status is not StatementStatus.APPROVED:
         await query.answer(_("Vain hyväksytyn lausunnon voi merkitä lähetetyksi."),

@@ -14,7 +14,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,7 +24,7 @@ from bot.clock import Clock
 from bot.commands import command
 from bot.config import Settings
 from bot.filters import IsKnown
-from bot.render import esc
+from bot.render import NOT_ALLOWED, esc
 from handlers.statements import AmDecide, StAct
 from storage.audit import record
 from storage.people import Person, Table, table_roster, tables_in_order
@@ -80,7 +79,6 @@ router.callback_query.filter(IsKnown())
 LENGTHS = (24, 72, 168)
 QUORUM_STEPS = (50, 33, 66, 75)
 MAJORITY_STEPS = (50, 66)
-NO_RIGHT = __("Sinulla ei ole oikeutta tähän.")
 MONEY = re.compile(r"^\s*(\d{1,7})(?:[,.](\d{1,2}))?\s*(?:€|e|eur|euroa)?\s*$", re.IGNORECASE)
 
 
@@ -222,7 +220,7 @@ async def show_ballot(query: CallbackQuery, callback_data: ShowBallot, access: A
                       session: AsyncSession, settings: Settings, i18n: I18n) -> None:
     ballot = await session.get(Ballot, callback_data.b)
     if ballot is None or not access.belongs_to(ballot.table_id):
-        await query.answer(str(NO_RIGHT), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     await query.answer()
     names = await option_names(session, ballot)
@@ -265,7 +263,7 @@ async def statement_vote(query: CallbackQuery, callback_data: StAct, access: Acc
                          session: AsyncSession, state: FSMContext) -> None:
     statement = await session.get(Statement, callback_data.id)
     if statement is None or not access.leads(statement.table_id):
-        await query.answer(str(NO_RIGHT), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     if statement.status is not StatementStatus.DRAFTING:
         await query.answer(_("Äänestys on jo alkanut tai päättynyt."), show_alert=True)
@@ -281,7 +279,7 @@ async def amendment_vote(query: CallbackQuery, callback_data: AmDecide, access: 
     amendment = await session.get(Amendment, callback_data.id)
     statement = await session.get(Statement, amendment.statement_id) if amendment else None
     if amendment is None or statement is None or not access.leads(statement.table_id):
-        await query.answer(str(NO_RIGHT), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     if amendment.status is not AmendmentStatus.PROPOSED:
         await query.answer(_("Tästä ehdotuksesta on jo päätetty."), show_alert=True)
@@ -294,7 +292,7 @@ async def amendment_vote(query: CallbackQuery, callback_data: AmDecide, access: 
 @router.callback_query(NewBallot.filter(F.kind == "?"))
 async def choose_kind(query: CallbackQuery, callback_data: NewBallot, access: Access) -> None:
     if not access.leads(callback_data.table_id):
-        await query.answer(str(NO_RIGHT), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     await query.answer()
     builder = InlineKeyboardBuilder()
@@ -319,7 +317,7 @@ async def kind_chosen(query: CallbackQuery, callback_data: NewBallot, access: Ac
         kind = BallotKind.STATEMENT
     if not access.leads(callback_data.table_id) or kind in (BallotKind.STATEMENT,
                                                             BallotKind.AMENDMENT):
-        await query.answer(str(NO_RIGHT), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     await query.answer()
     if kind in (BallotKind.CHAIR, BallotKind.VICE_CHAIR):
@@ -378,7 +376,7 @@ async def length_chosen(query: CallbackQuery, callback_data: BallotLength, acces
     data = await state.get_data()
     table = await session.get(Table, data.get("table_id", 0))
     if table is None or not access.leads(table.id) or callback_data.hours not in LENGTHS:
-        await query.answer(str(NO_RIGHT), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     kind = BallotKind(data["kind"])
     now = clock.now()
@@ -512,7 +510,7 @@ async def rule_step(query: CallbackQuery, callback_data: RuleStep, access: Acces
                     person: Person, session: AsyncSession, clock: Clock, i18n: I18n) -> None:
     table = await session.get(Table, callback_data.t)
     if table is None or not access.leads(table.id) or callback_data.what not in "qmb":
-        await query.answer(str(NO_RIGHT), show_alert=True)
+        await query.answer(str(NOT_ALLOWED), show_alert=True)
         return
     old = await rules_for(session, table.id)
     new = Rules(

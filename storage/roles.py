@@ -70,6 +70,16 @@ class Access:
     def is_chair(self) -> bool:
         return any(role in CHAIR_ROLES for role in self.roles.values())
 
+    @property
+    def is_insider(self) -> bool:
+        """Seated at some table or coordinating one: sees the tables' own business."""
+        return self.is_member or self.is_coordinator
+
+    @property
+    def is_organizer(self) -> bool:
+        """May organise for some table: a coordinator, the lead, a chair or vice-chair."""
+        return self.is_coordinator or self.is_chair
+
     def coordinated_tables(self, all_table_ids: list[int]) -> list[int]:
         return [t for t in all_table_ids if self.coordinates(t)]
 
@@ -81,3 +91,20 @@ class Access:
 
 
 NOBODY = Access(person_id=None)
+
+
+# Who a command or a menu entry is shown to.
+def everyone(access: Access) -> bool:
+    return True
+
+
+def insiders(access: Access) -> bool:
+    return access.is_insider
+
+
+def coordinators(access: Access) -> bool:
+    return access.is_coordinator
+
+
+def organizers(access: Access) -> bool:
+    return access.is_organizer

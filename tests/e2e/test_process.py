@@ -15,13 +15,19 @@ from tests.e2e.conftest import BOT_TOKEN
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def bot_env(server: EmulatorServer, tmp_path: Path, **settings: str) -> dict[str, str]:
+    """This machine's environment less any POYTABOT_ key, plus a bot against the emulator."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POYTABOT_")}
+    env.update(POYTABOT_BOT_TOKEN=BOT_TOKEN, POYTABOT_API_BASE_URL=server.base_url,
+               POYTABOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3",
+               PYTHONPATH=str(ROOT), **{f"POYTABOT_{k.upper()}": v for k, v in settings.items()})
+    return env
+
+
 async def test_run_polls_answers_and_stops_on_sigterm(emu: EmulatorClient,
                                                       emulator_server: EmulatorServer,
                                                       tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POYTABOT_")}
-    env.update(POYTABOT_BOT_TOKEN=BOT_TOKEN, POYTABOT_API_BASE_URL=emulator_server.base_url,
-               POYTABOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3",
-               POYTABOT_LOG_LEVEL="DEBUG", PYTHONPATH=str(ROOT))
+    env = bot_env(emulator_server, tmp_path, log_level="DEBUG")
     log_path = tmp_path / "bot.log"
     with log_path.open("wb") as log_file:  # a file, not a pipe: nobody must drain it
         process = await asyncio.create_subprocess_exec(
@@ -59,13 +65,9 @@ async def test_webhook_mode_checks_the_secret_and_answers(emu: EmulatorClient,
     import aiohttp
 
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POYTABOT_")}
-    env.update(POYTABOT_BOT_TOKEN=BOT_TOKEN, POYTABOT_API_BASE_URL=emulator_server.base_url,
-               POYTABOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3",
-               POYTABOT_MODE="webhook", POYTABOT_WEBHOOK_URL=f"http://127.0.0.1:{port}",
-               POYTABOT_WEBHOOK_SECRET="hook-secret-123",
-               POYTABOT_WEBHOOK_LISTEN=f"127.0.0.1:{port}",
-               PYTHONPATH=str(ROOT))
+    env = bot_env(emulator_server, tmp_path, mode="webhook",
+                  webhook_url=f"http://127.0.0.1:{port}", webhook_secret="hook-secret-123",
+                  webhook_listen=f"127.0.0.1:{port}")
     log_path = tmp_path / "bot.log"
     with log_path.open("wb") as log_file:  # a file, not a pipe: nobody must drain it
         process = await asyncio.create_subprocess_exec(
