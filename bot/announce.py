@@ -29,14 +29,24 @@ def person_language(person: Person, default: str) -> str:
 
 
 async def seated_count(session: AsyncSession, table_id: int, today: date) -> int:
-    return sum(1 for _, role in await table_roster(session, table_id, today)
-               if role in SEATED_ROLES)
+    return sum(
+        1 for _, role in await table_roster(session, table_id, today) if role in SEATED_ROLES
+    )
 
 
-async def tell_members(session: AsyncSession, i18n: I18n, *, table_id: int, batch: str,
-                       render: Render, now: datetime, today: date,
-                       with_coordinators: bool = True, only: set[int] | None = None,
-                       file: StoredFile | None = None) -> int:
+async def tell_members(
+    session: AsyncSession,
+    i18n: I18n,
+    *,
+    table_id: int,
+    batch: str,
+    render: Render,
+    now: datetime,
+    today: date,
+    with_coordinators: bool = True,
+    only: set[int] | None = None,
+    file: StoredFile | None = None,
+) -> int:
     """Queue a message to the table's people who have opened the bot, each in their language.
 
     `only` narrows it to these person ids; with `file` the text is the document's caption.
@@ -57,15 +67,27 @@ async def tell_members(session: AsyncSession, i18n: I18n, *, table_id: int, batc
             text, markup = render()
         chat_ids = [p.telegram_id for p in people if p.telegram_id is not None]
         queued += await enqueue(
-            session, batch=batch, chat_ids=chat_ids, now=now, text=text, file=file,
+            session,
+            batch=batch,
+            chat_ids=chat_ids,
+            now=now,
+            text=text,
+            file=file,
             kind=OutboxKind.DOCUMENT if file else OutboxKind.TEXT,
             reply_markup=markup.model_dump(exclude_none=True) if markup else None,
-            person_ids={p.telegram_id: p.id for p in people if p.telegram_id is not None})
+            person_ids={p.telegram_id: p.id for p in people if p.telegram_id is not None},
+        )
     return queued
 
 
-async def tell_group(bot: Bot, i18n: I18n, table: Table, render: Render,
-                     thread_id: int | None = None, file: StoredFile | None = None) -> int | None:
+async def tell_group(
+    bot: Bot,
+    i18n: I18n,
+    table: Table,
+    render: Render,
+    thread_id: int | None = None,
+    file: StoredFile | None = None,
+) -> int | None:
     """Post in the table's group, in the default language; a failure is logged, not raised,
     so the act that caused it still stands."""
     if table.group_chat_id is None:
@@ -74,11 +96,16 @@ async def tell_group(bot: Bot, i18n: I18n, table: Table, render: Render,
         text, markup = render()
     try:
         if file is not None and file.telegram_file_id:
-            message = await bot.send_document(table.group_chat_id, file.telegram_file_id,
-                                              caption=text, message_thread_id=thread_id)
+            message = await bot.send_document(
+                table.group_chat_id,
+                file.telegram_file_id,
+                caption=text,
+                message_thread_id=thread_id,
+            )
         else:
-            message = await bot.send_message(table.group_chat_id, text, reply_markup=markup,
-                                             message_thread_id=thread_id)
+            message = await bot.send_message(
+                table.group_chat_id, text, reply_markup=markup, message_thread_id=thread_id
+            )
     except TelegramAPIError as error:
         log.warning("could not post in the group of table %s: %s", table.id, error)
         return None
@@ -97,8 +124,9 @@ async def open_topic(bot: Bot, table: Table, name: str) -> int | None:
     return topic.message_thread_id
 
 
-async def send_private(bot: Bot, user_id: int, text: str,
-                       markup: InlineKeyboardMarkup | None = None) -> bool:
+async def send_private(
+    bot: Bot, user_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+) -> bool:
     """Send to a person's own chat; False if they have not opened it or have blocked the bot."""
     try:
         await bot.send_message(user_id, text, reply_markup=markup)

@@ -65,20 +65,29 @@ def create_bot(settings: Settings) -> Bot:
     session = None
     if settings.api_base_url != TELEGRAM_API:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base_url))
-    bot = Bot(settings.token(), session=session,
-               default=DefaultBotProperties(
-                   parse_mode=ParseMode.HTML,
-                   link_preview=LinkPreviewOptions(is_disabled=True)))
+    bot = Bot(
+        settings.token(),
+        session=session,
+        default=DefaultBotProperties(
+            parse_mode=ParseMode.HTML, link_preview=LinkPreviewOptions(is_disabled=True)
+        ),
+    )
     bot.session.middleware(CommitBeforeReply())
     return bot
 
 
-def create_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
-                      clock: Clock, i18n: I18n, fsm_storage: BaseStorage | None = None,
-                      **workflow_data: object) -> Dispatcher:
+def create_dispatcher(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    i18n: I18n,
+    fsm_storage: BaseStorage | None = None,
+    **workflow_data: object,
+) -> Dispatcher:
     dispatcher = Dispatcher(storage=fsm_storage or MemoryStorage())
-    dispatcher.workflow_data.update(settings=settings, sessionmaker=sessionmaker, clock=clock,
-                                    **workflow_data)
+    dispatcher.workflow_data.update(
+        settings=settings, sessionmaker=sessionmaker, clock=clock, **workflow_data
+    )
     dispatcher.workflow_data["i18n"] = i18n
     dispatcher.update.outer_middleware(FloodGuard(settings.flood_limit))
     dispatcher.update.outer_middleware(TransactionMiddleware(sessionmaker, clock))
@@ -97,17 +106,24 @@ async def report_error(event: ErrorEvent, i18n: I18n) -> None:
     if not isinstance(message, Message) or message.chat.type != "private":
         return
     sender = message.from_user if event.update.message else (query.from_user if query else None)
-    language = language_from_telegram(sender.language_code if sender else None,
-                                      i18n.default_locale)
+    language = language_from_telegram(
+        sender.language_code if sender else None, i18n.default_locale
+    )
     with i18n.context(), i18n.use_locale(language):
-        await message.answer(_("Jokin meni vikaan. Mitään ei tallennettu. "
-                               "Yritä hetken päästä uudelleen."))
+        await message.answer(
+            _("Jokin meni vikaan. Mitään ei tallennettu. Yritä hetken päästä uudelleen.")
+        )
 
 
-async def build_app(settings: Settings, clock: Clock | None = None,
-                    fsm_storage: BaseStorage | None = None,
-                    outbox_interval: float = 1.0, reminder_interval: float = 30.0,
-                    votes_interval: float = 30.0, limiter: Limiter | None = None) -> App:
+async def build_app(
+    settings: Settings,
+    clock: Clock | None = None,
+    fsm_storage: BaseStorage | None = None,
+    outbox_interval: float = 1.0,
+    reminder_interval: float = 30.0,
+    votes_interval: float = 30.0,
+    limiter: Limiter | None = None,
+) -> App:
     """Wire everything; the database must already be migrated (see storage.migrate)."""
     clock = clock or Clock()
     engine = create_engine(settings.database_url)
@@ -116,23 +132,41 @@ async def build_app(settings: Settings, clock: Clock | None = None,
         await sync_tables(session, read_tables_file(settings.tables_file))
     i18n = create_i18n(settings.default_language)
     bot = create_bot(settings)
-    outbox = OutboxSender(bot, sessionmaker, clock, limiter=limiter,
-                          mailer=Mailer.from_settings(settings),
-                          concurrency=settings.outbox_concurrency,
-                          claim_ttl=timedelta(seconds=settings.outbox_claim_ttl),
-                          rate=settings.outbox_rate)
+    outbox = OutboxSender(
+        bot,
+        sessionmaker,
+        clock,
+        limiter=limiter,
+        mailer=Mailer.from_settings(settings),
+        concurrency=settings.outbox_concurrency,
+        claim_ttl=timedelta(seconds=settings.outbox_claim_ttl),
+        rate=settings.outbox_rate,
+    )
     bot.session.middleware(LimitEveryReply(outbox.limiter))
     outbox.add_listener(ProgressReporter(outbox, sessionmaker, i18n, clock))
     ticker = Ticker()
     ticker.every(outbox_interval, outbox.drain, "outbox")
-    ticker.every(votes_interval, partial(close_due_ballots, sessionmaker, bot, clock, i18n,
-                                         settings), "votes")
-    ticker.every(max(outbox_interval, 1.0),
-                 partial(meetings_tick, sessionmaker, bot, clock, i18n, settings), "meetings")
-    register_reminder_jobs(ticker, sessionmaker, clock, i18n, default_zone=settings.timezone,
-                           interval=reminder_interval)
-    dispatcher = create_dispatcher(settings, sessionmaker, clock, i18n, fsm_storage,
-                                   outbox=outbox, ticker=ticker)
+    ticker.every(
+        votes_interval,
+        partial(close_due_ballots, sessionmaker, bot, clock, i18n, settings),
+        "votes",
+    )
+    ticker.every(
+        max(outbox_interval, 1.0),
+        partial(meetings_tick, sessionmaker, bot, clock, i18n, settings),
+        "meetings",
+    )
+    register_reminder_jobs(
+        ticker,
+        sessionmaker,
+        clock,
+        i18n,
+        default_zone=settings.timezone,
+        interval=reminder_interval,
+    )
+    dispatcher = create_dispatcher(
+        settings, sessionmaker, clock, i18n, fsm_storage, outbox=outbox, ticker=ticker
+    )
     app = App(settings, engine, sessionmaker, bot, dispatcher, i18n, clock, ticker, outbox)
 
     async def on_startup() -> None:

@@ -69,11 +69,11 @@ def ballot_text(ballot: Ballot, zone: ZoneInfo, language: str) -> str:
     if ballot.recipient:
         lines.append(_("Saaja: {recipient}").format(recipient=esc(ballot.recipient)))
     lines.append("")
-    lines.append(_("Äänestys päättyy {time}.").format(
-        time=moment(ballot.closes_at, zone, language)))
+    lines.append(
+        _("Äänestys päättyy {time}.").format(time=moment(ballot.closes_at, zone, language))
+    )
     if ballot.secret:
-        lines.append(_("Vaali on salainen. Kukaan ei näe, ketä äänestit. "
-                       "Voit äänestää kerran."))
+        lines.append(_("Vaali on salainen. Kukaan ei näe, ketä äänestit. Voit äänestää kerran."))
     else:
         lines.append(_("Voit muuttaa ääntäsi siihen asti."))
     return "\n".join(lines)
@@ -88,17 +88,24 @@ def vote_keyboard(ballot: Ballot, names: dict[str, str] | None = None) -> Inline
         builder.adjust(1)
         return builder.as_markup()
     for choice in Choice:
-        builder.button(text=str(CHOICE_LABELS[choice]),
-                       callback_data=VoteCast(b=ballot.id, c=choice.value))
+        builder.button(
+            text=str(CHOICE_LABELS[choice]), callback_data=VoteCast(b=ballot.id, c=choice.value)
+        )
     builder.button(text=_("💬 Perustelu"), callback_data=VoteReason(b=ballot.id))
     builder.adjust(2, 2, 1)
     return builder.as_markup()
 
 
 def tally_line(tally: Tally) -> str:
-    return " · ".join(f"{CHOICE_LABELS[c]}: {n}" for c, n in (
-        (Choice.AGREE, tally.agree), (Choice.ABSTAIN, tally.abstain),
-        (Choice.DISAGREE, tally.disagree), (Choice.BLOCK, tally.block)))
+    return " · ".join(
+        f"{CHOICE_LABELS[c]}: {n}"
+        for c, n in (
+            (Choice.AGREE, tally.agree),
+            (Choice.ABSTAIN, tally.abstain),
+            (Choice.DISAGREE, tally.disagree),
+            (Choice.BLOCK, tally.block),
+        )
+    )
 
 
 def result_lines(ballot: Ballot, names: dict[str, str]) -> list[str]:
@@ -113,8 +120,11 @@ def result_lines(ballot: Ballot, names: dict[str, str]) -> list[str]:
             lines.append(f"{esc(label)}: {count}")
     else:
         lines.append(tally_line(Tally(**result.get("tally", {}))))
-    lines.append(_("Äänesti {voted}/{seated}.").format(voted=result.get("voted", 0),
-                                                       seated=result.get("seated", 0)))
+    lines.append(
+        _("Äänesti {voted}/{seated}.").format(
+            voted=result.get("voted", 0), seated=result.get("seated", 0)
+        )
+    )
     lines.append(_("Tulos: {outcome}").format(outcome=OUTCOME_LABELS[outcome]))
     winner = result.get("winner")
     if winner:
@@ -126,6 +136,11 @@ def result_text(ballot: Ballot, names: dict[str, str]) -> str:
     head = [_("🗳 <b>Äänestys päättyi</b>"), f"<b>{esc(ballot.title)}</b>", ""]
     lines = head + result_lines(ballot, names)
     if ballot.kind is BallotKind.STATEMENT and ballot.outcome == Outcome.PASSED:
-        lines += ["", _("Jos äänestit vastaan, voit liittää lausuntoon eriävän mielipiteen. "
-                        "Paina Avaa lausunto.")]
+        lines += [
+            "",
+            _(
+                "Jos äänestit vastaan, voit liittää lausuntoon eriävän mielipiteen. "
+                "Paina Avaa lausunto."
+            ),
+        ]
     return "\n".join(lines)

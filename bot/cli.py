@@ -36,10 +36,17 @@ def main(argv: list[str] | None = None) -> int:
     grant.add_argument("--name", default="")
     grant.add_argument("--role", required=True)
     grant.add_argument("--table", help="table slug; not for lead_coordinator")
-    sender = commands.add_parser("sender", help="only drain the outbox; several may run on "
-                                 "PostgreSQL (divide POYTABOT_OUTBOX_RATE between them)")
-    sender.add_argument("--interval", type=float, default=0.5,
-                        help="seconds between looks at the outbox when it is empty")
+    sender = commands.add_parser(
+        "sender",
+        help="only drain the outbox; several may run on "
+        "PostgreSQL (divide POYTABOT_OUTBOX_RATE between them)",
+    )
+    sender.add_argument(
+        "--interval",
+        type=float,
+        default=0.5,
+        help="seconds between looks at the outbox when it is empty",
+    )
     emulator = commands.add_parser("emulator", help="serve the Telegram emulator only")
     emulator.add_argument("--port", type=int, default=8081)
     args = parser.parse_args(argv)
@@ -47,10 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "emulator":
             from emulator.__main__ import main as emulator_main
+
             emulator_main(["--port", str(args.port)])
             return 0
         if args.command == "demo":
             from bot.demo import run_demo
+
             asyncio.run(run_demo(port=args.port, database_url=args.database))
             return 0
         settings = load_settings()
@@ -62,8 +71,9 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(_run_sender(settings, args.interval))
             return 0
         if args.command == "admin":
-            return asyncio.run(_grant(settings, args.telegram_id, args.name, args.role,
-                                      args.table))
+            return asyncio.run(
+                _grant(settings, args.telegram_id, args.name, args.role, args.table)
+            )
         return _run(settings)
     except (SettingError, TablesFileError) as error:
         print(f"poytabot: {error}", file=sys.stderr)
@@ -74,8 +84,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(settings: Settings) -> int:
     token = settings.token()
-    setup_logging(settings.log_level, token,
-                  settings.webhook_secret.get_secret_value() if settings.webhook_secret else "")
+    setup_logging(
+        settings.log_level,
+        token,
+        settings.webhook_secret.get_secret_value() if settings.webhook_secret else "",
+    )
     upgrade(settings.database_url)
     if settings.mode is Mode.WEBHOOK:
         _run_webhook(settings)
@@ -89,7 +102,8 @@ async def _run_polling(settings: Settings) -> None:
     try:
         await app.bot.delete_webhook()
         await app.dispatcher.start_polling(
-            app.bot, allowed_updates=app.dispatcher.resolve_used_update_types())
+            app.bot, allowed_updates=app.dispatcher.resolve_used_update_types()
+        )
     finally:
         await close_app(app)
 
@@ -102,13 +116,17 @@ def _run_webhook(settings: Settings) -> None:
     async def make() -> web.Application:
         app = await build_app(settings)
         web_app = web.Application()
-        SimpleRequestHandler(app.dispatcher, app.bot, secret_token=secret).register(web_app,
-                                                                                     path=path)
+        SimpleRequestHandler(app.dispatcher, app.bot, secret_token=secret).register(
+            web_app, path=path
+        )
         setup_application(web_app, app.dispatcher, bot=app.bot)
 
         async def set_webhook(_: web.Application) -> None:
-            await app.bot.set_webhook(f"{settings.webhook_url}{path}", secret_token=secret,
-                                      allowed_updates=app.dispatcher.resolve_used_update_types())
+            await app.bot.set_webhook(
+                f"{settings.webhook_url}{path}",
+                secret_token=secret,
+                allowed_updates=app.dispatcher.resolve_used_update_types(),
+            )
 
         async def close(_: web.Application) -> None:
             await close_app(app)
@@ -135,11 +153,15 @@ async def _run_sender(settings: Settings, interval: float) -> None:
     setup_logging(settings.log_level, token, "")
     engine = create_engine(settings.database_url)
     bot = create_bot(settings)
-    sender = OutboxSender(bot, create_sessionmaker(engine), Clock(),
-                          mailer=Mailer.from_settings(settings),
-                          concurrency=settings.outbox_concurrency,
-                          claim_ttl=timedelta(seconds=settings.outbox_claim_ttl),
-                          rate=settings.outbox_rate)
+    sender = OutboxSender(
+        bot,
+        create_sessionmaker(engine),
+        Clock(),
+        mailer=Mailer.from_settings(settings),
+        concurrency=settings.outbox_concurrency,
+        claim_ttl=timedelta(seconds=settings.outbox_claim_ttl),
+        rate=settings.outbox_rate,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -152,8 +174,9 @@ async def _run_sender(settings: Settings, interval: float) -> None:
         await engine.dispose()
 
 
-async def _grant(settings: Settings, telegram_id: int, name: str, role_word: str,
-                 table_slug: str | None) -> int:
+async def _grant(
+    settings: Settings, telegram_id: int, name: str, role_word: str, table_slug: str | None
+) -> int:
     from sqlalchemy import select
 
     from storage.db import create_engine, create_sessionmaker
@@ -163,8 +186,10 @@ async def _grant(settings: Settings, telegram_id: int, name: str, role_word: str
     try:
         role = Role(role_word)
     except ValueError:
-        print(f"poytabot: unknown role {role_word!r}; one of "
-              f"{', '.join(r.value for r in Role)}", file=sys.stderr)
+        print(
+            f"poytabot: unknown role {role_word!r}; one of {', '.join(r.value for r in Role)}",
+            file=sys.stderr,
+        )
         return 2
     await prepare_database(settings)
     engine = create_engine(settings.database_url)
@@ -174,20 +199,32 @@ async def _grant(settings: Settings, telegram_id: int, name: str, role_word: str
             if role is not Role.LEAD_COORDINATOR:
                 table = await session.scalar(select(Table).where(Table.slug == table_slug))
                 if table is None:
-                    print(f"poytabot: --table must name a table (got {table_slug!r})",
-                          file=sys.stderr)
+                    print(
+                        f"poytabot: --table must name a table (got {table_slug!r})",
+                        file=sys.stderr,
+                    )
                     return 2
             person = await person_by_telegram_id(session, telegram_id)
             if person is None:
                 from datetime import UTC, datetime
-                person = Person(telegram_id=telegram_id, first_name=name or str(telegram_id),
-                                private_chat_open=False, created_at=datetime.now(UTC))
+
+                person = Person(
+                    telegram_id=telegram_id,
+                    first_name=name or str(telegram_id),
+                    private_chat_open=False,
+                    created_at=datetime.now(UTC),
+                )
                 session.add(person)
                 await session.flush()
-            await grant_role(session, person=person, table=table, role=role,
-                             starts_on=date.today(),
-                             ends_on=None if role is Role.LEAD_COORDINATOR
-                             else settings.term_ends_on, actor_id=None)
+            await grant_role(
+                session,
+                person=person,
+                table=table,
+                role=role,
+                starts_on=date.today(),
+                ends_on=None if role is Role.LEAD_COORDINATOR else settings.term_ends_on,
+                actor_id=None,
+            )
     finally:
         await engine.dispose()
     print(f"granted {role.value} to {telegram_id}")

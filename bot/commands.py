@@ -30,7 +30,6 @@ class CommandSpec:
     in_groups: bool = False
 
 
-
 COMMANDS: list[CommandSpec] = [
     CommandSpec("menu", "valikko", __("Kaikki toiminnot napeilla"), everyone),
     CommandSpec("help", "apua", __("Ohje: mitä voit tehdä"), everyone, in_groups=True),
@@ -57,12 +56,15 @@ def command(name: str) -> Command:
     return Command(*(n for n in (spec.name, spec.alias_fi) if n))
 
 
-def visible_commands(access: Access, language: str, i18n: I18n, *,
-                     groups: bool = False) -> list[BotCommand]:
+def visible_commands(
+    access: Access, language: str, i18n: I18n, *, groups: bool = False
+) -> list[BotCommand]:
     with i18n.context(), i18n.use_locale(language):
         return [
-            BotCommand(command=spec.alias_fi if language == "fi" and spec.alias_fi else spec.name,
-                       description=str(spec.description))
+            BotCommand(
+                command=spec.alias_fi if language == "fi" and spec.alias_fi else spec.name,
+                description=str(spec.description),
+            )
             for spec in COMMANDS
             if spec.shown_to(access) and (spec.in_groups or not groups)
         ]
@@ -71,17 +73,25 @@ def visible_commands(access: Access, language: str, i18n: I18n, *,
 async def publish_default_commands(bot: Bot, i18n: I18n) -> None:
     """What everyone sees before the bot knows them, per language."""
     for language in LANGUAGES:
-        await bot.set_my_commands(visible_commands(NOBODY, language, i18n),
-                                  scope=BotCommandScopeAllPrivateChats(), language_code=language)
-        await bot.set_my_commands(visible_commands(Access(None, is_lead=True), language, i18n,
-                                                   groups=True),
-                                  scope=BotCommandScopeAllGroupChats(), language_code=language)
-    await bot.set_my_commands(visible_commands(NOBODY, i18n.default_locale, i18n),
-                              scope=BotCommandScopeAllPrivateChats())
+        await bot.set_my_commands(
+            visible_commands(NOBODY, language, i18n),
+            scope=BotCommandScopeAllPrivateChats(),
+            language_code=language,
+        )
+        await bot.set_my_commands(
+            visible_commands(Access(None, is_lead=True), language, i18n, groups=True),
+            scope=BotCommandScopeAllGroupChats(),
+            language_code=language,
+        )
+    await bot.set_my_commands(
+        visible_commands(NOBODY, i18n.default_locale, i18n), scope=BotCommandScopeAllPrivateChats()
+    )
 
 
-async def publish_person_commands(bot: Bot, i18n: I18n, telegram_id: int, access: Access,
-                                  language: str) -> None:
+async def publish_person_commands(
+    bot: Bot, i18n: I18n, telegram_id: int, access: Access, language: str
+) -> None:
     """A person's own command list, after joining, a role change or a language change."""
-    await bot.set_my_commands(visible_commands(access, language, i18n),
-                              scope=BotCommandScopeChat(chat_id=telegram_id))
+    await bot.set_my_commands(
+        visible_commands(access, language, i18n), scope=BotCommandScopeChat(chat_id=telegram_id)
+    )

@@ -21,8 +21,9 @@ class Mode(StrEnum):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="POYTABOT_", env_file=".env",
-                                      env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="POYTABOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
 
     bot_token: SecretStr | None = None
     api_base_url: str = TELEGRAM_API
@@ -97,8 +98,9 @@ class Settings(BaseSettings):
             if not self.webhook_url:
                 raise ValueError("POYTABOT_WEBHOOK_URL: webhook mode needs the public URL")
             if not self.webhook_secret or not self.webhook_secret.get_secret_value():
-                raise ValueError("POYTABOT_WEBHOOK_SECRET: webhook mode refuses to start "
-                                 "without a secret token")
+                raise ValueError(
+                    "POYTABOT_WEBHOOK_SECRET: webhook mode refuses to start without a secret token"
+                )
         return self
 
     @property

@@ -78,13 +78,22 @@ async def start_demo(port: int, database_url: str) -> Demo:
     server = await EmulatorServer.start(host="127.0.0.1", port=port)
     emu = EmulatorClient(server.base_url)
     await emu.create_bot(token=DEMO_TOKEN, username="poytabot", first_name="Pöytäbotti")
-    settings = load_settings(bot_token=DEMO_TOKEN, api_base_url=server.base_url,
-                             database_url=database_url, _env_file=None)
+    settings = load_settings(
+        bot_token=DEMO_TOKEN,
+        api_base_url=server.base_url,
+        database_url=database_url,
+        _env_file=None,
+    )
     app = await build_app(settings)
     users = await _seed(app, emu)
-    polling = asyncio.create_task(app.dispatcher.start_polling(
-        app.bot, handle_signals=False, close_bot_session=False,
-        allowed_updates=app.dispatcher.resolve_used_update_types()))
+    polling = asyncio.create_task(
+        app.dispatcher.start_polling(
+            app.bot,
+            handle_signals=False,
+            close_bot_session=False,
+            allowed_updates=app.dispatcher.resolve_used_update_types(),
+        )
+    )
     for user in users:
         await user.send("/start")
     return Demo(server, emu, app, polling)
@@ -93,9 +102,11 @@ async def start_demo(port: int, database_url: str) -> Demo:
 async def run_demo(port: int, database_url: str) -> None:
     setup_logging("INFO", DEMO_TOKEN)
     demo = await start_demo(port, database_url)
-    print(f"\n  poytabot demo is running. Open the browser chat: {demo.url}\n"
-          "  Pick a person (Kaija is the coordinator) and press the buttons. Ctrl+C stops.\n",
-          flush=True)
+    print(
+        f"\n  poytabot demo is running. Open the browser chat: {demo.url}\n"
+        "  Pick a person (Kaija is the coordinator) and press the buttons. Ctrl+C stops.\n",
+        flush=True,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -111,20 +122,29 @@ async def _seed(app: App, emu: EmulatorClient) -> list[User]:
         tables = {t.slug: t for t in await session.scalars(select(Table))}
         today = app.clock.now().astimezone(app.settings.zone).date()
         for demo in PEOPLE:
-            user = await emu.create_user(demo.first_name, demo.last_name,
-                                         language_code=demo.language)
+            user = await emu.create_user(
+                demo.first_name, demo.last_name, language_code=demo.language
+            )
             users.append(user)
-            person = Person(telegram_id=user.id, first_name=demo.first_name,
-                            last_name=demo.last_name, private_chat_open=False,
-                            created_at=app.clock.now())
+            person = Person(
+                telegram_id=user.id,
+                first_name=demo.first_name,
+                last_name=demo.last_name,
+                private_chat_open=False,
+                created_at=app.clock.now(),
+            )
             session.add(person)
             await session.flush()
             if demo.role is not None:
-                await grant_role(session, person=person,
-                                 table=tables[demo.table] if demo.table else None,
-                                 role=demo.role, starts_on=today,
-                                 ends_on=None if demo.table is None
-                                 else app.settings.term_ends_on, actor_id=None)
+                await grant_role(
+                    session,
+                    person=person,
+                    table=tables[demo.table] if demo.table else None,
+                    role=demo.role,
+                    starts_on=today,
+                    ends_on=None if demo.table is None else app.settings.term_ends_on,
+                    actor_id=None,
+                )
         seated = [u for u, d in zip(users, PEOPLE, strict=True) if d.table == "pohjoinen"]
         group = await emu.create_group("Pohjoinen kumppanuuspöytä", members=seated)
         await group.add_bot(by=seated[0])

@@ -66,5 +66,6 @@ class PersonLanguageMiddleware(I18nMiddleware):
         if person is not None and person.language:
             return str(person.language)
         user: User | None = data.get("event_from_user")
-        return language_from_telegram(user.language_code if user else None,
-                                      self.i18n.default_locale)
+        return language_from_telegram(
+            user.language_code if user else None, self.i18n.default_locale
+        )

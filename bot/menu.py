@@ -21,7 +21,6 @@ class MenuEntry:
     shown_to: Callable[[Access], bool]
 
 
-
 ENTRIES: list[MenuEntry] = [
     # The table's work first, then the person's own settings.
     MenuEntry("meetings", __("📅 Kokoukset"), insiders),

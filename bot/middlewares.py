@@ -53,14 +53,16 @@ class TransactionMiddleware(BaseMiddleware):
         self.sessionmaker = sessionmaker
         self.clock = clock
 
-    async def __call__(self, handler: Handler, event: TelegramObject,
-                       data: dict[str, Any]) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         bot_id = data["bot"].id
         async with self.sessionmaker() as session:
             try:
-                session.add(ProcessedUpdate(update_id=event.update_id, bot_id=bot_id,
-                                            processed_at=self.clock.now()))
+                session.add(
+                    ProcessedUpdate(
+                        update_id=event.update_id, bot_id=bot_id, processed_at=self.clock.now()
+                    )
+                )
                 await session.flush()
             except IntegrityError:
                 await session.rollback()
@@ -82,8 +84,12 @@ class TransactionMiddleware(BaseMiddleware):
 class CommitBeforeReply(BaseRequestMiddleware):
     """Bot API calls that show something (anything but get*) first commit the update's work."""
 
-    async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType],
-                       bot: Bot, method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
         session = current_session.get()
         if session is not None and session.in_transaction() and not _is_read(method):
             await session.commit()
@@ -112,8 +118,7 @@ class PersonMiddleware(BaseMiddleware):
         self.settings = settings
         self.clock = clock
 
-    async def __call__(self, handler: Handler, event: TelegramObject,
-                       data: dict[str, Any]) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         session: AsyncSession = data["session"]
         user = _sender(event, data)
@@ -128,14 +133,20 @@ class PersonMiddleware(BaseMiddleware):
         data["access"] = await access_for(session, person, today) if person else NOBODY
         return await handler(event, data)
 
-    async def _remember(self, session: AsyncSession, user: User, now: datetime,
-                        private: bool) -> Person:
+    async def _remember(
+        self, session: AsyncSession, user: User, now: datetime, private: bool
+    ) -> Person:
         person = await person_by_telegram_id(session, user.id)
         if person is None:
-            person = Person(telegram_id=user.id, first_name=user.first_name,
-                            last_name=user.last_name, username=user.username,
-                            telegram_language=user.language_code, private_chat_open=private,
-                            created_at=now)
+            person = Person(
+                telegram_id=user.id,
+                first_name=user.first_name,
+                last_name=user.last_name,
+                username=user.username,
+                telegram_language=user.language_code,
+                private_chat_open=private,
+                created_at=now,
+            )
             session.add(person)
             await session.flush()
             return person
@@ -151,8 +162,15 @@ class PersonMiddleware(BaseMiddleware):
         today = now.astimezone(self.settings.zone).date()
         access = await access_for(session, person, today)
         if not access.is_lead:
-            await grant_role(session, person=person, table=None, role=Role.LEAD_COORDINATOR,
-                             starts_on=today, ends_on=None, actor_id=None)
+            await grant_role(
+                session,
+                person=person,
+                table=None,
+                role=Role.LEAD_COORDINATOR,
+                starts_on=today,
+                ends_on=None,
+                actor_id=None,
+            )
 
 
 def _is_private(chat: Chat | None) -> bool:
@@ -179,8 +197,7 @@ class FloodGuard(BaseMiddleware):
         self._seen: dict[int, deque[float]] = {}
         self._warned: set[int] = set()
 
-    async def __call__(self, handler: Handler, event: TelegramObject,
-                       data: dict[str, Any]) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         if user is None or user.is_bot:
             return await handler(event, data)
@@ -201,8 +218,9 @@ class FloodGuard(BaseMiddleware):
     async def _warn(self, event: TelegramObject, data: dict[str, Any]) -> None:
         assert isinstance(event, Update)
         i18n = data["i18n"]
-        language = language_from_telegram(data["event_from_user"].language_code,
-                                          i18n.default_locale)
+        language = language_from_telegram(
+            data["event_from_user"].language_code, i18n.default_locale
+        )
         with i18n.context(), i18n.use_locale(language):
             text = _("Odota hetki. Tuli monta viestiä nopeasti, joten en käsitellyt kaikkia.")
             if event.callback_query is not None:

@@ -200,9 +200,7 @@ def _notify_admin_bots(
 ) -> None:
     for bot in world.bots_in(chat):
         if bot.id != account.id and chat.members[bot.id].status == "administrator":
-            world.deliver(
-                bot, "chat_member", _member_update(world, chat, by, account, old, new)
-            )
+            world.deliver(bot, "chat_member", _member_update(world, chat, by, account, old, new))
 
 
 def change_bot_status(
@@ -220,9 +218,7 @@ def change_bot_status(
         world.store_message(chat, by, {"left_chat_member": bot.to_user()})
     chat.members[bot.id] = new
     if status in ACTIVE and old.status not in ACTIVE and chat.type != "private":
-        service = world.store_message(
-            chat, by, {"new_chat_members": [bot.to_user()]}
-        )
+        service = world.store_message(chat, by, {"new_chat_members": [bot.to_user()]})
         world.deliver(bot, "my_chat_member", _member_update(world, chat, by, bot, old, new))
         world.deliver(bot, "message", service.to_api())
         return
@@ -234,9 +230,7 @@ def join(world: World, user: Person, chat: Chat) -> None:
     if old.status in ACTIVE:
         raise bad_request("user is already a member of the chat")
     new = chat.members[user.id] = Member("member")
-    service = world.store_message(
-        chat, user, {"new_chat_members": [user.to_user()]}
-    )
+    service = world.store_message(chat, user, {"new_chat_members": [user.to_user()]})
     for bot in world.bots_in(chat):
         world.deliver(bot, "message", service.to_api())
     _notify_admin_bots(world, chat, user, user, old, new)

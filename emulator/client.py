@@ -263,11 +263,19 @@ class User(_Conversation):
         return {"chat_id": chat.id if chat else None, "bot_id": self.client.bot_id}
 
     async def send(
-        self, text: str, chat: Group | None = None, *, thread_id: int | None = None,
+        self,
+        text: str,
+        chat: Group | None = None,
+        *,
+        thread_id: int | None = None,
         reply_to: int | None = None,
     ) -> Message:
-        body = {**self._chat_body(chat), "text": text, "thread_id": thread_id,
-                "reply_to": reply_to}
+        body = {
+            **self._chat_body(chat),
+            "text": text,
+            "thread_id": thread_id,
+            "reply_to": reply_to,
+        }
         return dict(await self.client.post(f"/users/{self.id}/send", body))
 
     async def send_document(
@@ -329,9 +337,7 @@ class User(_Conversation):
         current: Message | None = message
         while loop.time() < deadline:
             history = await self.history(chat)
-            current = next(
-                (m for m in history if m["message_id"] == message["message_id"]), None
-            )
+            current = next((m for m in history if m["message_id"] == message["message_id"]), None)
             if current is None:
                 raise AssertionError(f"message {message['message_id']} was deleted")
             if _content(current) != _content(message):

@@ -173,7 +173,9 @@ class ControlApi:
     async def create_user(self, request: web.Request) -> Any:
         body = await _body(request)
         person = self.world.add_user(
-            body["first_name"], body.get("last_name"), body.get("username"),
+            body["first_name"],
+            body.get("last_name"),
+            body.get("username"),
             body.get("language_code"),
         )
         return person.to_user()
@@ -219,7 +221,8 @@ class ControlApi:
     async def join(self, request: web.Request) -> Any:
         body = await _body(request)
         actions.join(
-            self.world, self.world.person(_int(body["user_id"])),
+            self.world,
+            self.world.person(_int(body["user_id"])),
             self._group(request.match_info["chat_id"]),
         )
         return True
@@ -227,7 +230,8 @@ class ControlApi:
     async def leave(self, request: web.Request) -> Any:
         body = await _body(request)
         actions.leave(
-            self.world, self.world.person(_int(body["user_id"])),
+            self.world,
+            self.world.person(_int(body["user_id"])),
             self._group(request.match_info["chat_id"]),
         )
         return True
@@ -242,9 +246,7 @@ class ControlApi:
             if user_id is None or chat.members.get(user_id, actions.Member("left")).status in (
                 ACTIVE
             ):
-                chats.append(
-                    {**self.world.chat_to_api(chat), "migrated_to": chat.migrated_to}
-                )
+                chats.append({**self.world.chat_to_api(chat), "migrated_to": chat.migrated_to})
         return chats
 
     # ---- a person's actions -----------------------------------------------------------------
@@ -254,8 +256,12 @@ class ControlApi:
         user = self._user(request)
         chat = self._chat_for(user, body)
         message = actions.user_sends(
-            self.world, user, chat, actions.text_content(body["text"]),
-            thread_id=_opt_int(body.get("thread_id")), reply_to=_opt_int(body.get("reply_to")),
+            self.world,
+            user,
+            chat,
+            actions.text_content(body["text"]),
+            thread_id=_opt_int(body.get("thread_id")),
+            reply_to=_opt_int(body.get("reply_to")),
         )
         return message.to_view()
 
@@ -265,12 +271,16 @@ class ControlApi:
         chat = self._chat_for(user, body)
         data = base64.b64decode(body["data_base64"])
         stored = self.world.store_file(
-            data, kind="document", file_name=body.get("file_name"),
+            data,
+            kind="document",
+            file_name=body.get("file_name"),
             mime_type=body.get("mime_type") or "application/octet-stream",
         )
         document = {
-            "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "file_size": len(data), "mime_type": stored.mime_type,
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(data),
+            "mime_type": stored.mime_type,
         }
         if stored.file_name:
             document["file_name"] = stored.file_name
@@ -301,8 +311,13 @@ class ControlApi:
         user = self._user(request)
         chat = self._existing_chat_for(user, body)
         answer = await actions.press(
-            self.world, user, chat, _int(body["message_id"]), body.get("data"),
-            button_text=body.get("text"), timeout=float(body.get("timeout", 5.0)),
+            self.world,
+            user,
+            chat,
+            _int(body["message_id"]),
+            body.get("data"),
+            button_text=body.get("text"),
+            timeout=float(body.get("timeout", 5.0)),
         )
         return {"answered": answer is not None, **(answer or {})}
 
@@ -359,12 +374,14 @@ class ControlApi:
         bot = self.world.default_bot(_opt_int(request.query.get("bot_id")))
         if chat_id is None or _int(chat_id) > 0:
             scopes: list[dict[str, Any]] = [
-                {"type": "chat", "chat_id": user.id}, {"type": "all_private_chats"}
+                {"type": "chat", "chat_id": user.id},
+                {"type": "all_private_chats"},
             ]
         else:
             chat = self._group(chat_id)
             admin = chat.members.get(user.id, actions.Member("left")).status in (
-                "creator", "administrator"
+                "creator",
+                "administrator",
             )
             scopes = [{"type": "chat_member", "chat_id": chat.id, "user_id": user.id}]
             if admin:

@@ -207,8 +207,13 @@ _KIND_NAMES = {
 
 def _parse_markdown(text: str, *, v2: bool) -> tuple[str, list[dict[str, Any]]]:
     markers = (
-        [("||", "spoiler"), ("__", "underline"), ("*", "bold"), ("_", "italic"),
-         ("~", "strikethrough")]
+        [
+            ("||", "spoiler"),
+            ("__", "underline"),
+            ("*", "bold"),
+            ("_", "italic"),
+            ("~", "strikethrough"),
+        ]
         if v2
         else [("*", "bold"), ("_", "italic")]
     )

@@ -25,8 +25,16 @@ UPLOAD_MAX_BYTES = 50 * 1024 * 1024
 DOWNLOAD_MAX_BYTES = 20 * 1024 * 1024
 TOPIC_NAME_MAX = 128
 CHAT_ACTIONS = {
-    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-    "upload_document", "choose_sticker", "find_location", "record_video_note",
+    "typing",
+    "upload_photo",
+    "record_video",
+    "upload_video",
+    "record_voice",
+    "upload_voice",
+    "upload_document",
+    "choose_sticker",
+    "find_location",
+    "record_video_note",
     "upload_video_note",
 }
 

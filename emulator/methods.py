@@ -107,9 +107,7 @@ def _markup(call: Call) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     return None, markup
 
 
-def _send(
-    call: Call, content: dict[str, Any], *, chat: Chat | None = None
-) -> StoredMessage:
+def _send(call: Call, content: dict[str, Any], *, chat: Chat | None = None) -> StoredMessage:
     chat = chat or call.chat(sending=True)
     thread_id = _thread(call, chat)
     reply_to = _reply_to(call, chat)
@@ -393,8 +391,11 @@ async def send_poll(call: Call) -> Any:
 async def stop_poll(call: Call) -> Any:
     message = _target(call, "message with poll to stop not found")
     poll = next(
-        (p for p in call.world.polls.values()
-         if p.chat is message.chat and p.message_id == message.message_id),
+        (
+            p
+            for p in call.world.polls.values()
+            if p.chat is message.chat and p.message_id == message.message_id
+        ),
         None,
     )
     if poll is None or poll.bot_id != call.bot.id:
@@ -505,9 +506,7 @@ def _delete(call: Call, chat: Chat, message: StoredMessage) -> None:
     if message.sender_id != call.bot.id and not _group_rights(call, chat, "can_delete_messages"):
         raise bad_request("message can't be deleted")
     del chat.messages[message.message_id]
-    call.world.publish(
-        "delete", chat, {"chat_id": chat.id, "message_id": message.message_id}
-    )
+    call.world.publish("delete", chat, {"chat_id": chat.id, "message_id": message.message_id})
 
 
 @method("deleteMessage")
@@ -725,4 +724,3 @@ async def close(call: Call) -> Any:
 @method("logOut")
 async def log_out(call: Call) -> Any:
     return True
-

@@ -72,4 +72,3 @@ class RateLimits:
             raise too_many_requests(max(1, math.ceil(wait)))
         for window in windows:
             window.events.append(now)
-

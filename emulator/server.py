@@ -26,7 +26,6 @@ SPEC_ENV = "POYTABOT_BOT_API_SPEC"
 MAX_REQUEST_BYTES = limits.UPLOAD_MAX_BYTES + 1024 * 1024
 
 
-
 def error_response(error: ApiError) -> web.Response:
     return web.json_response(error.envelope(), status=error.code, headers=error.headers)
 
@@ -53,9 +52,7 @@ class EmulatorServer:
         self.base_url = ""
 
     @classmethod
-    async def start(
-        cls, host: str = "127.0.0.1", port: int = 0, **options: Any
-    ) -> EmulatorServer:
+    async def start(cls, host: str = "127.0.0.1", port: int = 0, **options: Any) -> EmulatorServer:
         server = cls(**options)
         await server.listen(host, port)
         return server
@@ -206,9 +203,7 @@ async def _read_params(
         raise ApiError(413, "Request Entity Too Large") from None
     for key, value in form.items():
         if isinstance(value, web.FileField):
-            files[key] = UploadedFile(
-                value.filename, value.content_type, value.file.read()
-            )
+            files[key] = UploadedFile(value.filename, value.content_type, value.file.read())
         else:
             raw[key] = value
             strings.add(key)

@@ -18,9 +18,16 @@ from emulator.updates import UpdateQueue, WebhookTiming
 
 ACTIVE = ("creator", "administrator", "member", "restricted")
 ADMIN_RIGHTS = (
-    "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
-    "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories",
-    "can_edit_stories", "can_delete_stories",
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
 )
 
 
@@ -35,7 +42,9 @@ class Account:
 
     def to_user(self) -> dict[str, Any]:
         user: dict[str, Any] = {
-            "id": self.id, "is_bot": self.is_bot, "first_name": self.first_name
+            "id": self.id,
+            "is_bot": self.is_bot,
+            "first_name": self.first_name,
         }
         for key in ("last_name", "username", "language_code"):
             if getattr(self, key) is not None:
@@ -327,7 +336,9 @@ class World:
             assert chat.user_id is not None
             user = self.accounts[chat.user_id]
             data: dict[str, Any] = {
-                "id": chat.id, "type": "private", "first_name": user.first_name
+                "id": chat.id,
+                "type": "private",
+                "first_name": user.first_name,
             }
             if user.last_name:
                 data["last_name"] = user.last_name

@@ -120,7 +120,7 @@ class UpdateQueue:
             raise ApiError(409, CONFLICT_OTHER_POLL)
         me.cancel()
         batch = self.replays[:limit]
-        self.replays = self.replays[len(batch):]
+        self.replays = self.replays[len(batch) :]
         batch += self.pending[: limit - len(batch)]
         self.delivered += len(batch)
         self.recent.extend(batch)

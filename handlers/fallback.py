@@ -18,8 +18,9 @@ async def not_understood(message: Message) -> None:
     word = (message.text or "").split(maxsplit=1)[0] if message.text else ""
     if word.startswith("/") and word[1:].split("@")[0].lower() in KNOWN_COMMANDS:
         # A real command that this person's role does not include.
-        await message.answer(_("Tämä toiminto ei ole sinun käytössäsi. "
-                               "Paina /valikko, niin näet omat toimintosi."))
+        await message.answer(
+            _("Tämä toiminto ei ole sinun käytössäsi. Paina /valikko, niin näet omat toimintosi.")
+        )
         return
     await message.answer(_("En ymmärtänyt. Paina /valikko, niin näet kaikki toiminnot."))
 

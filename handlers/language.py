@@ -40,8 +40,14 @@ async def language_button(query: CallbackQuery) -> None:
 
 
 @router.callback_query(PickLanguage.filter())
-async def pick_language(query: CallbackQuery, callback_data: PickLanguage,
-                        person: Person | None, access: Access, i18n: I18n, bot: Bot) -> None:
+async def pick_language(
+    query: CallbackQuery,
+    callback_data: PickLanguage,
+    person: Person | None,
+    access: Access,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
     if person is None or callback_data.language not in LANGUAGES:
         await query.answer(_("Tämä nappi ei ole enää käytössä."), show_alert=True)
         return
@@ -51,5 +57,6 @@ async def pick_language(query: CallbackQuery, callback_data: PickLanguage,
         if isinstance(query.message, Message):
             await query.message.edit_text(_("Kieli vaihdettu: suomi."))
             await query.message.answer(_("Mitä haluat tehdä?"), reply_markup=menu_keyboard(access))
-        await publish_person_commands(bot, i18n, query.from_user.id, access,
-                                      callback_data.language)
+        await publish_person_commands(
+            bot, i18n, query.from_user.id, access, callback_data.language
+        )

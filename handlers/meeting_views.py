@@ -102,8 +102,9 @@ def person_language(person: Person, default: str) -> str:
 def span(starts_at: datetime, ends_at: datetime, zone: ZoneInfo, language: str) -> str:
     """`ti 14.1.2026 klo 17.00–19.00`."""
     start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
-    return _("{day} klo {start}–{end}").format(day=day(start.date(), language),
-                                               start=clock_time(start), end=clock_time(end))
+    return _("{day} klo {start}–{end}").format(
+        day=day(start.date(), language), start=clock_time(start), end=clock_time(end)
+    )
 
 
 def table_name(table: Table | None, language: str) -> str:
@@ -133,18 +134,26 @@ def not_yours() -> str:
     return _("Tämä kokous ei koske sinua. Vain pöydän jäsenet voivat vastata.")
 
 
-async def load(query: CallbackQuery, session: AsyncSession, access: Access,
-               meeting_id: int, *, organiser: bool = False) -> Meeting | None:
+async def load(
+    query: CallbackQuery,
+    session: AsyncSession,
+    access: Access,
+    meeting_id: int,
+    *,
+    organiser: bool = False,
+) -> Meeting | None:
     """The meeting, if it exists and this person may act on it; else an alert."""
     meeting = await session.get(Meeting, meeting_id)
     if meeting is None:
         await query.answer(stale(), show_alert=True)
         return None
-    allowed = (may_organise(access, meeting) if organiser
-               else await may_see(session, access, meeting))
+    allowed = (
+        may_organise(access, meeting) if organiser else await may_see(session, access, meeting)
+    )
     if not allowed:
-        await query.answer(_("Sinulla ei ole oikeutta tähän.") if organiser else not_yours(),
-                           show_alert=True)
+        await query.answer(
+            _("Sinulla ei ole oikeutta tähän.") if organiser else not_yours(), show_alert=True
+        )
         return None
     return meeting
 
@@ -168,17 +177,32 @@ def minutes_published(meeting: Meeting) -> bool:
 # ---- the time poll -------------------------------------------------------------------------
 
 
-def poll_text(meeting: Meeting, table: Table | None, state: PollState, invited: int,
-              zone: ZoneInfo, language: str) -> str:
-    lines = [_("📅 <b>Kokousaikakysely: {title}</b>").format(title=esc(meeting.title)),
-             esc(table_name(table, language))]
+def poll_text(
+    meeting: Meeting,
+    table: Table | None,
+    state: PollState,
+    invited: int,
+    zone: ZoneInfo,
+    language: str,
+) -> str:
+    lines = [
+        _("📅 <b>Kokousaikakysely: {title}</b>").format(title=esc(meeting.title)),
+        esc(table_name(table, language)),
+    ]
     if meeting.place:
         lines.append(_("Paikka: {place}").format(place=esc(meeting.place)))
     if meeting.status is MeetingStatus.POLLING and meeting.poll_deadline_at:
-        lines.append(_("Vastaa viimeistään {deadline}.").format(
-            deadline=moment(meeting.poll_deadline_at, zone, language)))
-        lines.append(_("Valitse jokaiselle ajalle: Sopii, Tarvittaessa tai Ei sovi. "
-                       "Voit muuttaa vastausta."))
+        lines.append(
+            _("Vastaa viimeistään {deadline}.").format(
+                deadline=moment(meeting.poll_deadline_at, zone, language)
+            )
+        )
+        lines.append(
+            _(
+                "Valitse jokaiselle ajalle: Sopii, Tarvittaessa tai Ei sovi. "
+                "Voit muuttaa vastausta."
+            )
+        )
     else:
         lines.append(_("Vastausaika on päättynyt."))
     best = state.best() if state.by_person else None
@@ -187,16 +211,23 @@ def poll_text(meeting: Meeting, table: Table | None, state: PollState, invited: 
         for answer in state.answers.get(slot.id, []):
             counts[answer] += 1
         star = " ⭐" if best is not None and slot.id == best.id else ""
-        lines.append(f"\n{number}. {span(slot.starts_at, slot.ends_at, zone, language)}{star}\n"
-                     f"    ✅ {counts[Answer.YES]}   🟡 {counts[Answer.MAYBE]}   "
-                     f"❌ {counts[Answer.NO]}")
-    lines.append("\n" + _("Vastanneita: {answered}/{invited}").format(
-        answered=len(state.by_person), invited=invited))
+        lines.append(
+            f"\n{number}. {span(slot.starts_at, slot.ends_at, zone, language)}{star}\n"
+            f"    ✅ {counts[Answer.YES]}   🟡 {counts[Answer.MAYBE]}   "
+            f"❌ {counts[Answer.NO]}"
+        )
+    lines.append(
+        "\n"
+        + _("Vastanneita: {answered}/{invited}").format(
+            answered=len(state.by_person), invited=invited
+        )
+    )
     return "\n".join(lines)
 
 
-def poll_keyboard(meeting: Meeting, slots: list[MeetingSlot],
-                  mine: dict[int, Answer] | None = None) -> InlineKeyboardMarkup | None:
+def poll_keyboard(
+    meeting: Meeting, slots: list[MeetingSlot], mine: dict[int, Answer] | None = None
+) -> InlineKeyboardMarkup | None:
     if meeting.status is not MeetingStatus.POLLING:
         return None
     builder = InlineKeyboardBuilder()
@@ -204,8 +235,10 @@ def poll_keyboard(meeting: Meeting, slots: list[MeetingSlot],
         for answer in Answer:
             chosen = mine is not None and mine.get(slot.id) is answer
             text = f"{number}: {ANSWER_WORDS[answer]}"
-            builder.button(text=f"{ANSWER_MARKS[answer]} {text}" if chosen else text,
-                           callback_data=VoteCb(m=meeting.id, s=slot.id, a=answer.value))
+            builder.button(
+                text=f"{ANSWER_MARKS[answer]} {text}" if chosen else text,
+                callback_data=VoteCb(m=meeting.id, s=slot.id, a=answer.value),
+            )
     builder.adjust(3)
     return builder.as_markup()
 
@@ -213,18 +246,23 @@ def poll_keyboard(meeting: Meeting, slots: list[MeetingSlot],
 # ---- the meeting ---------------------------------------------------------------------------
 
 
-def meeting_heading(meeting: Meeting, table: Table | None, zone: ZoneInfo,
-                    language: str) -> str:
-    lines = [f"<b>{esc(meeting.title)}</b>",
-             f"{esc(table_name(table, language))} · {KIND_NAMES[meeting.kind]}"]
+def meeting_heading(meeting: Meeting, table: Table | None, zone: ZoneInfo, language: str) -> str:
+    lines = [
+        f"<b>{esc(meeting.title)}</b>",
+        f"{esc(table_name(table, language))} · {KIND_NAMES[meeting.kind]}",
+    ]
     if meeting.status is MeetingStatus.CANCELLED:
         lines.append(_("Kokous on peruttu."))
     elif meeting.starts_at and meeting.ends_at:
-        lines.append(_("Aika: {time}").format(
-            time=span(meeting.starts_at, meeting.ends_at, zone, language)))
+        lines.append(
+            _("Aika: {time}").format(time=span(meeting.starts_at, meeting.ends_at, zone, language))
+        )
     elif meeting.status is MeetingStatus.POLLING and meeting.poll_deadline_at:
-        lines.append(_("Aikaa kysytään. Vastausaika päättyy {deadline}.").format(
-            deadline=moment(meeting.poll_deadline_at, zone, language)))
+        lines.append(
+            _("Aikaa kysytään. Vastausaika päättyy {deadline}.").format(
+                deadline=moment(meeting.poll_deadline_at, zone, language)
+            )
+        )
     else:
         lines.append(_("Vastausaika on päättynyt. Järjestäjä vahvistaa ajan pian."))
     if meeting.place:
@@ -235,14 +273,16 @@ def meeting_heading(meeting: Meeting, table: Table | None, zone: ZoneInfo,
 def rsvp_keyboard(meeting_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for answer in Rsvp:
-        builder.button(text=str(RSVP_WORDS[answer]), callback_data=RsvpCb(m=meeting_id,
-                                                                          a=answer.value))
+        builder.button(
+            text=str(RSVP_WORDS[answer]), callback_data=RsvpCb(m=meeting_id, a=answer.value)
+        )
     builder.adjust(3)
     return builder.as_markup()
 
 
-def invitation_text(meeting: Meeting, table: Table | None, zone: ZoneInfo, language: str,
-                    *, moved: bool = False) -> str:
+def invitation_text(
+    meeting: Meeting, table: Table | None, zone: ZoneInfo, language: str, *, moved: bool = False
+) -> str:
     if meeting.status is MeetingStatus.CANCELLED:
         intro = _("❗ Kokous on peruttu.")
     elif moved:
@@ -255,10 +295,16 @@ def invitation_text(meeting: Meeting, table: Table | None, zone: ZoneInfo, langu
     return text
 
 
-def agenda_text(meeting: Meeting, table: Table | None, items: list[AgendaItem],
-                zone: ZoneInfo, language: str, *, changed: bool = False) -> str:
-    head = _("📋 <b>Esityslista</b>") if not changed else _(
-        "📋 <b>Esityslista on muuttunut</b>")
+def agenda_text(
+    meeting: Meeting,
+    table: Table | None,
+    items: list[AgendaItem],
+    zone: ZoneInfo,
+    language: str,
+    *,
+    changed: bool = False,
+) -> str:
+    head = _("📋 <b>Esityslista</b>") if not changed else _("📋 <b>Esityslista on muuttunut</b>")
     lines = [head, meeting_heading(meeting, table, zone, language)]
     if not items:
         lines.append(_("Esityslistalla ei ole vielä asioita."))
@@ -272,8 +318,9 @@ def agenda_text(meeting: Meeting, table: Table | None, items: list[AgendaItem],
     return "\n\n".join(lines)
 
 
-def agenda_plain(meeting: Meeting, table: Table | None, items: list[AgendaItem],
-                 zone: ZoneInfo, language: str) -> bytes:
+def agenda_plain(
+    meeting: Meeting, table: Table | None, items: list[AgendaItem], zone: ZoneInfo, language: str
+) -> bytes:
     """The agenda as a plain-text document to download and print."""
     lines = [meeting.title, table_name(table, language)]
     if meeting.starts_at and meeting.ends_at:
@@ -294,8 +341,12 @@ def agenda_plain(meeting: Meeting, table: Table | None, items: list[AgendaItem],
 # ---- sending to the table --------------------------------------------------------------------
 
 
-async def audience(session: AsyncSession, meeting: Meeting, settings: Settings,
-                   person_ids: list[int] | None = None) -> dict[str, list[tuple[int, int]]]:
+async def audience(
+    session: AsyncSession,
+    meeting: Meeting,
+    settings: Settings,
+    person_ids: list[int] | None = None,
+) -> dict[str, list[tuple[int, int]]]:
     """Private chats of the invited people who have started the bot, by language."""
     by_language: dict[str, list[tuple[int, int]]] = {}
     for row, person in await participants(session, meeting.id):
@@ -308,12 +359,22 @@ async def audience(session: AsyncSession, meeting: Meeting, settings: Settings,
     return by_language
 
 
-async def send_to_meeting(session: AsyncSession, *, meeting: Meeting, table: Table | None,
-                          settings: Settings, i18n: I18n, now: datetime, batch: str,
-                          render: Callable[[str], tuple[str, InlineKeyboardMarkup | None] | None],
-                          group: bool = True, person_ids: list[int] | None = None,
-                          kind: OutboxKind = OutboxKind.TEXT, file: StoredFile | None = None,
-                          pin: bool = False) -> list[OutboxMessage]:
+async def send_to_meeting(
+    session: AsyncSession,
+    *,
+    meeting: Meeting,
+    table: Table | None,
+    settings: Settings,
+    i18n: I18n,
+    now: datetime,
+    batch: str,
+    render: Callable[[str], tuple[str, InlineKeyboardMarkup | None] | None],
+    group: bool = True,
+    person_ids: list[int] | None = None,
+    kind: OutboxKind = OutboxKind.TEXT,
+    file: StoredFile | None = None,
+    pin: bool = False,
+) -> list[OutboxMessage]:
     """Queue one message for the table's group and each invited person, in their language."""
     targets = await audience(session, meeting, settings, person_ids)
     group_chat = table.group_chat_id if (group and table is not None) else None
@@ -327,21 +388,45 @@ async def send_to_meeting(session: AsyncSession, *, meeting: Meeting, table: Tab
             continue
         text, markup = rendered
         part_batch = f"{batch}:{language}"
-        groups = [group_chat] if group_chat is not None and (
-            language == settings.default_language) else []
-        markup_dict: dict[str, Any] | None = (markup.model_dump(exclude_none=True)
-                                             if markup else None)
-        await enqueue(session, batch=part_batch, chat_ids=[c for c, _ in chats], now=now,
-                      text=text, reply_markup=markup_dict, kind=kind, file=file, pin=pin,
-                      person_ids={c: p for c, p in chats}, group_chat_ids=groups)
-        rows += list(await session.scalars(select(OutboxMessage).where(
-            OutboxMessage.batch == part_batch)))
+        groups = (
+            [group_chat]
+            if group_chat is not None and (language == settings.default_language)
+            else []
+        )
+        markup_dict: dict[str, Any] | None = (
+            markup.model_dump(exclude_none=True) if markup else None
+        )
+        await enqueue(
+            session,
+            batch=part_batch,
+            chat_ids=[c for c, _ in chats],
+            now=now,
+            text=text,
+            reply_markup=markup_dict,
+            kind=kind,
+            file=file,
+            pin=pin,
+            person_ids={c: p for c, p in chats},
+            group_chat_ids=groups,
+        )
+        rows += list(
+            await session.scalars(select(OutboxMessage).where(OutboxMessage.batch == part_batch))
+        )
     return rows
 
 
-async def send_long(session: AsyncSession, *, meeting: Meeting, table: Table | None,
-                    settings: Settings, i18n: I18n, now: datetime, batch: str,
-                    render: Callable[[str], str], pin: bool = False) -> None:
+async def send_long(
+    session: AsyncSession,
+    *,
+    meeting: Meeting,
+    table: Table | None,
+    settings: Settings,
+    i18n: I18n,
+    now: datetime,
+    batch: str,
+    render: Callable[[str], str],
+    pin: bool = False,
+) -> None:
     """A long text split across messages (never cut); the first part may be pinned."""
     by_language: dict[str, list[str]] = {}
     for language in {*(await audience(session, meeting, settings)), settings.default_language}:
@@ -349,21 +434,39 @@ async def send_long(session: AsyncSession, *, meeting: Meeting, table: Table | N
             by_language[language] = split_text(render(language))
     parts = max(len(p) for p in by_language.values())
     for index in range(parts):
+
         def part(language: str, index: int = index) -> tuple[str, None] | None:
             pieces = by_language[language]
             return (pieces[index], None) if index < len(pieces) else None
-        await send_to_meeting(session, meeting=meeting, table=table, settings=settings,
-                              i18n=i18n, now=now, batch=f"{batch}:{index}", render=part,
-                              pin=pin and index == 0)
+
+        await send_to_meeting(
+            session,
+            meeting=meeting,
+            table=table,
+            settings=settings,
+            i18n=i18n,
+            now=now,
+            batch=f"{batch}:{index}",
+            render=part,
+            pin=pin and index == 0,
+        )
 
 
-async def record_poll_posts(session: AsyncSession, meeting: Meeting,
-                            rows: list[OutboxMessage], settings: Settings) -> None:
+async def record_poll_posts(
+    session: AsyncSession, meeting: Meeting, rows: list[OutboxMessage], settings: Settings
+) -> None:
     """Remember which outbox message is each chat's results message, to edit it later."""
     for row in rows:
         language = row.batch.rsplit(":", 1)[-1]
-        session.add(MeetingPost(meeting_id=meeting.id, purpose="poll", chat_id=row.chat_id,
-                                person_id=row.person_id, language=language or
-                                settings.default_language, outbox_id=row.id,
-                                edited_version=0))
+        session.add(
+            MeetingPost(
+                meeting_id=meeting.id,
+                purpose="poll",
+                chat_id=row.chat_id,
+                person_id=row.person_id,
+                language=language or settings.default_language,
+                outbox_id=row.id,
+                edited_version=0,
+            )
+        )
     await session.flush()

@@ -70,26 +70,31 @@ async def minutes_cancelled(query: CallbackQuery, state: FSMContext) -> None:
 # ---- attendance ------------------------------------------------------------------------------
 
 
-async def attendance_view(session: AsyncSession, meeting: Meeting,
-                          ) -> tuple[str, InlineKeyboardMarkup]:
+async def attendance_view(
+    session: AsyncSession,
+    meeting: Meeting,
+) -> tuple[str, InlineKeyboardMarkup]:
     rows = await participants(session, meeting.id)
     builder = InlineKeyboardBuilder()
     for row, person in rows:
         mark = "✅" if row.attended else "▫️"
-        builder.button(text=f"{mark} {person.full_name}"[:60],
-                       callback_data=PersonCb(m=meeting.id, p=person.id, do="att"))
+        builder.button(
+            text=f"{mark} {person.full_name}"[:60],
+            callback_data=PersonCb(m=meeting.id, p=person.id, do="att"),
+        )
     builder.button(text=_("Valmis"), callback_data=ActCb(m=meeting.id, do="attend_done"))
     builder.adjust(2)
     present = sum(1 for row, _p in rows if row.attended)
-    text = _("✅ <b>Läsnä: {title}</b>\nPaina niitä, jotka ovat paikalla. "
-             "Läsnä nyt: {present}/{total}").format(title=esc(meeting.title), present=present,
-                                                    total=len(rows))
+    text = _(
+        "✅ <b>Läsnä: {title}</b>\nPaina niitä, jotka ovat paikalla. Läsnä nyt: {present}/{total}"
+    ).format(title=esc(meeting.title), present=present, total=len(rows))
     return text, builder.as_markup()
 
 
 @router.callback_query(ActCb.filter(F.do == "attend"))
-async def attend_pressed(query: CallbackQuery, callback_data: ActCb, access: Access,
-                         session: AsyncSession) -> None:
+async def attend_pressed(
+    query: CallbackQuery, callback_data: ActCb, access: Access, session: AsyncSession
+) -> None:
     meeting = await load(query, session, access, callback_data.m, organiser=True)
     if meeting is None:
         return
@@ -103,13 +108,16 @@ async def attend_pressed(query: CallbackQuery, callback_data: ActCb, access: Acc
 
 
 @router.callback_query(PersonCb.filter(F.do == "att"))
-async def attendee_pressed(query: CallbackQuery, callback_data: PersonCb, access: Access,
-                           session: AsyncSession) -> None:
+async def attendee_pressed(
+    query: CallbackQuery, callback_data: PersonCb, access: Access, session: AsyncSession
+) -> None:
     meeting = await load(query, session, access, callback_data.m, organiser=True)
     if meeting is None:
         return
-    if meeting.status is not MeetingStatus.SCHEDULED or await toggle_attended(
-            session, meeting, callback_data.p) is None:
+    if (
+        meeting.status is not MeetingStatus.SCHEDULED
+        or await toggle_attended(session, meeting, callback_data.p) is None
+    ):
         await query.answer(stale(), show_alert=True)
         return
     await session.flush()
@@ -120,8 +128,9 @@ async def attendee_pressed(query: CallbackQuery, callback_data: PersonCb, access
 
 
 @router.callback_query(ActCb.filter(F.do == "attend_done"))
-async def attend_done(query: CallbackQuery, callback_data: ActCb, access: Access,
-                      session: AsyncSession) -> None:
+async def attend_done(
+    query: CallbackQuery, callback_data: ActCb, access: Access, session: AsyncSession
+) -> None:
     meeting = await load(query, session, access, callback_data.m, organiser=True)
     if meeting is None:
         return
@@ -129,37 +138,52 @@ async def attend_done(query: CallbackQuery, callback_data: ActCb, access: Access
     await query.answer()
     if isinstance(query.message, Message):
         names = ", ".join(esc(p.full_name) for row, p in rows if row.attended) or "–"
-        await query.message.edit_text(_("Läsnäolijat on tallennettu: {names}").format(
-            names=names))
+        await query.message.edit_text(_("Läsnäolijat on tallennettu: {names}").format(names=names))
 
 
 # ---- minutes ---------------------------------------------------------------------------------
 
 
 @router.callback_query(ActCb.filter(F.do == "minutes"))
-async def minutes_pressed(query: CallbackQuery, callback_data: ActCb, access: Access,
-                          session: AsyncSession, clock: Clock, state: FSMContext) -> None:
+async def minutes_pressed(
+    query: CallbackQuery,
+    callback_data: ActCb,
+    access: Access,
+    session: AsyncSession,
+    clock: Clock,
+    state: FSMContext,
+) -> None:
     meeting = await load(query, session, access, callback_data.m, organiser=True)
     if meeting is None:
         return
-    if meeting.status is not MeetingStatus.SCHEDULED or meeting.starts_at is None or (
-            meeting.starts_at > clock.now()):
+    if (
+        meeting.status is not MeetingStatus.SCHEDULED
+        or meeting.starts_at is None
+        or (meeting.starts_at > clock.now())
+    ):
         await query.answer(_("Muistion voi lisätä, kun kokous on alkanut."), show_alert=True)
         return
     await query.answer()
     await state.set_state(MinutesFlow.content)
     await state.update_data(meeting_id=meeting.id, checkers=[])
     if isinstance(query.message, Message):
-        await query.message.answer(_("Lähetä muistio tiedostona, tai kirjoita se tähän "
-                                     "viestiin. Kirjoita mukaan päätökset."),
-                                   reply_markup=_cancel())
+        await query.message.answer(
+            _(
+                "Lähetä muistio tiedostona, tai kirjoita se tähän "
+                "viestiin. Kirjoita mukaan päätökset."
+            ),
+            reply_markup=_cancel(),
+        )
 
 
 @router.message(StateFilter(MinutesFlow.content), F.chat.type == "private", F.document)
 async def minutes_file(message: Message, state: FSMContext, session: AsyncSession) -> None:
     assert message.document is not None
-    await state.update_data(file_id=message.document.file_id,
-                            file_name=message.document.file_name or "muistio", text=None)
+    await state.update_data(
+        file_id=message.document.file_id,
+        file_name=message.document.file_name or "muistio",
+        text=None,
+    )
     await _ask_checkers(message, state, session)
 
 
@@ -167,32 +191,46 @@ async def minutes_file(message: Message, state: FSMContext, session: AsyncSessio
 async def minutes_text(message: Message, state: FSMContext, session: AsyncSession) -> None:
     text = (message.text or "").strip()
     if not text:
-        await message.answer(_("Muistio puuttuu. Lähetä tiedosto tai kirjoita teksti."),
-                             reply_markup=_cancel())
+        await message.answer(
+            _("Muistio puuttuu. Lähetä tiedosto tai kirjoita teksti."), reply_markup=_cancel()
+        )
         return
     if len(text) > MINUTES_TEXT_LIMIT:
-        await message.answer(_("Teksti on liian pitkä. Kirjoita enintään {limit} merkkiä, "
-                               "tai lähetä muistio tiedostona.").format(
-                                   limit=MINUTES_TEXT_LIMIT), reply_markup=_cancel())
+        await message.answer(
+            _(
+                "Teksti on liian pitkä. Kirjoita enintään {limit} merkkiä, "
+                "tai lähetä muistio tiedostona."
+            ).format(limit=MINUTES_TEXT_LIMIT),
+            reply_markup=_cancel(),
+        )
         return
     await state.update_data(text=text, file_id=None)
     await _ask_checkers(message, state, session)
 
 
-async def _checkers_view(session: AsyncSession, meeting_id: int,
-                         chosen: list[int]) -> tuple[str, InlineKeyboardMarkup]:
+async def _checkers_view(
+    session: AsyncSession, meeting_id: int, chosen: list[int]
+) -> tuple[str, InlineKeyboardMarkup]:
     builder = InlineKeyboardBuilder()
     for _row, person in await participants(session, meeting_id):
         mark = "☑️" if person.id in chosen else "▫️"
-        builder.button(text=f"{mark} {person.full_name}"[:60],
-                       callback_data=PersonCb(m=meeting_id, p=person.id, do="chk"))
-    builder.button(text=_("Valmis") if chosen else _("Ei tarkastajia"),
-                   callback_data=ActCb(m=meeting_id, do="minutes_done"))
+        builder.button(
+            text=f"{mark} {person.full_name}"[:60],
+            callback_data=PersonCb(m=meeting_id, p=person.id, do="chk"),
+        )
+    builder.button(
+        text=_("Valmis") if chosen else _("Ei tarkastajia"),
+        callback_data=ActCb(m=meeting_id, do="minutes_done"),
+    )
     builder.button(text=_("Peru"), callback_data=Cancel(what="minutes"))
     builder.adjust(2)
-    return (_("Valitse kaksi pöytäkirjantarkastajaa. He hyväksyvät muistion ennen "
-              "julkaisua.\nJos tarkastajia ei tarvita, paina Ei tarkastajia."),
-            builder.as_markup())
+    return (
+        _(
+            "Valitse kaksi pöytäkirjantarkastajaa. He hyväksyvät muistion ennen "
+            "julkaisua.\nJos tarkastajia ei tarvita, paina Ei tarkastajia."
+        ),
+        builder.as_markup(),
+    )
 
 
 async def _ask_checkers(message: Message, state: FSMContext, session: AsyncSession) -> None:
@@ -203,8 +241,13 @@ async def _ask_checkers(message: Message, state: FSMContext, session: AsyncSessi
 
 
 @router.callback_query(StateFilter(MinutesFlow.checkers), PersonCb.filter(F.do == "chk"))
-async def checker_pressed(query: CallbackQuery, callback_data: PersonCb, access: Access,
-                          session: AsyncSession, state: FSMContext) -> None:
+async def checker_pressed(
+    query: CallbackQuery,
+    callback_data: PersonCb,
+    access: Access,
+    session: AsyncSession,
+    state: FSMContext,
+) -> None:
     meeting = await load(query, session, access, callback_data.m, organiser=True)
     data = await state.get_data()
     if meeting is None:
@@ -232,9 +275,16 @@ async def checker_pressed(query: CallbackQuery, callback_data: PersonCb, access:
 
 
 @router.callback_query(StateFilter(MinutesFlow.checkers), ActCb.filter(F.do == "minutes_done"))
-async def minutes_done(query: CallbackQuery, callback_data: ActCb, access: Access,
-                       session: AsyncSession, settings: Settings, clock: Clock,
-                       state: FSMContext, i18n: I18n) -> None:
+async def minutes_done(
+    query: CallbackQuery,
+    callback_data: ActCb,
+    access: Access,
+    session: AsyncSession,
+    settings: Settings,
+    clock: Clock,
+    state: FSMContext,
+    i18n: I18n,
+) -> None:
     meeting = await load(query, session, access, callback_data.m, organiser=True)
     data = await state.get_data()
     if meeting is None:
@@ -246,14 +296,23 @@ async def minutes_done(query: CallbackQuery, callback_data: ActCb, access: Acces
     now = clock.now()
     file = None
     if data.get("file_id"):
-        file = StoredFile(file_name=str(data.get("file_name") or "muistio")[:255],
-                          telegram_file_id=data["file_id"], created_at=now)
+        file = StoredFile(
+            file_name=str(data.get("file_name") or "muistio")[:255],
+            telegram_file_id=data["file_id"],
+            created_at=now,
+        )
         session.add(file)
         await session.flush()
     checkers = list(data.get("checkers", []))
-    published = await submit_minutes(session, meeting, text=data.get("text"),
-                                     file_id=file.id if file else None, checker_ids=checkers,
-                                     actor_id=access.person_id, now=now)
+    published = await submit_minutes(
+        session,
+        meeting,
+        text=data.get("text"),
+        file_id=file.id if file else None,
+        checker_ids=checkers,
+        actor_id=access.person_id,
+        now=now,
+    )
     await state.clear()
     await query.answer()
     if published:
@@ -261,8 +320,10 @@ async def minutes_done(query: CallbackQuery, callback_data: ActCb, access: Acces
         reply = _("Muistio on julkaistu. Kaikki saavat sen.")
     else:
         await ask_checkers(session, meeting, settings, i18n, now, checkers, file)
-        reply = _("Muistio on lähetetty tarkastajille. Se julkaistaan, kun molemmat ovat "
-                  "hyväksyneet sen.")
+        reply = _(
+            "Muistio on lähetetty tarkastajille. Se julkaistaan, kun molemmat ovat "
+            "hyväksyneet sen."
+        )
     if isinstance(query.message, Message):
         await query.message.edit_text(reply)
 
@@ -273,47 +334,91 @@ def _approve_keyboard(meeting_id: int) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-async def ask_checkers(session: AsyncSession, meeting: Meeting, settings: Settings,
-                       i18n: I18n, now: datetime, checkers: list[int],
-                       file: StoredFile | None) -> None:
+async def ask_checkers(
+    session: AsyncSession,
+    meeting: Meeting,
+    settings: Settings,
+    i18n: I18n,
+    now: datetime,
+    checkers: list[int],
+    file: StoredFile | None,
+) -> None:
     table = await session.get(Table, meeting.table_id) if meeting.table_id else None
 
     def render(language: str) -> tuple[str, InlineKeyboardMarkup]:
-        text = _("📝 Sinut on valittu pöytäkirjantarkastajaksi: {title}\n\n"
-                 "Lue muistio. Jos se on kunnossa, paina Hyväksyn muistion.").format(
-            title=esc(meeting.title))
+        text = _(
+            "📝 Sinut on valittu pöytäkirjantarkastajaksi: {title}\n\n"
+            "Lue muistio. Jos se on kunnossa, paina Hyväksyn muistion."
+        ).format(title=esc(meeting.title))
         if file is None:
             text += "\n\n" + esc(meeting.minutes_text or "")
         return text, _approve_keyboard(meeting.id)
 
-    await send_to_meeting(session, meeting=meeting, table=table, settings=settings, i18n=i18n,
-                          now=now, batch=f"meeting:{meeting.id}:check:{now.timestamp():.0f}",
-                          render=render, group=False, person_ids=checkers,
-                          kind=OutboxKind.DOCUMENT if file else OutboxKind.TEXT, file=file)
+    await send_to_meeting(
+        session,
+        meeting=meeting,
+        table=table,
+        settings=settings,
+        i18n=i18n,
+        now=now,
+        batch=f"meeting:{meeting.id}:check:{now.timestamp():.0f}",
+        render=render,
+        group=False,
+        person_ids=checkers,
+        kind=OutboxKind.DOCUMENT if file else OutboxKind.TEXT,
+        file=file,
+    )
 
 
-async def announce_minutes(session: AsyncSession, meeting: Meeting, settings: Settings,
-                           i18n: I18n, now: datetime) -> None:
+async def announce_minutes(
+    session: AsyncSession, meeting: Meeting, settings: Settings, i18n: I18n, now: datetime
+) -> None:
     table = await session.get(Table, meeting.table_id) if meeting.table_id else None
     batch = f"meeting:{meeting.id}:minutes"
     if meeting.minutes_file_id:
         file = await session.get(StoredFile, meeting.minutes_file_id)
-        await send_to_meeting(session, meeting=meeting, table=table, settings=settings,
-                              i18n=i18n, now=now, batch=batch, kind=OutboxKind.DOCUMENT,
-                              file=file, render=lambda language: (_(
-                                  "📄 Muistio on julkaistu: {title}").format(
-                                  title=esc(meeting.title)), None))
+        await send_to_meeting(
+            session,
+            meeting=meeting,
+            table=table,
+            settings=settings,
+            i18n=i18n,
+            now=now,
+            batch=batch,
+            kind=OutboxKind.DOCUMENT,
+            file=file,
+            render=lambda language: (
+                _("📄 Muistio on julkaistu: {title}").format(title=esc(meeting.title)),
+                None,
+            ),
+        )
         return
-    await send_long(session, meeting=meeting, table=table, settings=settings, i18n=i18n,
-                    now=now, batch=batch,
-                    render=lambda language: _("📄 Muistio on julkaistu: {title}").format(
-                        title=esc(meeting.title)) + "\n\n" + esc(meeting.minutes_text or ""))
+    await send_long(
+        session,
+        meeting=meeting,
+        table=table,
+        settings=settings,
+        i18n=i18n,
+        now=now,
+        batch=batch,
+        render=lambda language: (
+            _("📄 Muistio on julkaistu: {title}").format(title=esc(meeting.title))
+            + "\n\n"
+            + esc(meeting.minutes_text or "")
+        ),
+    )
 
 
 @router.callback_query(ActCb.filter(F.do == "approve"))
-async def approve_pressed(query: CallbackQuery, callback_data: ActCb, access: Access,
-                          session: AsyncSession, settings: Settings, clock: Clock,
-                          i18n: I18n) -> None:
+async def approve_pressed(
+    query: CallbackQuery,
+    callback_data: ActCb,
+    access: Access,
+    session: AsyncSession,
+    settings: Settings,
+    clock: Clock,
+    i18n: I18n,
+) -> None:
     meeting = await session.get(Meeting, callback_data.m)
     if meeting is None or access.person_id is None:
         await query.answer(stale(), show_alert=True)
@@ -321,8 +426,9 @@ async def approve_pressed(query: CallbackQuery, callback_data: ActCb, access: Ac
     now = clock.now()
     outcome = await approve_minutes(session, meeting, access.person_id, now)
     if outcome is ApproveOutcome.NOT_CHECKER:
-        await query.answer(_("Vain valitut tarkastajat voivat hyväksyä muistion."),
-                           show_alert=True)
+        await query.answer(
+            _("Vain valitut tarkastajat voivat hyväksyä muistion."), show_alert=True
+        )
         return
     if outcome is ApproveOutcome.NOT_WAITING:
         await query.answer(_("Muistio ei odota hyväksyntää."), show_alert=True)
@@ -334,8 +440,8 @@ async def approve_pressed(query: CallbackQuery, callback_data: ActCb, access: Ac
         await announce_minutes(session, meeting, settings, i18n, now)
         await query.answer(_("Kiitos! Muistio on nyt julkaistu."))
     else:
-        await query.answer(_("Kiitos! Muistio julkaistaan, kun toinenkin tarkastaja on "
-                             "hyväksynyt sen."))
+        await query.answer(
+            _("Kiitos! Muistio julkaistaan, kun toinenkin tarkastaja on hyväksynyt sen.")
+        )
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
-

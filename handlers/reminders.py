@@ -107,8 +107,12 @@ OFFSET_PRESETS: dict[str, tuple[int, ...]] = {
 
 
 def offsets_label(offsets: tuple[int, ...]) -> str:
-    parts = [_("{days} pv").format(days=o // DAY) if o % DAY == 0
-             else _("{hours} h").format(hours=o // 60) for o in offsets]
+    parts = [
+        _("{days} pv").format(days=o // DAY)
+        if o % DAY == 0
+        else _("{hours} h").format(hours=o // 60)
+        for o in offsets
+    ]
     return _("{times} ennen").format(times=", ".join(parts))
 
 
@@ -123,24 +127,34 @@ def _is_on(prefs: ReminderPreference, group: str) -> bool:
 def _quiet_label(prefs: ReminderPreference) -> str:
     if prefs.quiet_start is None or prefs.quiet_end is None:
         return _("ei käytössä")
-    return _("{start}.00–{end}.00").format(start=f"{prefs.quiet_start:02d}",
-                                            end=f"{prefs.quiet_end:02d}")
+    return _("{start}.00–{end}.00").format(
+        start=f"{prefs.quiet_start:02d}", end=f"{prefs.quiet_end:02d}"
+    )
 
 
 def settings_text(prefs: ReminderPreference, access: Access) -> str:
-    lines = [_("<b>Muistutukset</b>"), "",
-             _("Paina nappia, niin muistutus menee päälle tai pois."),
-             _("✅ = saat muistutuksen. 🔕 = et saa."), ""]
-    lines += [f"{'✅' if _is_on(prefs, g) else '🔕'} {GROUP_LABELS[g]}"
-              for g in _groups_for(access)]
+    lines = [
+        _("<b>Muistutukset</b>"),
+        "",
+        _("Paina nappia, niin muistutus menee päälle tai pois."),
+        _("✅ = saat muistutuksen. 🔕 = et saa."),
+        "",
+    ]
+    lines += [
+        f"{'✅' if _is_on(prefs, g) else '🔕'} {GROUP_LABELS[g]}" for g in _groups_for(access)
+    ]
     lines.append("")
     if prefs.digest:
-        lines.append(_("Päivän kooste on päällä. Saat muistutukset kerran päivässä "
-                       "yhtenä viestinä."))
+        lines.append(
+            _("Päivän kooste on päällä. Saat muistutukset kerran päivässä yhtenä viestinä.")
+        )
     else:
         lines.append(_("Päivän kooste on pois. Saat jokaisen muistutuksen omana viestinä."))
-    lines.append(_("Hiljainen aika: {hours}. Silloin saat vain saman päivän "
-                   "kokousmuistutukset.").format(hours=_quiet_label(prefs)))
+    lines.append(
+        _("Hiljainen aika: {hours}. Silloin saat vain saman päivän kokousmuistutukset.").format(
+            hours=_quiet_label(prefs)
+        )
+    )
     return "\n".join(lines)
 
 
@@ -150,11 +164,14 @@ def settings_keyboard(prefs: ReminderPreference, access: Access) -> InlineKeyboa
     for group in groups:
         mark = "✅" if _is_on(prefs, group) else "🔕"
         builder.button(text=f"{mark} {GROUP_LABELS[group]}", callback_data=RemToggle(group=group))
-    builder.button(text=_("📰 Päivän kooste: päällä") if prefs.digest
-                   else _("📰 Päivän kooste: pois"),
-                   callback_data=RemDigest(on=not prefs.digest))
-    builder.button(text=_("🌙 Hiljainen aika: {hours}").format(hours=_quiet_label(prefs)),
-                   callback_data=RemQuietMenu())
+    builder.button(
+        text=_("📰 Päivän kooste: päällä") if prefs.digest else _("📰 Päivän kooste: pois"),
+        callback_data=RemDigest(on=not prefs.digest),
+    )
+    builder.button(
+        text=_("🌙 Hiljainen aika: {hours}").format(hours=_quiet_label(prefs)),
+        callback_data=RemQuietMenu(),
+    )
     extra = []
     if access.is_coordinator:
         builder.button(text=_("⚙️ Pöydän kokousmuistutukset"), callback_data=RemTables())
@@ -166,16 +183,20 @@ def settings_keyboard(prefs: ReminderPreference, access: Access) -> InlineKeyboa
 def quiet_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for choice, (start, end) in QUIET_CHOICES.items():
-        label = (_("Ei hiljaista aikaa") if start is None
-                 else _("{start}.00–{end}.00").format(start=f"{start:02d}", end=f"{end:02d}"))
+        label = (
+            _("Ei hiljaista aikaa")
+            if start is None
+            else _("{start}.00–{end}.00").format(start=f"{start:02d}", end=f"{end:02d}")
+        )
         builder.button(text=label, callback_data=RemQuiet(choice=choice))
     builder.button(text=_("Takaisin"), callback_data=RemBack())
     builder.adjust(2, 2, 1, 1)
     return builder.as_markup()
 
 
-async def _show(message: Message, prefs: ReminderPreference, access: Access, *,
-                edit: bool) -> None:
+async def _show(
+    message: Message, prefs: ReminderPreference, access: Access, *, edit: bool
+) -> None:
     text, markup = settings_text(prefs, access), settings_keyboard(prefs, access)
     if edit:
         await message.edit_text(text, reply_markup=markup)
@@ -184,24 +205,36 @@ async def _show(message: Message, prefs: ReminderPreference, access: Access, *,
 
 
 @router.message(command("reminders"))
-async def reminders_command(message: Message, person: Person, access: Access,
-                            session: AsyncSession) -> None:
-    await _show(message, await preference_row(session, person.id, create=False), access,
-                edit=False)
+async def reminders_command(
+    message: Message, person: Person, access: Access, session: AsyncSession
+) -> None:
+    await _show(
+        message, await preference_row(session, person.id, create=False), access, edit=False
+    )
 
 
 @router.callback_query(MenuItem.filter(F.item == "reminders"))
-async def reminders_button(query: CallbackQuery, person: Person, access: Access,
-                           session: AsyncSession) -> None:
+async def reminders_button(
+    query: CallbackQuery, person: Person, access: Access, session: AsyncSession
+) -> None:
     await query.answer()
     if isinstance(query.message, Message):
-        await _show(query.message, await preference_row(session, person.id, create=False),
-                    access, edit=False)
+        await _show(
+            query.message,
+            await preference_row(session, person.id, create=False),
+            access,
+            edit=False,
+        )
 
 
 @router.callback_query(RemToggle.filter())
-async def toggle_group(query: CallbackQuery, callback_data: RemToggle, person: Person,
-                       access: Access, session: AsyncSession) -> None:
+async def toggle_group(
+    query: CallbackQuery,
+    callback_data: RemToggle,
+    person: Person,
+    access: Access,
+    session: AsyncSession,
+) -> None:
     if callback_data.group not in _groups_for(access):
         await query.answer(_("Tämä nappi ei ole enää käytössä."), show_alert=True)
         return
@@ -214,33 +247,49 @@ async def toggle_group(query: CallbackQuery, callback_data: RemToggle, person: P
     # The message changes first, so the answer arrives when the new buttons are in place.
     if isinstance(query.message, Message):
         await _show(query.message, prefs, access, edit=True)
-    await query.answer(_("{what}: muistutukset pois.").format(what=label) if turning_off
-                       else _("{what}: muistutukset päällä.").format(what=label))
+    await query.answer(
+        _("{what}: muistutukset pois.").format(what=label)
+        if turning_off
+        else _("{what}: muistutukset päällä.").format(what=label)
+    )
 
 
 @router.callback_query(RemDigest.filter())
-async def set_digest(query: CallbackQuery, callback_data: RemDigest, person: Person,
-                     access: Access, session: AsyncSession) -> None:
+async def set_digest(
+    query: CallbackQuery,
+    callback_data: RemDigest,
+    person: Person,
+    access: Access,
+    session: AsyncSession,
+) -> None:
     prefs = await preference_row(session, person.id)
     prefs.digest = callback_data.on
     if isinstance(query.message, Message):
         await _show(query.message, prefs, access, edit=True)
-    await query.answer(_("Päivän kooste päällä.") if prefs.digest
-                       else _("Päivän kooste pois."))
+    await query.answer(_("Päivän kooste päällä.") if prefs.digest else _("Päivän kooste pois."))
 
 
 @router.callback_query(RemQuietMenu.filter())
 async def quiet_menu(query: CallbackQuery) -> None:
     if isinstance(query.message, Message):
         await query.message.edit_text(
-            _("Valitse hiljainen aika. Silloin et saa muistutuksia, "
-              "paitsi saman päivän kokouksista."), reply_markup=quiet_keyboard())
+            _(
+                "Valitse hiljainen aika. Silloin et saa muistutuksia, "
+                "paitsi saman päivän kokouksista."
+            ),
+            reply_markup=quiet_keyboard(),
+        )
     await query.answer()
 
 
 @router.callback_query(RemQuiet.filter())
-async def set_quiet(query: CallbackQuery, callback_data: RemQuiet, person: Person,
-                    access: Access, session: AsyncSession) -> None:
+async def set_quiet(
+    query: CallbackQuery,
+    callback_data: RemQuiet,
+    person: Person,
+    access: Access,
+    session: AsyncSession,
+) -> None:
     choice = QUIET_CHOICES.get(callback_data.choice)
     if choice is None:
         await query.answer(_("Tämä nappi ei ole enää käytössä."), show_alert=True)
@@ -253,11 +302,16 @@ async def set_quiet(query: CallbackQuery, callback_data: RemQuiet, person: Perso
 
 
 @router.callback_query(RemBack.filter())
-async def back(query: CallbackQuery, person: Person, access: Access,
-               session: AsyncSession) -> None:
+async def back(
+    query: CallbackQuery, person: Person, access: Access, session: AsyncSession
+) -> None:
     if isinstance(query.message, Message):
-        await _show(query.message, await preference_row(session, person.id, create=False),
-                    access, edit=True)
+        await _show(
+            query.message,
+            await preference_row(session, person.id, create=False),
+            access,
+            edit=True,
+        )
     await query.answer()
 
 
@@ -269,8 +323,9 @@ async def _coordinated(session: AsyncSession, access: Access) -> list[Table]:
 
 
 @router.callback_query(RemTables.filter())
-async def pick_table(query: CallbackQuery, access: Access, session: AsyncSession,
-                     i18n: I18n) -> None:
+async def pick_table(
+    query: CallbackQuery, access: Access, session: AsyncSession, i18n: I18n
+) -> None:
     tables = await _coordinated(session, access)
     if not tables:
         await query.answer(_("Tämä nappi ei ole enää käytössä."), show_alert=True)
@@ -280,8 +335,9 @@ async def pick_table(query: CallbackQuery, access: Access, session: AsyncSession
         return
     builder = InlineKeyboardBuilder()
     for table in tables:
-        builder.button(text=table.name(i18n.current_locale),
-                       callback_data=RemTableOffsets(table_id=table.id))
+        builder.button(
+            text=table.name(i18n.current_locale), callback_data=RemTableOffsets(table_id=table.id)
+        )
     builder.button(text=_("Takaisin"), callback_data=RemBack())
     builder.adjust(1)
     if isinstance(query.message, Message):
@@ -290,8 +346,13 @@ async def pick_table(query: CallbackQuery, access: Access, session: AsyncSession
 
 
 @router.callback_query(RemTableOffsets.filter())
-async def table_offsets(query: CallbackQuery, callback_data: RemTableOffsets, access: Access,
-                        session: AsyncSession, i18n: I18n) -> None:
+async def table_offsets(
+    query: CallbackQuery,
+    callback_data: RemTableOffsets,
+    access: Access,
+    session: AsyncSession,
+    i18n: I18n,
+) -> None:
     table = await session.get(Table, callback_data.table_id)
     if table is None or not access.coordinates(table.id):
         await query.answer(_("Tämä nappi ei ole enää käytössä."), show_alert=True)
@@ -299,29 +360,43 @@ async def table_offsets(query: CallbackQuery, callback_data: RemTableOffsets, ac
     await _show_offsets(query, session, table, i18n.current_locale)
 
 
-async def _show_offsets(query: CallbackQuery, session: AsyncSession, table: Table,
-                        language: str, answer: str | None = None) -> None:
+async def _show_offsets(
+    query: CallbackQuery,
+    session: AsyncSession,
+    table: Table,
+    language: str,
+    answer: str | None = None,
+) -> None:
     current = await offsets_for(session, table.id, ReminderKind.MEETING)
     builder = InlineKeyboardBuilder()
     for preset, offsets in OFFSET_PRESETS.items():
         mark = "✅ " if offsets == current else ""
-        builder.button(text=mark + offsets_label(offsets),
-                       callback_data=RemSetOffsets(table_id=table.id, preset=preset))
+        builder.button(
+            text=mark + offsets_label(offsets),
+            callback_data=RemSetOffsets(table_id=table.id, preset=preset),
+        )
     builder.button(text=_("Takaisin"), callback_data=RemBack())
     builder.adjust(1)
     if isinstance(query.message, Message):
         await query.message.edit_text(
-            _("<b>{table}</b>\nMilloin jäsenet saavat muistutuksen kokouksesta?\n"
-              "Nyt: {current}.").format(table=esc(table.name(language)),
-                                       current=offsets_label(current)),
-            reply_markup=builder.as_markup())
+            _(
+                "<b>{table}</b>\nMilloin jäsenet saavat muistutuksen kokouksesta?\nNyt: {current}."
+            ).format(table=esc(table.name(language)), current=offsets_label(current)),
+            reply_markup=builder.as_markup(),
+        )
     await query.answer(answer)
 
 
 @router.callback_query(RemSetOffsets.filter())
-async def set_offsets(query: CallbackQuery, callback_data: RemSetOffsets, person: Person,
-                      access: Access, session: AsyncSession, clock: Clock,
-                      i18n: I18n) -> None:
+async def set_offsets(
+    query: CallbackQuery,
+    callback_data: RemSetOffsets,
+    person: Person,
+    access: Access,
+    session: AsyncSession,
+    clock: Clock,
+    i18n: I18n,
+) -> None:
     offsets = OFFSET_PRESETS.get(callback_data.preset)
     table = await session.get(Table, callback_data.table_id)
     if offsets is None or table is None or not access.coordinates(table.id):
@@ -329,7 +404,12 @@ async def set_offsets(query: CallbackQuery, callback_data: RemSetOffsets, person
         return
     await set_meeting_offsets(session, table.id, offsets)
     moved = await reschedule_table_meetings(session, table.id, now=clock.now())
-    await record(session, actor_id=person.id, action="reminders.offsets",
-                 subject=f"table:{table.id}", detail={"offsets": list(offsets), "moved": moved},
-                 at=clock.now())
+    await record(
+        session,
+        actor_id=person.id,
+        action="reminders.offsets",
+        subject=f"table:{table.id}",
+        detail={"offsets": list(offsets), "moved": moved},
+        at=clock.now(),
+    )
     await _show_offsets(query, session, table, i18n.current_locale, _("Tallennettu."))

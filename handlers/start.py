@@ -24,50 +24,73 @@ router.message.filter(F.chat.type == "private")
 
 
 @router.message(CommandStart(deep_link=True))
-async def join_with_invite(message: Message, command: CommandObject, person: Person | None,
-                           session: AsyncSession, settings: Settings, clock: Clock, bot: Bot,
-                           i18n: I18n) -> None:
+async def join_with_invite(
+    message: Message,
+    command: CommandObject,
+    person: Person | None,
+    session: AsyncSession,
+    settings: Settings,
+    clock: Clock,
+    bot: Bot,
+    i18n: I18n,
+) -> None:
     if person is None:
         return
     now = clock.now()
-    result = await use_invite(session, token=command.args or "", person=person, now=now,
-                              term_ends_on=settings.term_ends_on)
+    result = await use_invite(
+        session,
+        token=command.args or "",
+        person=person,
+        now=now,
+        term_ends_on=settings.term_ends_on,
+    )
     if result.outcome is JoinOutcome.JOINED:
         assert result.invite is not None
         access = await access_for(session, person, now.astimezone(settings.zone).date())
         table_name = result.invite.table.name(i18n.current_locale)
         await message.answer(
-            _("Tervetuloa, {name}!\n\nOlet nyt mukana: {table}.\nRoolisi: {role}.\n\n"
-              "Valitse alta, mitä haluat tehdä.").format(
-                name=esc(person.first_name), table=esc(table_name),
-                role=role_name(result.invite.role)),
-            reply_markup=menu_keyboard(access))
+            _(
+                "Tervetuloa, {name}!\n\nOlet nyt mukana: {table}.\nRoolisi: {role}.\n\n"
+                "Valitse alta, mitä haluat tehdä."
+            ).format(
+                name=esc(person.first_name),
+                table=esc(table_name),
+                role=role_name(result.invite.role),
+            ),
+            reply_markup=menu_keyboard(access),
+        )
         await publish_person_commands(bot, i18n, message.chat.id, access, i18n.current_locale)
         return
     replies = {
         JoinOutcome.ALREADY_JOINED: _("Olet jo liittynyt tällä linkillä. Paina /valikko."),
-        JoinOutcome.USED: _("Tämä kutsulinkki on jo käytetty.\n"
-                            "Pyydä koordinaattorilta oma, uusi linkki."),
-        JoinOutcome.EXPIRED: _("Tämä kutsulinkki on vanhentunut.\n"
-                               "Pyydä koordinaattorilta uusi linkki."),
-        JoinOutcome.UNKNOWN: _("Tämä kutsulinkki ei toimi.\n"
-                               "Tarkista linkki tai pyydä koordinaattorilta uusi."),
+        JoinOutcome.USED: _(
+            "Tämä kutsulinkki on jo käytetty.\nPyydä koordinaattorilta oma, uusi linkki."
+        ),
+        JoinOutcome.EXPIRED: _(
+            "Tämä kutsulinkki on vanhentunut.\nPyydä koordinaattorilta uusi linkki."
+        ),
+        JoinOutcome.UNKNOWN: _(
+            "Tämä kutsulinkki ei toimi.\nTarkista linkki tai pyydä koordinaattorilta uusi."
+        ),
     }
     await message.answer(replies[result.outcome])
 
 
 @router.message(CommandStart())
-async def greet(message: Message, person: Person | None, access: Access,
-                session: AsyncSession, i18n: I18n) -> None:
+async def greet(
+    message: Message, person: Person | None, access: Access, session: AsyncSession, i18n: I18n
+) -> None:
     name = esc(person.first_name) if person else ""
     if access.is_resident:
         tables = await tables_in_order(session)
         names = "\n".join(f"• {esc(t.name(i18n.current_locale))}" for t in tables)
-        text = _("Hei {name}!\n\nTämä on Lahden kumppanuuspöytien botti. "
-                 "Kumppanuuspöydissä asukkaat ja yhdistykset kehittävät omaa aluettaan "
-                 "yhdessä kaupungin kanssa.\n\nPöydät:\n{tables}\n\n"
-                 "Jos olet pöydän jäsen, saat koordinaattorilta oman kutsulinkin. "
-                 "Avaa se, niin pääset mukaan.").format(name=name, tables=names)
+        text = _(
+            "Hei {name}!\n\nTämä on Lahden kumppanuuspöytien botti. "
+            "Kumppanuuspöydissä asukkaat ja yhdistykset kehittävät omaa aluettaan "
+            "yhdessä kaupungin kanssa.\n\nPöydät:\n{tables}\n\n"
+            "Jos olet pöydän jäsen, saat koordinaattorilta oman kutsulinkin. "
+            "Avaa se, niin pääset mukaan."
+        ).format(name=name, tables=names)
     else:
         text = _("Hei {name}!\n\nValitse alta, mitä haluat tehdä.").format(name=name)
     await message.answer(text, reply_markup=menu_keyboard(access))

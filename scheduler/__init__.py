@@ -25,9 +25,17 @@ class Ticker:
             finally:
                 self._running.discard(task)
 
-        self._scheduler.add_job(tick, "interval", seconds=seconds, id=name, name=name,
-                                replace_existing=True, coalesce=True, max_instances=1,
-                                misfire_grace_time=None)
+        self._scheduler.add_job(
+            tick,
+            "interval",
+            seconds=seconds,
+            id=name,
+            name=name,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
 
     def start(self) -> None:
         if not self._scheduler.running:

@@ -26,12 +26,14 @@ def progress_line(report: Report) -> str:
 
 
 def report_text(report: Report) -> str:
-    lines = [_("Tiedote on lähetetty."),
-             "",
-             _("Perillä: {count}").format(count=report.delivered),
-             _("Estänyt botin: {count}").format(count=report.blocked),
-             _("Ei ole aloittanut bottia: {count}").format(count=report.never_started),
-             _("Epäonnistui: {count}").format(count=report.failed)]
+    lines = [
+        _("Tiedote on lähetetty."),
+        "",
+        _("Perillä: {count}").format(count=report.delivered),
+        _("Estänyt botin: {count}").format(count=report.blocked),
+        _("Ei ole aloittanut bottia: {count}").format(count=report.never_started),
+        _("Epäonnistui: {count}").format(count=report.failed),
+    ]
     if report.uncertain:
         lines.append(_("Ehkä perillä (yhteys katkesi): {count}").format(count=report.uncertain))
     if report.emailed or report.email_failed:
@@ -39,16 +41,22 @@ def report_text(report: Report) -> str:
     if report.email_failed:
         lines.append(_("Sähköposti epäonnistui: {count}").format(count=report.email_failed))
     if report.groups:
-        lines.append(_("Ryhmät: {done}/{total}").format(done=report.groups_delivered,
-                                                        total=report.groups))
+        lines.append(
+            _("Ryhmät: {done}/{total}").format(done=report.groups_delivered, total=report.groups)
+        )
     return "\n".join(lines)
 
 
 class ProgressReporter:
     """Registered with the OutboxSender; edits go through the sender's limiter."""
 
-    def __init__(self, sender: OutboxSender, sessionmaker: async_sessionmaker[AsyncSession],
-                 i18n: I18n, clock: Clock) -> None:
+    def __init__(
+        self,
+        sender: OutboxSender,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        i18n: I18n,
+        clock: Clock,
+    ) -> None:
         self.sender = sender
         self.sessionmaker = sessionmaker
         self.i18n = i18n
@@ -57,11 +65,16 @@ class ProgressReporter:
     async def __call__(self) -> None:
         now = self.clock.now()
         async with self.sessionmaker() as session:
-            announcements = list(await session.scalars(
-                select(Announcement).where(
-                    Announcement.status.in_([AnnouncementStatus.SCHEDULED,
-                                             AnnouncementStatus.SENDING]),
-                    Announcement.send_at <= now)))
+            announcements = list(
+                await session.scalars(
+                    select(Announcement).where(
+                        Announcement.status.in_(
+                            [AnnouncementStatus.SCHEDULED, AnnouncementStatus.SENDING]
+                        ),
+                        Announcement.send_at <= now,
+                    )
+                )
+            )
         for announcement in announcements:
             if announcement.progress_message_id is None:
                 continue  # the author's message is not there yet
@@ -100,13 +113,18 @@ class ProgressReporter:
         markup = None
         if finished and announcement.ask_ack:
             builder = InlineKeyboardBuilder()
-            builder.button(text=_("👀 Kuka on lukenut?"),
-                           callback_data=AnnAcks(announcement_id=announcement.id))
+            builder.button(
+                text=_("👀 Kuka on lukenut?"),
+                callback_data=AnnAcks(announcement_id=announcement.id),
+            )
             markup = builder.as_markup()
         bot = self.sender.bot
         try:
-            await self.sender.limiter.call(chat_id, lambda: bot.edit_message_text(
-                text=text, chat_id=chat_id, message_id=message_id, reply_markup=markup))
+            await self.sender.limiter.call(
+                chat_id,
+                lambda: bot.edit_message_text(
+                    text=text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+                ),
+            )
         except (TelegramBadRequest, TelegramForbiddenError) as error:
-            log.info("progress of announcement %s not shown: %s", announcement.id,
-                     error.message)
+            log.info("progress of announcement %s not shown: %s", announcement.id, error.message)

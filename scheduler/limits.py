@@ -79,8 +79,12 @@ class BotPause:
 class Limiter:
     """Every call to Telegram that sends or edits passes here first."""
 
-    def __init__(self, global_limit: Limit = GLOBAL, chat_limit: Limit = PER_CHAT,
-                 group_limit: Limit = PER_GROUP) -> None:
+    def __init__(
+        self,
+        global_limit: Limit = GLOBAL,
+        chat_limit: Limit = PER_CHAT,
+        group_limit: Limit = PER_GROUP,
+    ) -> None:
         self.global_limit = global_limit
         self.chat_limit = chat_limit
         self.group_limit = group_limit
@@ -90,8 +94,9 @@ class Limiter:
         self._chats: dict[int, AsyncLimiter] = {}
         self._groups: dict[int, AsyncLimiter] = {}
 
-    def _bucket(self, buckets: dict[int, AsyncLimiter], chat_id: int,
-                limit: Limit) -> AsyncLimiter:
+    def _bucket(
+        self, buckets: dict[int, AsyncLimiter], chat_id: int, limit: Limit
+    ) -> AsyncLimiter:
         bucket = buckets.get(chat_id)
         if bucket is None:
             if len(buckets) > 10_000:
@@ -166,8 +171,12 @@ class LimitEveryReply(BaseRequestMiddleware):
     def __init__(self, limiter: Limiter) -> None:
         self.limiter = limiter
 
-    async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
-                       method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
         name = method.__api_method__.lower()
         if counted.get() or not name.startswith(LIMITED_PREFIXES) or name == "sendchataction":
             return await make_request(bot, method)

@@ -27,9 +27,18 @@ class MailError(Exception):
 
 
 class Mailer:
-    def __init__(self, *, host: str, port: int, sender: str, username: str | None = None,
-                 password: str | None = None, starttls: bool = False, use_tls: bool = False,
-                 timeout: float = 20.0) -> None:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        sender: str,
+        username: str | None = None,
+        password: str | None = None,
+        starttls: bool = False,
+        use_tls: bool = False,
+        timeout: float = 20.0,
+    ) -> None:
         self.host = host
         self.port = port
         self.sender = sender
@@ -43,15 +52,22 @@ class Mailer:
     def from_settings(cls, settings: Settings) -> Mailer | None:
         if not settings.smtp_host or not settings.smtp_from:
             return None
-        return cls(host=settings.smtp_host, port=settings.smtp_port, sender=settings.smtp_from,
-                   username=settings.smtp_username,
-                   password=(settings.smtp_password.get_secret_value()
-                             if settings.smtp_password else None),
-                   starttls=settings.smtp_starttls, use_tls=settings.smtp_tls,
-                   timeout=settings.smtp_timeout)
+        return cls(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_from,
+            username=settings.smtp_username,
+            password=(
+                settings.smtp_password.get_secret_value() if settings.smtp_password else None
+            ),
+            starttls=settings.smtp_starttls,
+            use_tls=settings.smtp_tls,
+            timeout=settings.smtp_timeout,
+        )
 
-    def compose(self, to: str, subject: str, body: str,
-                attachments: list[Attachment]) -> MimeMessage:
+    def compose(
+        self, to: str, subject: str, body: str, attachments: list[Attachment]
+    ) -> MimeMessage:
         message = MimeMessage()
         message["From"] = self.sender
         message["To"] = to
@@ -60,18 +76,29 @@ class Mailer:
         message.set_content(body)
         for attachment in attachments:
             maintype, _, subtype = attachment.mime.partition("/")
-            message.add_attachment(attachment.data, maintype=maintype,
-                                   subtype=subtype or "octet-stream", filename=attachment.name)
+            message.add_attachment(
+                attachment.data,
+                maintype=maintype,
+                subtype=subtype or "octet-stream",
+                filename=attachment.name,
+            )
         return message
 
-    async def send(self, to: str, subject: str, body: str,
-                   attachments: list[Attachment] | None = None) -> None:
+    async def send(
+        self, to: str, subject: str, body: str, attachments: list[Attachment] | None = None
+    ) -> None:
         message = self.compose(to, subject, body, attachments or [])
         try:
-            await aiosmtplib.send(message, hostname=self.host, port=self.port,
-                                  username=self.username, password=self.password,
-                                  start_tls=self.starttls, use_tls=self.use_tls,
-                                  timeout=self.timeout)
+            await aiosmtplib.send(
+                message,
+                hostname=self.host,
+                port=self.port,
+                username=self.username,
+                password=self.password,
+                start_tls=self.starttls,
+                use_tls=self.use_tls,
+                timeout=self.timeout,
+            )
         except aiosmtplib.SMTPRecipientsRefused as error:
             raise MailError(str(error), permanent=True) from error
         except aiosmtplib.SMTPResponseException as error:

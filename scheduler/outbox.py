@@ -88,20 +88,30 @@ def sender_name() -> str:
 
 
 def backoff(attempts: int) -> float:
-    return min(MAX_BACKOFF, 2.0 ** attempts)
+    return min(MAX_BACKOFF, 2.0**attempts)
 
 
 class OutboxSender:
-    def __init__(self, bot: Bot, sessionmaker: async_sessionmaker[AsyncSession],
-                 clock: Clock, *, limiter: Limiter | None = None, mailer: Mailer | None = None,
-                 concurrency: int = 4, claim_batch: int = CLAIM_BATCH,
-                 claim_ttl: timedelta = CLAIM_TTL, rate: float | None = None) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        *,
+        limiter: Limiter | None = None,
+        mailer: Mailer | None = None,
+        concurrency: int = 4,
+        claim_batch: int = CLAIM_BATCH,
+        claim_ttl: timedelta = CLAIM_TTL,
+        rate: float | None = None,
+    ) -> None:
         self.bot = bot
         self.sessionmaker = sessionmaker
         self.clock = clock
         if limiter is None:
-            limiter = Limiter(Limit(round(rate), 1.0, GLOBAL.burst)
-                              if rate and rate < GLOBAL.count else GLOBAL)
+            limiter = Limiter(
+                Limit(round(rate), 1.0, GLOBAL.burst) if rate and rate < GLOBAL.count else GLOBAL
+            )
         self.limiter = limiter
         self.mailer = mailer
         self.concurrency = concurrency
@@ -171,11 +181,14 @@ class OutboxSender:
         async with self.sessionmaker() as session, session.begin():
             due = (
                 select(OutboxMessage)
-                .where(or_(
-                    (OutboxMessage.status == Delivery.PENDING) & (OutboxMessage.not_before <= now),
-                    (OutboxMessage.status == Delivery.SENDING)
-                    & (OutboxMessage.claimed_until < now),
-                ))
+                .where(
+                    or_(
+                        (OutboxMessage.status == Delivery.PENDING)
+                        & (OutboxMessage.not_before <= now),
+                        (OutboxMessage.status == Delivery.SENDING)
+                        & (OutboxMessage.claimed_until < now),
+                    )
+                )
                 .order_by(OutboxMessage.id)
                 .limit(limit)
             )
@@ -185,23 +198,46 @@ class OutboxSender:
             until = now + self.claim_ttl
             for row in rows:
                 if row.status is Delivery.SENDING:
-                    log.warning("outbox row %s: claim of %s ran out; taking it over", row.id,
-                                row.claimed_by)
+                    log.warning(
+                        "outbox row %s: claim of %s ran out; taking it over",
+                        row.id,
+                        row.claimed_by,
+                    )
                 row.status = Delivery.SENDING
                 row.claimed_until = until
                 row.claimed_by = self.name
                 row.attempts += 1
-            return [Claimed(r.id, r.chat_id, r.person_id, r.kind, dict(r.payload), r.file_id,
-                            r.pin, r.attempts, until) for r in rows]
+            return [
+                Claimed(
+                    r.id,
+                    r.chat_id,
+                    r.person_id,
+                    r.kind,
+                    dict(r.payload),
+                    r.file_id,
+                    r.pin,
+                    r.attempts,
+                    until,
+                )
+                for r in rows
+            ]
 
     async def _release(self, ids: list[int]) -> None:
         async with self.sessionmaker() as session, session.begin():
             await session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == self.name,
-                       OutboxMessage.status == Delivery.SENDING)
-                .values(status=Delivery.PENDING, claimed_until=None, claimed_by=None,
-                        attempts=OutboxMessage.attempts - 1))
+                .where(
+                    OutboxMessage.id.in_(ids),
+                    OutboxMessage.claimed_by == self.name,
+                    OutboxMessage.status == Delivery.SENDING,
+                )
+                .values(
+                    status=Delivery.PENDING,
+                    claimed_until=None,
+                    claimed_by=None,
+                    attempts=OutboxMessage.attempts - 1,
+                )
+            )
 
     async def _still_mine(self, row: Claimed) -> bool:
         """Renew a claim that is running short, so no other sender can take it mid-send."""
@@ -212,9 +248,13 @@ class OutboxSender:
         async with self.sessionmaker() as session, session.begin():
             result = await session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == self.name,
-                       OutboxMessage.status == Delivery.SENDING)
-                .values(claimed_until=until))
+                .where(
+                    OutboxMessage.id == row.id,
+                    OutboxMessage.claimed_by == self.name,
+                    OutboxMessage.status == Delivery.SENDING,
+                )
+                .values(claimed_until=until)
+            )
         if getattr(result, "rowcount", 0) != 1:
             return False
         row.claimed_until = until
@@ -255,8 +295,9 @@ class OutboxSender:
                     await self._finish(row, Delivery.UNREACHABLE, error=error.message)
                 return 1
             except TelegramBadRequest as error:
-                final = (Delivery.UNREACHABLE if "chat not found" in error.message
-                         else Delivery.FAILED)
+                final = (
+                    Delivery.UNREACHABLE if "chat not found" in error.message else Delivery.FAILED
+                )
                 await self._finish(row, final, error=error.message)
                 return 1
             except MissingFile as error:
@@ -286,8 +327,12 @@ class OutboxSender:
 
     async def _pin(self, chat_id: int, message_id: int) -> None:
         try:
-            await self.limiter.call(None, lambda: self.bot.pin_chat_message(
-                chat_id, message_id, disable_notification=True, request_timeout=SEND_TIMEOUT))
+            await self.limiter.call(
+                None,
+                lambda: self.bot.pin_chat_message(
+                    chat_id, message_id, disable_notification=True, request_timeout=SEND_TIMEOUT
+                ),
+            )
         except (TelegramBadRequest, TelegramForbiddenError) as error:
             # No right to pin: the message itself still went.
             log.warning("could not pin in chat %s: %s", chat_id, error.message)
@@ -300,25 +345,41 @@ class OutboxSender:
         text = row.payload.get("text")
         parse_mode = row.payload.get("parse_mode", "HTML")
         if row.kind is OutboxKind.TEXT:
-            return await self.bot.send_message(row.chat_id, text or "", parse_mode=parse_mode,
-                                               reply_markup=reply_markup,
-                                               request_timeout=SEND_TIMEOUT)
+            return await self.bot.send_message(
+                row.chat_id,
+                text or "",
+                parse_mode=parse_mode,
+                reply_markup=reply_markup,
+                request_timeout=SEND_TIMEOUT,
+            )
         file, upload = await self._file(row.file_id)
         if row.kind is OutboxKind.PHOTO:
-            message = await self.bot.send_photo(row.chat_id, upload, caption=text,
-                                                parse_mode=parse_mode, reply_markup=reply_markup,
-                                                request_timeout=SEND_TIMEOUT)
+            message = await self.bot.send_photo(
+                row.chat_id,
+                upload,
+                caption=text,
+                parse_mode=parse_mode,
+                reply_markup=reply_markup,
+                request_timeout=SEND_TIMEOUT,
+            )
             file_id = message.photo[-1].file_id if message.photo else None
         else:
-            message = await self.bot.send_document(row.chat_id, upload, caption=text,
-                                                   parse_mode=parse_mode,
-                                                   reply_markup=reply_markup,
-                                                   request_timeout=SEND_TIMEOUT)
+            message = await self.bot.send_document(
+                row.chat_id,
+                upload,
+                caption=text,
+                parse_mode=parse_mode,
+                reply_markup=reply_markup,
+                request_timeout=SEND_TIMEOUT,
+            )
             file_id = message.document.file_id if message.document else None
         if file is not None and file_id and not file.telegram_file_id:
             async with self.sessionmaker() as session, session.begin():
-                await session.execute(update(StoredFile).where(StoredFile.id == file.id)
-                                      .values(telegram_file_id=file_id))
+                await session.execute(
+                    update(StoredFile)
+                    .where(StoredFile.id == file.id)
+                    .values(telegram_file_id=file_id)
+                )
         return message
 
     async def _file(self, file_id: int | None) -> tuple[StoredFile | None, Any]:
@@ -332,14 +393,26 @@ class OutboxSender:
 
     async def _update(self, row: Claimed, **values: Any) -> None:
         async with self.sessionmaker() as session, session.begin():
-            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
-                                  .values(**values))
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values)
+            )
 
-    async def _finish(self, row: Claimed, status: Delivery, *, message_id: int | None = None,
-                      error: str | None = None, retry_in: float = 0) -> None:
+    async def _finish(
+        self,
+        row: Claimed,
+        status: Delivery,
+        *,
+        message_id: int | None = None,
+        error: str | None = None,
+        retry_in: float = 0,
+    ) -> None:
         now = self.clock.now()
-        values: dict[str, Any] = {"status": status, "claimed_until": None, "claimed_by": None,
-                                  "error": error}
+        values: dict[str, Any] = {
+            "status": status,
+            "claimed_until": None,
+            "claimed_by": None,
+            "error": error,
+        }
         query = update(OutboxMessage).where(OutboxMessage.id == row.id)
         if status is Delivery.SENT:
             # What was sent is recorded even if the claim was taken over meanwhile.
@@ -355,8 +428,9 @@ class OutboxSender:
         if person_id is None:
             return
         async with self.sessionmaker() as session, session.begin():
-            await session.execute(update(Person).where(Person.id == person_id)
-                                  .values(private_chat_open=False))
+            await session.execute(
+                update(Person).where(Person.id == person_id).values(private_chat_open=False)
+            )
 
     # ---- e-mail ------------------------------------------------------------------------------
 
@@ -372,11 +446,14 @@ class OutboxSender:
         async with self.sessionmaker() as session, session.begin():
             due = (
                 select(EmailMessage)
-                .where(or_(
-                    (EmailMessage.status == Delivery.PENDING) & (EmailMessage.not_before <= now),
-                    (EmailMessage.status == Delivery.SENDING)
-                    & (EmailMessage.claimed_until < now),
-                ))
+                .where(
+                    or_(
+                        (EmailMessage.status == Delivery.PENDING)
+                        & (EmailMessage.not_before <= now),
+                        (EmailMessage.status == Delivery.SENDING)
+                        & (EmailMessage.claimed_until < now),
+                    )
+                )
                 .order_by(EmailMessage.id)
                 .limit(self.claim_batch)
             )
@@ -388,8 +465,10 @@ class OutboxSender:
                 row.claimed_until = now + self.claim_ttl
                 row.claimed_by = self.name
                 row.attempts += 1
-            return [ClaimedMail(r.id, r.address, r.subject, r.body, list(r.attachments),
-                                r.attempts) for r in rows]
+            return [
+                ClaimedMail(r.id, r.address, r.subject, r.body, list(r.attachments), r.attempts)
+                for r in rows
+            ]
 
     async def _deliver_email(self, mailer: Mailer, row: ClaimedMail) -> int:
         now = self.clock.now()
@@ -404,13 +483,17 @@ class OutboxSender:
             if error.permanent or row.attempts >= MAX_ATTEMPTS:
                 values.update(status=Delivery.FAILED, error=str(error))
             else:
-                values.update(status=Delivery.PENDING, error=str(error),
-                              not_before=now + timedelta(seconds=backoff(row.attempts)))
+                values.update(
+                    status=Delivery.PENDING,
+                    error=str(error),
+                    not_before=now + timedelta(seconds=backoff(row.attempts)),
+                )
         else:
             values.update(status=Delivery.SENT, sent_at=now, error=None)
         async with self.sessionmaker() as session, session.begin():
-            await session.execute(update(EmailMessage).where(EmailMessage.id == row.id)
-                                  .values(**values))
+            await session.execute(
+                update(EmailMessage).where(EmailMessage.id == row.id).values(**values)
+            )
         return 0 if values["status"] is Delivery.PENDING else 1
 
     async def _mail_attachments(self, specs: list[dict[str, Any]]) -> list[Attachment]:
@@ -421,12 +504,13 @@ class OutboxSender:
                     file = await session.get(StoredFile, spec["file_id"])
                 if file is None or file.content is None:
                     raise MissingFile(spec["file_id"])
-                attachments.append(Attachment(file.file_name,
-                                              file.mime_type or "application/octet-stream",
-                                              file.content))
+                attachments.append(
+                    Attachment(
+                        file.file_name, file.mime_type or "application/octet-stream", file.content
+                    )
+                )
             else:
-                attachments.append(Attachment(spec["name"], spec["mime"],
-                                              spec["text"].encode()))
+                attachments.append(Attachment(spec["name"], spec["mime"], spec["text"].encode()))
         return attachments
 
     # ---- progress ----------------------------------------------------------------------------
@@ -454,8 +538,9 @@ class OutboxSender:
                 log.exception("outbox progress listener failed")
 
 
-async def run_forever(sender: OutboxSender, interval: float = 0.5,
-                      stop: asyncio.Event | None = None) -> None:
+async def run_forever(
+    sender: OutboxSender, interval: float = 0.5, stop: asyncio.Event | None = None
+) -> None:
     """Drain, sleep, drain again, until `stop` is set; for `poytabot sender`."""
     stop = stop or asyncio.Event()
     stopper = asyncio.create_task(stop.wait())

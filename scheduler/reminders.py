@@ -68,8 +68,13 @@ def _is_postgres(sessionmaker: async_sessionmaker[AsyncSession]) -> bool:
     return bool(sessionmaker.kw["bind"].dialect.name == "postgresql")
 
 
-async def tick(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, i18n: I18n,
-               *, default_zone: str = "Europe/Helsinki") -> TickResult:
+async def tick(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    i18n: I18n,
+    *,
+    default_zone: str = "Europe/Helsinki",
+) -> TickResult:
     """Hand everything due now to the outbox; safe to run in many processes at once."""
     result = TickResult()
     token = str(uuid.uuid4())
@@ -80,21 +85,25 @@ async def tick(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, i18
             break
         seen.update(claimed)
         for reminder_id in claimed:
-            await _process(sessionmaker, reminder_id, token, clock.now(), i18n, default_zone,
-                           result)
+            await _process(
+                sessionmaker, reminder_id, token, clock.now(), i18n, default_zone, result
+            )
     await _send_digests(sessionmaker, clock.now(), i18n, default_zone, result)
     return result
 
 
-async def _claim(sessionmaker: async_sessionmaker[AsyncSession], now: datetime,
-                 token: str) -> list[int]:
+async def _claim(
+    sessionmaker: async_sessionmaker[AsyncSession], now: datetime, token: str
+) -> list[int]:
     async with sessionmaker() as session, session.begin():
         due = (
             select(Reminder.id)
-            .where(or_(
-                and_(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now),
-                and_(Reminder.status == ReminderStatus.SENDING, Reminder.claimed_until < now),
-            ))
+            .where(
+                or_(
+                    and_(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now),
+                    and_(Reminder.status == ReminderStatus.SENDING, Reminder.claimed_until < now),
+                )
+            )
             .order_by(Reminder.due_at, Reminder.id)
             .limit(CLAIM_BATCH)
         )
@@ -103,19 +112,34 @@ async def _claim(sessionmaker: async_sessionmaker[AsyncSession], now: datetime,
         ids = list(await session.scalars(due))
         if ids:
             await session.execute(
-                update(Reminder).where(Reminder.id.in_(ids))
-                .values(status=ReminderStatus.SENDING, claim_token=token,
-                        claimed_until=now + CLAIM_TTL, attempts=Reminder.attempts + 1)
-                .execution_options(synchronize_session=False))
+                update(Reminder)
+                .where(Reminder.id.in_(ids))
+                .values(
+                    status=ReminderStatus.SENDING,
+                    claim_token=token,
+                    claimed_until=now + CLAIM_TTL,
+                    attempts=Reminder.attempts + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
         return ids
 
 
-async def _process(sessionmaker: async_sessionmaker[AsyncSession], reminder_id: int, token: str,
-                   now: datetime, i18n: I18n, default_zone: str, result: TickResult) -> None:
+async def _process(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    reminder_id: int,
+    token: str,
+    now: datetime,
+    i18n: I18n,
+    default_zone: str,
+    result: TickResult,
+) -> None:
     async with sessionmaker() as session, session.begin():
-        mine = select(Reminder).where(Reminder.id == reminder_id,
-                                      Reminder.status == ReminderStatus.SENDING,
-                                      Reminder.claim_token == token)
+        mine = select(Reminder).where(
+            Reminder.id == reminder_id,
+            Reminder.status == ReminderStatus.SENDING,
+            Reminder.claim_token == token,
+        )
         if _is_postgres(sessionmaker):
             mine = mine.with_for_update()
         reminder = await session.scalar(mine)
@@ -123,16 +147,26 @@ async def _process(sessionmaker: async_sessionmaker[AsyncSession], reminder_id: 
             return
         reminder.claim_token = None
         reminder.claimed_until = None
-        siblings = await session.scalars(select(Reminder.due_at).where(
-            Reminder.target_type == reminder.target_type,
-            Reminder.target_id == reminder.target_id, Reminder.kind == reminder.kind,
-            Reminder.id != reminder.id))
-        if not still_useful(reminder.anchor_at, now) or superseded(reminder.due_at,
-                                                                   list(siblings), now):
+        siblings = await session.scalars(
+            select(Reminder.due_at).where(
+                Reminder.target_type == reminder.target_type,
+                Reminder.target_id == reminder.target_id,
+                Reminder.kind == reminder.kind,
+                Reminder.id != reminder.id,
+            )
+        )
+        if not still_useful(reminder.anchor_at, now) or superseded(
+            reminder.due_at, list(siblings), now
+        ):
             reminder.status = ReminderStatus.MISSED
             result.missed += 1
-            log.info("reminder %s (%s) missed: due %s, now %s", reminder.id, reminder.kind,
-                     reminder.due_at, now)
+            log.info(
+                "reminder %s (%s) missed: due %s, now %s",
+                reminder.id,
+                reminder.kind,
+                reminder.due_at,
+                now,
+            )
             return
         try:
             async with session.begin_nested():
@@ -145,7 +179,7 @@ async def _process(sessionmaker: async_sessionmaker[AsyncSession], reminder_id: 
                 reminder.status = ReminderStatus.FAILED
             else:
                 reminder.status = ReminderStatus.PENDING
-                reminder.due_at = now + timedelta(minutes=2 ** reminder.attempts)
+                reminder.due_at = now + timedelta(minutes=2**reminder.attempts)
             return
         reminder.status = ReminderStatus.SENT
         reminder.sent_at = now
@@ -158,37 +192,75 @@ def person_language(person: Person, default: str) -> str:
     return person.language or language_from_telegram(person.telegram_language, default)
 
 
-async def _deliver(session: AsyncSession, reminder: Reminder, now: datetime, i18n: I18n,
-                   default_zone: str, result: TickResult) -> int:
+async def _deliver(
+    session: AsyncSession,
+    reminder: Reminder,
+    now: datetime,
+    i18n: I18n,
+    default_zone: str,
+    result: TickResult,
+) -> int:
     zone = await table_zone(session, reminder.table_id, default_zone)
     table = await session.get(Table, reminder.table_id) if reminder.table_id else None
     ids = await audience_people(session, reminder, now.astimezone(zone).date())
-    people = list(await session.scalars(select(Person).where(
-        Person.id.in_(ids), Person.telegram_id.is_not(None),
-        Person.private_chat_open.is_(True)).order_by(Person.id))) if ids else []
+    people = (
+        list(
+            await session.scalars(
+                select(Person)
+                .where(
+                    Person.id.in_(ids),
+                    Person.telegram_id.is_not(None),
+                    Person.private_chat_open.is_(True),
+                )
+                .order_by(Person.id)
+            )
+        )
+        if ids
+        else []
+    )
     prefs = await preferences(session, [p.id for p in people])
     count = 0
     for person in people:
-        plan = plan_delivery(kind=reminder.kind, anchor=reminder.anchor_at, now=now, zone=zone,
-                             prefs=prefs[person.id])
+        plan = plan_delivery(
+            kind=reminder.kind,
+            anchor=reminder.anchor_at,
+            now=now,
+            zone=zone,
+            prefs=prefs[person.id],
+        )
         if plan.route is Route.SKIP or plan.at is None:
             continue
         if plan.route is Route.DIGEST:
-            session.add(DigestItem(reminder_id=reminder.id, generation=reminder.generation,
-                                   person_id=person.id, digest_at=plan.at, sent=False))
+            session.add(
+                DigestItem(
+                    reminder_id=reminder.id,
+                    generation=reminder.generation,
+                    person_id=person.id,
+                    digest_at=plan.at,
+                    sent=False,
+                )
+            )
             result.digest_items += 1
             count += 1
             continue
         assert person.telegram_id is not None
         language = person_language(person, i18n.default_locale)
-        title = table.name(language) if table and reminder.kind is ReminderKind.TERM_ENDING \
+        title = (
+            table.name(language)
+            if table and reminder.kind is ReminderKind.TERM_ENDING
             else reminder.title
+        )
         with i18n.context(), i18n.use_locale(language):
             text = reminder_text(reminder.kind, title, moment(reminder.anchor_at, zone, language))
         result.messages += await enqueue(
-            session, batch=f"rem:{reminder.id}.{reminder.generation}:{person.id}",
-            chat_ids=[person.telegram_id], now=now, text=text, not_before=plan.at,
-            person_ids={person.telegram_id: person.id})
+            session,
+            batch=f"rem:{reminder.id}.{reminder.generation}:{person.id}",
+            chat_ids=[person.telegram_id],
+            now=now,
+            text=text,
+            not_before=plan.at,
+            person_ids={person.telegram_id: person.id},
+        )
         count += 1
     await session.flush()
     return count
@@ -196,8 +268,15 @@ async def _deliver(session: AsyncSession, reminder: Reminder, now: datetime, i18
 
 def reminder_text(kind: ReminderKind, title: str, when: str) -> str:
     """One reminder as a person reads it; `title` is escaped here."""
-    return "\n".join((_headline(kind), f"<b>{esc(title)}</b>", _when_line(kind, when), "",
-                      _("Voit muuttaa muistutuksia komennolla /muistutukset.")))
+    return "\n".join(
+        (
+            _headline(kind),
+            f"<b>{esc(title)}</b>",
+            _when_line(kind, when),
+            "",
+            _("Voit muuttaa muistutuksia komennolla /muistutukset."),
+        )
+    )
 
 
 def _headline(kind: ReminderKind) -> str:
@@ -229,24 +308,48 @@ def _when_line(kind: ReminderKind, when: str) -> str:
 
 
 def digest_text(lines: list[str]) -> str:
-    return "\n".join((_("🔔 Päivän muistutukset:"), "", *lines, "",
-                      _("Voit muuttaa muistutuksia komennolla /muistutukset.")))
+    return "\n".join(
+        (
+            _("🔔 Päivän muistutukset:"),
+            "",
+            *lines,
+            "",
+            _("Voit muuttaa muistutuksia komennolla /muistutukset."),
+        )
+    )
 
 
-async def _send_digests(sessionmaker: async_sessionmaker[AsyncSession], now: datetime,
-                        i18n: I18n, default_zone: str, result: TickResult) -> None:
+async def _send_digests(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    now: datetime,
+    i18n: I18n,
+    default_zone: str,
+    result: TickResult,
+) -> None:
     async with sessionmaker() as session, session.begin():
-        due = (select(DigestItem).where(DigestItem.sent.is_(False), DigestItem.digest_at <= now)
-               .order_by(DigestItem.id).limit(1000))
+        due = (
+            select(DigestItem)
+            .where(DigestItem.sent.is_(False), DigestItem.digest_at <= now)
+            .order_by(DigestItem.id)
+            .limit(1000)
+        )
         if _is_postgres(sessionmaker):
             due = due.with_for_update(skip_locked=True)
         items = list(await session.scalars(due))
         if not items:
             return
-        reminders = {r.id: r for r in await session.scalars(select(Reminder).where(
-            Reminder.id.in_({i.reminder_id for i in items})))}
-        people = {p.id: p for p in await session.scalars(select(Person).where(
-            Person.id.in_({i.person_id for i in items})))}
+        reminders = {
+            r.id: r
+            for r in await session.scalars(
+                select(Reminder).where(Reminder.id.in_({i.reminder_id for i in items}))
+            )
+        }
+        people = {
+            p.id: p
+            for p in await session.scalars(
+                select(Person).where(Person.id.in_({i.person_id for i in items}))
+            )
+        }
         triples = []
         first_item: dict[tuple[int, datetime], int] = {}
         for item in items:
@@ -257,37 +360,60 @@ async def _send_digests(sessionmaker: async_sessionmaker[AsyncSession], now: dat
             key = (item.person_id, item.digest_at)
             first_item[key] = min(first_item.get(key, item.id), item.id)
             zone = await table_zone(session, reminder.table_id, default_zone)
-            triples.append((item.person_id, item.digest_at,
-                            DigestLine(reminder.kind, reminder.anchor_at, reminder.title,
-                                       str(zone))))
+            triples.append(
+                (
+                    item.person_id,
+                    item.digest_at,
+                    DigestLine(reminder.kind, reminder.anchor_at, reminder.title, str(zone)),
+                )
+            )
         for digest in group_digests(triples):
             person = people.get(digest.person_id)
             if person is None or person.telegram_id is None:
                 continue
             language = person_language(person, i18n.default_locale)
             with i18n.context(), i18n.use_locale(language):
-                lines = [f"• <b>{esc(line.title)}</b>: " + _when_line(
-                    line.kind, moment(line.anchor, ZoneInfo(line.zone), language))
-                    for line in digest.lines]
+                lines = [
+                    f"• <b>{esc(line.title)}</b>: "
+                    + _when_line(line.kind, moment(line.anchor, ZoneInfo(line.zone), language))
+                    for line in digest.lines
+                ]
                 text = digest_text(lines)
             result.messages += await enqueue(
-                session, batch=f"dig:{person.id}:{first_item[(person.id, digest.at)]}",
-                chat_ids=[person.telegram_id], now=now, text=text,
-                person_ids={person.telegram_id: person.id})
+                session,
+                batch=f"dig:{person.id}:{first_item[(person.id, digest.at)]}",
+                chat_ids=[person.telegram_id],
+                now=now,
+                text=text,
+                person_ids={person.telegram_id: person.id},
+            )
 
 
-async def sync_terms(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, *,
-                     default_zone: str = "Europe/Helsinki") -> int:
+async def sync_terms(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    *,
+    default_zone: str = "Europe/Helsinki",
+) -> int:
     """Keep term-ending reminders in step with memberships; a job of its own, hourly."""
     async with sessionmaker() as session, session.begin():
         return await sync_term_endings(session, now=clock.now(), default_zone=default_zone)
 
 
-def register_jobs(ticker: Ticker, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock,
-                  i18n: I18n, *, default_zone: str, interval: float = 30.0) -> None:
+def register_jobs(
+    ticker: Ticker,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    i18n: I18n,
+    *,
+    default_zone: str,
+    interval: float = 30.0,
+) -> None:
     """Add (or replace) the reminder jobs; calling it again never adds a second copy."""
-    job: Callable[[], Awaitable[object]] = partial(tick, sessionmaker, clock, i18n,
-                                                   default_zone=default_zone)
+    job: Callable[[], Awaitable[object]] = partial(
+        tick, sessionmaker, clock, i18n, default_zone=default_zone
+    )
     ticker.every(interval, job, "reminders")
-    ticker.every(3600, partial(sync_terms, sessionmaker, clock, default_zone=default_zone),
-                 "reminder-terms")
+    ticker.every(
+        3600, partial(sync_terms, sessionmaker, clock, default_zone=default_zone), "reminder-terms"
+    )

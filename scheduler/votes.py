@@ -33,8 +33,9 @@ from storage.votes import (
 log = logging.getLogger(__name__)
 
 
-async def close_ballot(session: AsyncSession, ballot_id: int, now: datetime,
-                       settings: Settings) -> Ballot | None:
+async def close_ballot(
+    session: AsyncSession, ballot_id: int, now: datetime, settings: Settings
+) -> Ballot | None:
     """Claim and close one due ballot, record its result and what it means. None if another
     tick got there first."""
     if not await claim_for_closing(session, ballot_id, now):
@@ -48,10 +49,13 @@ async def close_ballot(session: AsyncSession, ballot_id: int, now: datetime,
     if ballot.secret:
         election = elect(await secret_counts(session, ballot), seated, rules)
         ballot.outcome = election.outcome.value
-        ballot.result = {"counts": election.counts, "voted": voted, "seated": seated,
-                         "winner": election.winner}
-        await seat_the_elected(session, ballot, election.winner, now, today,
-                               settings.term_ends_on)
+        ballot.result = {
+            "counts": election.counts,
+            "voted": voted,
+            "seated": seated,
+            "winner": election.winner,
+        }
+        await seat_the_elected(session, ballot, election.winner, now, today, settings.term_ends_on)
     else:
         tally = await open_tally(session, ballot.id)
         outcome = decide(tally, seated, rules)
@@ -61,8 +65,13 @@ async def close_ballot(session: AsyncSession, ballot_id: int, now: datetime,
     return ballot
 
 
-async def close_due_ballots(sessionmaker: async_sessionmaker[AsyncSession], bot: Bot,
-                            clock: Clock, i18n: I18n, settings: Settings) -> int:
+async def close_due_ballots(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    bot: Bot,
+    clock: Clock,
+    i18n: I18n,
+    settings: Settings,
+) -> int:
     """Close every ballot whose time is up; each in its own transaction. Returns how many."""
     now = clock.now()
     async with sessionmaker() as session:
@@ -72,21 +81,29 @@ async def close_due_ballots(sessionmaker: async_sessionmaker[AsyncSession], bot:
         try:
             closed += await _close_and_tell(sessionmaker, bot, i18n, settings, ballot_id, now)
         except Exception:  # one broken ballot must not keep the others open
-            log.exception("closing ballot %s failed; it is tried again on the next tick",
-                          ballot_id)
+            log.exception(
+                "closing ballot %s failed; it is tried again on the next tick", ballot_id
+            )
     return closed
 
 
-async def _close_and_tell(sessionmaker: async_sessionmaker[AsyncSession], bot: Bot, i18n: I18n,
-                          settings: Settings, ballot_id: int, now: datetime) -> int:
+async def _close_and_tell(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    bot: Bot,
+    i18n: I18n,
+    settings: Settings,
+    ballot_id: int,
+    now: datetime,
+) -> int:
     async with sessionmaker() as session, session.begin():
         ballot = await close_ballot(session, ballot_id, now, settings)
         if ballot is None:
             return 0
         names = await option_names(session, ballot)
         table = await session.get(Table, ballot.table_id)
-        statement = (await session.get(Statement, ballot.statement_id)
-                     if ballot.statement_id else None)
+        statement = (
+            await session.get(Statement, ballot.statement_id) if ballot.statement_id else None
+        )
         thread_id = statement.group_thread_id if statement else None
         statement_id = statement.id if statement else None
 
@@ -94,9 +111,15 @@ async def _close_and_tell(sessionmaker: async_sessionmaker[AsyncSession], bot: B
             markup = statement_button(statement_id) if statement_id else None
             return result_text(ballot, names), markup
 
-        await tell_members(session, i18n, table_id=ballot.table_id,
-                           batch=f"ballot:{ballot.id}:result", render=render, now=now,
-                           today=now.astimezone(settings.zone).date())
+        await tell_members(
+            session,
+            i18n,
+            table_id=ballot.table_id,
+            batch=f"ballot:{ballot.id}:result",
+            render=render,
+            now=now,
+            today=now.astimezone(settings.zone).date(),
+        )
     if table is not None:
         await tell_group(bot, i18n, table, render, thread_id)
     log.info("ballot %s closed: %s", ballot_id, ballot.outcome)

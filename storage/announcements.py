@@ -83,8 +83,7 @@ class Announcement(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(Text)  # HTML, as Telegram gave it (entities preserved)
-    file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id",
-                                                          ondelete="SET NULL"))
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id", ondelete="SET NULL"))
     file_kind: Mapped[str | None] = mapped_column(String(10))
     table_ids: Mapped[list[int]] = mapped_column(JSON)
     audience: Mapped[Audience] = mapped_column(text_enum(Audience, 14))
@@ -113,8 +112,9 @@ class Acknowledgement(Base):
     __table_args__ = (UniqueConstraint("announcement_id", "person_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    announcement_id: Mapped[int] = mapped_column(ForeignKey("announcements.id",
-                                                            ondelete="CASCADE"))
+    announcement_id: Mapped[int] = mapped_column(
+        ForeignKey("announcements.id", ondelete="CASCADE")
+    )
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -125,8 +125,9 @@ class Reply(Base):
     __tablename__ = "announcement_replies"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    announcement_id: Mapped[int] = mapped_column(ForeignKey("announcements.id",
-                                                            ondelete="CASCADE"))
+    announcement_id: Mapped[int] = mapped_column(
+        ForeignKey("announcements.id", ondelete="CASCADE")
+    )
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -138,8 +139,9 @@ class ContactPreference(Base):
 
     __tablename__ = "contact_preferences"
 
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
-                                           primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
     channel: Mapped[Channel] = mapped_column(text_enum(Channel, 10))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -160,7 +162,9 @@ class WhenProblem(enum.StrEnum):
 
 WHEN_RE = re.compile(
     r"^\s*(?:(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4}|\d{2})?)?\s*"
-    r"(?:klo\s*)?(?P<hour>\d{1,2})[.:](?P<minute>\d{2})\s*$", re.IGNORECASE)
+    r"(?:klo\s*)?(?P<hour>\d{1,2})[.:](?P<minute>\d{2})\s*$",
+    re.IGNORECASE,
+)
 
 
 def parse_when(text: str, now: datetime, zone: ZoneInfo) -> datetime | WhenProblem:
@@ -202,8 +206,7 @@ def parse_when(text: str, now: datetime, zone: ZoneInfo) -> datetime | WhenProbl
 
 def file_allowed(file_name: str | None, mime_type: str | None) -> bool:
     """Documents people can open on any phone: PDF, office files, text, pictures, calendars."""
-    suffix = "." + (file_name or "").rsplit(".", 1)[-1].lower() if "." in (file_name or "") \
-        else ""
+    suffix = "." + (file_name or "").rsplit(".", 1)[-1].lower() if "." in (file_name or "") else ""
     return suffix in DOCUMENT_SUFFIXES or (mime_type or "") in DOCUMENT_TYPES
 
 
@@ -253,7 +256,7 @@ def split_html(text: str, limit: int = TEXT_MAX) -> list[str]:
     def cut(index: int, open_tags: list[tuple[str, str]]) -> None:
         nonlocal current, visible, breaks
         closing = "".join(f"</{name}>" for name, _ in reversed(open_tags))
-        part = ("".join(current[:index]).rstrip("\n ") + closing)
+        part = "".join(current[:index]).rstrip("\n ") + closing
         if _has_text(part):
             parts.append(part)
         rest = current[index:]
@@ -318,18 +321,21 @@ def visible_length(text: str) -> int:
     return utf16_len(html.unescape(re.sub(r"<[^>]+>", "", text)))
 
 
-def recipients_by_role(rows: list[tuple[int, int | None, Role]], table_ids: set[int],
-                       audience: Audience) -> set[int]:
+def recipients_by_role(
+    rows: list[tuple[int, int | None, Role]], table_ids: set[int], audience: Audience
+) -> set[int]:
     """People (ids) an announcement goes to, from (person, table, role) rows of current roles."""
     chosen: set[int] = set()
     for person_id, table_id, role in rows:
         if audience is Audience.COORDINATORS:
-            if role is Role.LEAD_COORDINATOR or (role is Role.COORDINATOR
-                                                 and table_id in table_ids):
+            if role is Role.LEAD_COORDINATOR or (
+                role is Role.COORDINATOR and table_id in table_ids
+            ):
                 chosen.add(person_id)
         elif table_id in table_ids:
-            wanted = CHAIR_ROLES if audience is Audience.CHAIRS else (SEATED_ROLES
-                                                                     | {Role.COORDINATOR})
+            wanted = (
+                CHAIR_ROLES if audience is Audience.CHAIRS else (SEATED_ROLES | {Role.COORDINATOR})
+            )
             if role in wanted:
                 chosen.add(person_id)
     return chosen
@@ -363,13 +369,28 @@ def route(people: list[tuple[int, int | None, str | None, Channel]]) -> Routes:
 # ---- queries ------------------------------------------------------------------------------
 
 
-async def audience_people(session: AsyncSession, table_ids: set[int], audience: Audience,
-                          today: date, *, exclude: int | None = None) -> list[Person]:
+async def audience_people(
+    session: AsyncSession,
+    table_ids: set[int],
+    audience: Audience,
+    today: date,
+    *,
+    exclude: int | None = None,
+) -> list[Person]:
     rows = await session.execute(
-        select(Membership.person_id, Membership.table_id, Membership.role,
-               Membership.starts_on, Membership.ends_on))
-    current = [(person_id, table_id, role) for person_id, table_id, role, starts, ends in rows
-               if starts <= today and (ends is None or today <= ends)]
+        select(
+            Membership.person_id,
+            Membership.table_id,
+            Membership.role,
+            Membership.starts_on,
+            Membership.ends_on,
+        )
+    )
+    current = [
+        (person_id, table_id, role)
+        for person_id, table_id, role, starts, ends in rows
+        if starts <= today and (ends is None or today <= ends)
+    ]
     ids = recipients_by_role(current, table_ids, audience) - {exclude}
     if not ids:
         return []
@@ -380,13 +401,15 @@ async def audience_people(session: AsyncSession, table_ids: set[int], audience: 
 async def preferences(session: AsyncSession, person_ids: list[int]) -> dict[int, Channel]:
     if not person_ids:
         return {}
-    rows = await session.scalars(select(ContactPreference)
-                                 .where(ContactPreference.person_id.in_(person_ids)))
+    rows = await session.scalars(
+        select(ContactPreference).where(ContactPreference.person_id.in_(person_ids))
+    )
     return {row.person_id: row.channel for row in rows}
 
 
-async def set_preference(session: AsyncSession, person_id: int, channel: Channel,
-                         now: datetime) -> None:
+async def set_preference(
+    session: AsyncSession, person_id: int, channel: Channel, now: datetime
+) -> None:
     row = await session.get(ContactPreference, person_id)
     if row is None:
         session.add(ContactPreference(person_id=person_id, channel=channel, updated_at=now))
@@ -396,12 +419,17 @@ async def set_preference(session: AsyncSession, person_id: int, channel: Channel
     await session.flush()
 
 
-async def announcement_for_message(session: AsyncSession, chat_id: int,
-                                   message_id: int) -> Announcement | None:
+async def announcement_for_message(
+    session: AsyncSession, chat_id: int, message_id: int
+) -> Announcement | None:
     """The announcement a private message of the bot belonged to, if any."""
-    row = await session.scalar(select(OutboxMessage).where(
-        OutboxMessage.chat_id == chat_id, OutboxMessage.telegram_message_id == message_id,
-        OutboxMessage.batch.like("ann:%")))
+    row = await session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.telegram_message_id == message_id,
+            OutboxMessage.batch.like("ann:%"),
+        )
+    )
     if row is None:
         return None
     return await session.get(Announcement, int(row.batch.split(":")[1]))
@@ -429,21 +457,28 @@ class Report:
 
 async def report_for(session: AsyncSession, announcement: Announcement) -> Report:
     rows = await session.execute(
-        select(OutboxMessage.is_group, OutboxMessage.status)
-        .where(OutboxMessage.batch == announcement.batch))
+        select(OutboxMessage.is_group, OutboxMessage.status).where(
+            OutboxMessage.batch == announcement.batch
+        )
+    )
     counts: dict[tuple[bool, Delivery], int] = {}
     for is_group, status in rows:
         counts[(is_group, status)] = counts.get((is_group, status), 0) + 1
-    mails = await session.execute(select(EmailMessage.status).where(
-        EmailMessage.batch == batch_name(announcement.id, "mail")))
+    mails = await session.execute(
+        select(EmailMessage.status).where(
+            EmailMessage.batch == batch_name(announcement.id, "mail")
+        )
+    )
     mail_states = [status for (status,) in mails]
 
     def people(*states: Delivery) -> int:
         return sum(counts.get((False, s), 0) for s in states)
 
-    waiting = people(Delivery.PENDING, Delivery.SENDING) + sum(
-        1 for s in mail_states if s in (Delivery.PENDING, Delivery.SENDING)) + sum(
-        counts.get((True, s), 0) for s in (Delivery.PENDING, Delivery.SENDING))
+    waiting = (
+        people(Delivery.PENDING, Delivery.SENDING)
+        + sum(1 for s in mail_states if s in (Delivery.PENDING, Delivery.SENDING))
+        + sum(counts.get((True, s), 0) for s in (Delivery.PENDING, Delivery.SENDING))
+    )
     return Report(
         total=sum(c for (g, _), c in counts.items() if not g),
         delivered=people(Delivery.SENT),
@@ -460,7 +495,6 @@ async def report_for(session: AsyncSession, announcement: Announcement) -> Repor
     )
 
 
-
 # ---- queueing -------------------------------------------------------------------------------
 
 
@@ -474,47 +508,90 @@ class Content:
     email_body: str
 
 
-async def queue_announcement(session: AsyncSession, announcement: Announcement,
-                             content: Content, *, today: date, now: datetime,
-                             file: StoredFile | None = None) -> tuple[Routes, int]:
+async def queue_announcement(
+    session: AsyncSession,
+    announcement: Announcement,
+    content: Content,
+    *,
+    today: date,
+    now: datetime,
+    file: StoredFile | None = None,
+) -> tuple[Routes, int]:
     """Write every outgoing message of an announcement in the caller's transaction.
 
     Returns who is reached how, and how many table groups get it.
     """
-    people = await audience_people(session, set(announcement.table_ids), announcement.audience,
-                                   today, exclude=announcement.author_id)
+    people = await audience_people(
+        session,
+        set(announcement.table_ids),
+        announcement.audience,
+        today,
+        exclude=announcement.author_id,
+    )
     chosen = await preferences(session, [p.id for p in people])
-    routes = route([(p.id, p.telegram_id, p.email, chosen.get(p.id, Channel.TELEGRAM))
-                    for p in people])
+    routes = route(
+        [(p.id, p.telegram_id, p.email, chosen.get(p.id, Channel.TELEGRAM)) for p in people]
+    )
     groups: list[int] = []
     if announcement.audience is Audience.MEMBERS:
         tables = await session.scalars(select(Table).where(Table.id.in_(announcement.table_ids)))
         groups = [t.group_chat_id for t in tables if t.group_chat_id is not None]
     kind = OutboxKind(announcement.file_kind) if announcement.file_kind else OutboxKind.TEXT
-    caption_fits = (file is not None and len(content.parts) == 1
-                    and visible_length(content.parts[0]) <= CAPTION_MAX)
-    common: dict[str, Any] = {"chat_ids": list(routes.telegram), "now": now,
-                              "not_before": announcement.send_at, "pin": announcement.pin,
-                              "person_ids": routes.telegram, "group_chat_ids": groups}
+    caption_fits = (
+        file is not None
+        and len(content.parts) == 1
+        and visible_length(content.parts[0]) <= CAPTION_MAX
+    )
+    common: dict[str, Any] = {
+        "chat_ids": list(routes.telegram),
+        "now": now,
+        "not_before": announcement.send_at,
+        "pin": announcement.pin,
+        "person_ids": routes.telegram,
+        "group_chat_ids": groups,
+    }
     if caption_fits:
-        await enqueue(session, batch=batch_name(announcement.id, 1), text=content.parts[0],
-                      reply_markup=content.markup, kind=kind, file=file, **common)
+        await enqueue(
+            session,
+            batch=batch_name(announcement.id, 1),
+            text=content.parts[0],
+            reply_markup=content.markup,
+            kind=kind,
+            file=file,
+            **common,
+        )
     else:
         for number, part in enumerate(content.parts, start=1):
             last = number == len(content.parts) and file is None
-            await enqueue(session, batch=batch_name(announcement.id, number), text=part,
-                          reply_markup=content.markup if last else None,
-                          **{**common, "pin": common["pin"] and number == 1})
+            await enqueue(
+                session,
+                batch=batch_name(announcement.id, number),
+                text=part,
+                reply_markup=content.markup if last else None,
+                **{**common, "pin": common["pin"] and number == 1},
+            )
         if file is not None:
-            await enqueue(session, batch=batch_name(announcement.id, "file"), text=None,
-                          reply_markup=content.markup, kind=kind, file=file,
-                          **{**common, "pin": False})
+            await enqueue(
+                session,
+                batch=batch_name(announcement.id, "file"),
+                text=None,
+                reply_markup=content.markup,
+                kind=kind,
+                file=file,
+                **{**common, "pin": False},
+            )
     if routes.email:
         attachments = [{"file_id": file.id}] if file is not None else []
-        await enqueue_email(session, batch=batch_name(announcement.id, "mail"),
-                            recipients=routes.email, subject=content.email_subject,
-                            body=content.email_body, now=now, attachments=attachments,
-                            not_before=announcement.send_at)
+        await enqueue_email(
+            session,
+            batch=batch_name(announcement.id, "mail"),
+            recipients=routes.email,
+            subject=content.email_subject,
+            body=content.email_body,
+            now=now,
+            attachments=attachments,
+            not_before=announcement.send_at,
+        )
     announcement.parts = len(content.parts)
     announcement.never_started = routes.unreachable
     return routes, len(groups)

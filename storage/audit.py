@@ -23,7 +23,21 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-async def record(session: AsyncSession, *, actor_id: int | None, action: str, subject: str,
-                 detail: dict[str, Any] | None = None, at: datetime | None = None) -> None:
-    session.add(AuditEntry(at=at or datetime.now(UTC), actor_id=actor_id, action=action,
-                           subject=subject, detail=detail or {}))
+async def record(
+    session: AsyncSession,
+    *,
+    actor_id: int | None,
+    action: str,
+    subject: str,
+    detail: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            at=at or datetime.now(UTC),
+            actor_id=actor_id,
+            action=action,
+            subject=subject,
+            detail=detail or {},
+        )
+    )

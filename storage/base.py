@@ -45,5 +45,9 @@ class Base(DeclarativeBase):
 
 def text_enum(kind: type[enum.StrEnum], length: int) -> Enum:
     """A Python enum stored as its values in a plain string column (no database enum type)."""
-    return Enum(kind, native_enum=False, length=length,
-                values_callable=lambda values: [v.value for v in values])
+    return Enum(
+        kind,
+        native_enum=False,
+        length=length,
+        values_callable=lambda values: [v.value for v in values],
+    )

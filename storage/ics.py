@@ -48,4 +48,3 @@ def invitation_ics(invitation: Invitation, zone: ZoneInfo, now: datetime) -> byt
     calendar.add_component(event)
     calendar.add_missing_timezones()
     return bytes(calendar.to_ical())
-

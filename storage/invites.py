@@ -56,22 +56,44 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
-async def create_invite(session: AsyncSession, *, table: Table, role: Role, created_by: int,
-                        now: datetime, valid_for: timedelta, invitee_name: str | None = None,
-                        invitee_email: str | None = None) -> Invite:
-    invite = Invite(token=new_token(), table_id=table.id, role=role, created_by=created_by,
-                    created_at=now, expires_at=now + valid_for, invitee_name=invitee_name,
-                    invitee_email=invitee_email, table=table)
+async def create_invite(
+    session: AsyncSession,
+    *,
+    table: Table,
+    role: Role,
+    created_by: int,
+    now: datetime,
+    valid_for: timedelta,
+    invitee_name: str | None = None,
+    invitee_email: str | None = None,
+) -> Invite:
+    invite = Invite(
+        token=new_token(),
+        table_id=table.id,
+        role=role,
+        created_by=created_by,
+        created_at=now,
+        expires_at=now + valid_for,
+        invitee_name=invitee_name,
+        invitee_email=invitee_email,
+        table=table,
+    )
     session.add(invite)
-    await record(session, actor_id=created_by, action="invite.create",
-                 subject=f"table:{table.id}", detail={"role": role.value, "name": invitee_name},
-                 at=now)
+    await record(
+        session,
+        actor_id=created_by,
+        action="invite.create",
+        subject=f"table:{table.id}",
+        detail={"role": role.value, "name": invitee_name},
+        at=now,
+    )
     await session.flush()
     return invite
 
 
-async def use_invite(session: AsyncSession, *, token: str, person: Person, now: datetime,
-                     term_ends_on: date | None) -> JoinResult:
+async def use_invite(
+    session: AsyncSession, *, token: str, person: Person, now: datetime, term_ends_on: date | None
+) -> JoinResult:
     invite = await session.scalar(select(Invite).where(Invite.token == token))
     if invite is None:
         return JoinResult(JoinOutcome.UNKNOWN)
@@ -85,21 +107,45 @@ async def use_invite(session: AsyncSession, *, token: str, person: Person, now: 
     if invite.invitee_email and not person.email:
         person.email = invite.invitee_email
     table = await session.get(Table, invite.table_id)
-    await grant_role(session, person=person, table=table, role=invite.role,
-                     starts_on=now.date(), ends_on=term_ends_on, actor_id=invite.created_by)
-    await record(session, actor_id=person.id, action="invite.use", subject=f"invite:{invite.id}",
-                 at=now)
+    await grant_role(
+        session,
+        person=person,
+        table=table,
+        role=invite.role,
+        starts_on=now.date(),
+        ends_on=term_ends_on,
+        actor_id=invite.created_by,
+    )
+    await record(
+        session, actor_id=person.id, action="invite.use", subject=f"invite:{invite.id}", at=now
+    )
     return JoinResult(JoinOutcome.JOINED, invite)
 
 
 ROLE_WORDS: dict[str, Role] = {
     **{w: Role.MEMBER for w in ("jäsen", "jasen", "member", "medlem")},
     **{w: Role.CHAIR for w in ("puheenjohtaja", "pj", "chair", "ordförande")},
-    **{w: Role.VICE_CHAIR for w in ("varapuheenjohtaja", "vpj", "vice-chair", "vice chair",
-                                    "vice_chair", "vice ordförande")},
-    **{w: Role.YOUTH_REP for w in ("nuorisovaltuuston edustaja", "nuva", "youth_rep",
-                                   "youth council representative",
-                                   "ungdomsfullmäktiges representant")},
+    **{
+        w: Role.VICE_CHAIR
+        for w in (
+            "varapuheenjohtaja",
+            "vpj",
+            "vice-chair",
+            "vice chair",
+            "vice_chair",
+            "vice ordförande",
+        )
+    },
+    **{
+        w: Role.YOUTH_REP
+        for w in (
+            "nuorisovaltuuston edustaja",
+            "nuva",
+            "youth_rep",
+            "youth council representative",
+            "ungdomsfullmäktiges representant",
+        )
+    },
     **{w: Role.COORDINATOR for w in ("koordinaattori", "coordinator", "koordinator")},
 }
 MAX_IMPORT_ROWS = 200

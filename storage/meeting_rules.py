@@ -98,8 +98,9 @@ def _next_existing(year: int, month: int, day_number: int) -> date:
     raise ValueError("no such day")
 
 
-def parse_time(text: str, *, now: datetime, zone: ZoneInfo,
-               default_length: timedelta = DEFAULT_LENGTH) -> Slot | TimeProblem:
+def parse_time(
+    text: str, *, now: datetime, zone: ZoneInfo, default_length: timedelta = DEFAULT_LENGTH
+) -> Slot | TimeProblem:
     """`14.1. 17-19`, `ti 14.1.2026 klo 17.00`, `14.1.2026 17.00-19.00` as a UTC slot.
 
     Without a year the next such day is meant. Without an end the slot lasts default_length.
@@ -133,8 +134,11 @@ def parse_time(text: str, *, now: datetime, zone: ZoneInfo,
         return TimeProblem.IMPOSSIBLE
     if match["h2"] is not None:
         end_hour, end_minute = int(match["h2"]), int(match["n2"] or 0)
-        end = (_local(day, end_hour, end_minute, zone) if (end_hour, end_minute) != (24, 0)
-               else _local(day + timedelta(days=1), 0, 0, zone))
+        end = (
+            _local(day, end_hour, end_minute, zone)
+            if (end_hour, end_minute) != (24, 0)
+            else _local(day + timedelta(days=1), 0, 0, zone)
+        )
         if end is None:
             return TimeProblem.IMPOSSIBLE
         if end <= start:
@@ -146,8 +150,15 @@ def parse_time(text: str, *, now: datetime, zone: ZoneInfo,
     return Slot(start, end)
 
 
-def slot_from_picker(day: date, hour: int, minute: int, *, now: datetime, zone: ZoneInfo,
-                     length: timedelta = DEFAULT_LENGTH) -> Slot | TimeProblem:
+def slot_from_picker(
+    day: date,
+    hour: int,
+    minute: int,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    length: timedelta = DEFAULT_LENGTH,
+) -> Slot | TimeProblem:
     start = _local(day, hour, minute, zone)
     if start is None:
         return TimeProblem.IMPOSSIBLE
@@ -156,8 +167,9 @@ def slot_from_picker(day: date, hour: int, minute: int, *, now: datetime, zone: 
     return Slot(start, start + length)
 
 
-def check_deadline(deadline: datetime, *, now: datetime,
-                   first_start: datetime) -> DeadlineProblem | None:
+def check_deadline(
+    deadline: datetime, *, now: datetime, first_start: datetime
+) -> DeadlineProblem | None:
     """Answers must close in the future and before the earliest candidate time begins."""
     if deadline <= now:
         return DeadlineProblem.PAST
@@ -193,16 +205,18 @@ def tally(answers: Iterable[Answer]) -> Tally:
     return Tally(counts[Answer.YES], counts[Answer.MAYBE], counts[Answer.NO])
 
 
-def rank_slots(slots: Sequence[tuple[int, datetime]],
-               answers: Mapping[int, Iterable[Answer]]) -> list[int]:
+def rank_slots(
+    slots: Sequence[tuple[int, datetime]], answers: Mapping[int, Iterable[Answer]]
+) -> list[int]:
     """Slot ids best first: most yes, then most if-need-be, then the earlier time."""
     tallies = {slot_id: tally(answers.get(slot_id, ())) for slot_id, _ in slots}
     ordered = sorted(slots, key=lambda s: (-tallies[s[0]].yes, -tallies[s[0]].maybe, s[1], s[0]))
     return [slot_id for slot_id, _ in ordered]
 
 
-def may_edit(last_edit: datetime | None, now: datetime,
-             interval: timedelta = EDIT_INTERVAL) -> bool:
+def may_edit(
+    last_edit: datetime | None, now: datetime, interval: timedelta = EDIT_INTERVAL
+) -> bool:
     """A chat's results message is edited again only after the interval has passed."""
     return last_edit is None or now - last_edit >= interval
 

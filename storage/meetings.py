@@ -66,7 +66,6 @@ class MinutesStatus(enum.StrEnum):
     PUBLISHED = "published"
 
 
-
 class Meeting(Base):
     __tablename__ = "meetings"
 
@@ -77,8 +76,7 @@ class Meeting(Base):
     title: Mapped[str] = mapped_column(String(200))
     place: Mapped[str] = mapped_column(String(400), default="")
     status: Mapped[MeetingStatus] = mapped_column(text_enum(MeetingStatus, 12))
-    created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("people.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     poll_deadline_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -93,11 +91,13 @@ class Meeting(Base):
     agenda_version: Mapped[int] = mapped_column(Integer, default=0)
     # Raised whenever the poll's results change; results messages catch up (see scheduler).
     results_version: Mapped[int] = mapped_column(Integer, default=0)
-    minutes_status: Mapped[MinutesStatus] = mapped_column(text_enum(MinutesStatus, 12),
-                                                          default=MinutesStatus.NONE)
+    minutes_status: Mapped[MinutesStatus] = mapped_column(
+        text_enum(MinutesStatus, 12), default=MinutesStatus.NONE
+    )
     minutes_text: Mapped[str | None] = mapped_column(Text)
     minutes_file_id: Mapped[int | None] = mapped_column(
-        ForeignKey("stored_files.id", ondelete="SET NULL"))
+        ForeignKey("stored_files.id", ondelete="SET NULL")
+    )
     minutes_published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
@@ -106,8 +106,9 @@ class MeetingSlot(Base):
     __table_args__ = (UniqueConstraint("meeting_id", "starts_at", "ends_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"),
-                                            index=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
     starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -132,8 +133,9 @@ class Participant(Base):
     __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"),
-                                            index=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     rsvp: Mapped[Rsvp | None] = mapped_column(text_enum(Rsvp, 12))
     attended: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -162,14 +164,15 @@ class AgendaItem(Base):
     __tablename__ = "agenda_items"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"),
-                                            index=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
     proposed_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("people.id", ondelete="SET NULL"))
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
-    file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id",
-                                                           ondelete="SET NULL"))
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id", ondelete="SET NULL"))
     status: Mapped[ItemStatus] = mapped_column(text_enum(ItemStatus, 10))
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -177,32 +180,40 @@ class AgendaItem(Base):
 
 # ---- who is asked --------------------------------------------------------------------------
 
+
 async def invitee_ids(session: AsyncSession, table_id: int | None, day: date) -> list[int]:
     """A table's seated members and its coordinators; for a joint meeting, the four chairs."""
     if table_id is not None:
         return [person.id for person, _ in await table_roster(session, table_id, day)]
     rows = await session.scalars(select(Membership).where(Membership.role.in_(CHAIR_ROLES)))
-    people = [m.person_id for m in rows
-              if m.is_current(day) and m.role is Role.CHAIR]
+    people = [m.person_id for m in rows if m.is_current(day) and m.role is Role.CHAIR]
     return list(dict.fromkeys(people))
 
 
 async def participants(session: AsyncSession, meeting_id: int) -> list[tuple[Participant, Person]]:
     rows = await session.execute(
-        select(Participant, Person).join(Person, Person.id == Participant.person_id)
-        .where(Participant.meeting_id == meeting_id).order_by(Person.first_name, Person.id))
+        select(Participant, Person)
+        .join(Person, Person.id == Participant.person_id)
+        .where(Participant.meeting_id == meeting_id)
+        .order_by(Person.first_name, Person.id)
+    )
     return [(row, person) for row, person in rows]
 
 
-async def participant(session: AsyncSession, meeting_id: int,
-                      person_id: int | None) -> Participant | None:
+async def participant(
+    session: AsyncSession, meeting_id: int, person_id: int | None
+) -> Participant | None:
     if person_id is None:
         return None
-    return await session.scalar(select(Participant).where(
-        Participant.meeting_id == meeting_id, Participant.person_id == person_id))
+    return await session.scalar(
+        select(Participant).where(
+            Participant.meeting_id == meeting_id, Participant.person_id == person_id
+        )
+    )
 
 
 # ---- reminders (issue 7's engine) ------------------------------------------------------------
+
 
 def meeting_target(meeting_id: int) -> Target:
     """The meeting itself, its agenda cut-off and its minutes: one target, three kinds."""
@@ -213,23 +224,38 @@ def poll_target(meeting_id: int) -> Target:
     return Target("meeting_poll", meeting_id)
 
 
-async def _reminder_audience(session: AsyncSession,
-                             meeting: Meeting) -> tuple[Audience, list[int]]:
+async def _reminder_audience(
+    session: AsyncSession, meeting: Meeting
+) -> tuple[Audience, list[int]]:
     """A table's members and coordinators; for the chairs' joint meeting, the invited chairs."""
     if meeting.table_id is not None:
         return Audience.TABLE, []
-    invited = await session.scalars(select(Participant.person_id).where(
-        Participant.meeting_id == meeting.id))
+    invited = await session.scalars(
+        select(Participant.person_id).where(Participant.meeting_id == meeting.id)
+    )
     return Audience.NAMED, list(invited)
 
 
-async def _schedule_meeting(session: AsyncSession, meeting: Meeting, kind: ReminderKind,
-                            anchor: datetime, now: datetime) -> None:
+async def _schedule_meeting(
+    session: AsyncSession, meeting: Meeting, kind: ReminderKind, anchor: datetime, now: datetime
+) -> None:
     audience, person_ids = await _reminder_audience(session, meeting)
-    target = poll_target(meeting.id) if kind is ReminderKind.MEETING_POLL \
+    target = (
+        poll_target(meeting.id)
+        if kind is ReminderKind.MEETING_POLL
         else meeting_target(meeting.id)
-    await schedule(session, target=target, table_id=meeting.table_id, kind=kind, anchor=anchor,
-                   title=meeting.title, now=now, audience=audience, person_ids=person_ids)
+    )
+    await schedule(
+        session,
+        target=target,
+        table_id=meeting.table_id,
+        kind=kind,
+        anchor=anchor,
+        title=meeting.title,
+        now=now,
+        audience=audience,
+        person_ids=person_ids,
+    )
 
 
 async def not_answered_poll(session: AsyncSession, meeting_id: int) -> set[int]:
@@ -237,11 +263,18 @@ async def not_answered_poll(session: AsyncSession, meeting_id: int) -> set[int]:
     meeting = await session.get(Meeting, meeting_id)
     if meeting is None or meeting.status is not MeetingStatus.POLLING:
         return set()
-    invited = set(await session.scalars(select(Participant.person_id).where(
-        Participant.meeting_id == meeting_id)))
-    answered = set(await session.scalars(
-        select(SlotVote.person_id).join(MeetingSlot, MeetingSlot.id == SlotVote.slot_id)
-        .where(MeetingSlot.meeting_id == meeting_id)))
+    invited = set(
+        await session.scalars(
+            select(Participant.person_id).where(Participant.meeting_id == meeting_id)
+        )
+    )
+    answered = set(
+        await session.scalars(
+            select(SlotVote.person_id)
+            .join(MeetingSlot, MeetingSlot.id == SlotVote.slot_id)
+            .where(MeetingSlot.meeting_id == meeting_id)
+        )
+    )
     return invited - answered
 
 
@@ -250,9 +283,15 @@ async def not_approved_minutes(session: AsyncSession, meeting_id: int) -> set[in
     meeting = await session.get(Meeting, meeting_id)
     if meeting is None or meeting.minutes_status is not MinutesStatus.CHECKING:
         return set()
-    return set(await session.scalars(select(Participant.person_id).where(
-        Participant.meeting_id == meeting_id, Participant.is_checker.is_(True),
-        Participant.approved_at.is_(None))))
+    return set(
+        await session.scalars(
+            select(Participant.person_id).where(
+                Participant.meeting_id == meeting_id,
+                Participant.is_checker.is_(True),
+                Participant.approved_at.is_(None),
+            )
+        )
+    )
 
 
 register_pending_resolver("meeting_poll", not_answered_poll)
@@ -261,24 +300,55 @@ register_pending_resolver(MINUTES_PENDING, not_approved_minutes)
 
 # ---- the time poll --------------------------------------------------------------------------
 
-async def create_poll(session: AsyncSession, *, table_id: int | None, kind: MeetingKind,
-                      title: str, place: str, slots: list[Slot], deadline: datetime,
-                      invitees: list[int], created_by: int, now: datetime) -> Meeting:
-    meeting = Meeting(table_id=table_id, kind=kind, title=title.strip(), place=place.strip(),
-                      status=MeetingStatus.POLLING, created_by_id=created_by, created_at=now,
-                      poll_deadline_at=deadline, ics_sequence=0, agenda_changed=False,
-                      agenda_version=0, results_version=0,
-                      minutes_status=MinutesStatus.NONE)
+
+async def create_poll(
+    session: AsyncSession,
+    *,
+    table_id: int | None,
+    kind: MeetingKind,
+    title: str,
+    place: str,
+    slots: list[Slot],
+    deadline: datetime,
+    invitees: list[int],
+    created_by: int,
+    now: datetime,
+) -> Meeting:
+    meeting = Meeting(
+        table_id=table_id,
+        kind=kind,
+        title=title.strip(),
+        place=place.strip(),
+        status=MeetingStatus.POLLING,
+        created_by_id=created_by,
+        created_at=now,
+        poll_deadline_at=deadline,
+        ics_sequence=0,
+        agenda_changed=False,
+        agenda_version=0,
+        results_version=0,
+        minutes_status=MinutesStatus.NONE,
+    )
     session.add(meeting)
     await session.flush()
     for slot in sorted(set(slots), key=lambda s: (s.starts_at, s.ends_at)):
-        session.add(MeetingSlot(meeting_id=meeting.id, starts_at=slot.starts_at,
-                                ends_at=slot.ends_at))
+        session.add(
+            MeetingSlot(meeting_id=meeting.id, starts_at=slot.starts_at, ends_at=slot.ends_at)
+        )
     for person_id in dict.fromkeys(invitees):
-        session.add(Participant(meeting_id=meeting.id, person_id=person_id, attended=False,
-                                is_checker=False))
-    await record(session, actor_id=created_by, action="meeting.poll", at=now,
-                 subject=f"meeting:{meeting.id}", detail={"slots": len(slots)})
+        session.add(
+            Participant(
+                meeting_id=meeting.id, person_id=person_id, attended=False, is_checker=False
+            )
+        )
+    await record(
+        session,
+        actor_id=created_by,
+        action="meeting.poll",
+        at=now,
+        subject=f"meeting:{meeting.id}",
+        detail={"slots": len(slots)},
+    )
     await session.flush()
     # Those who have not answered a day before the poll closes get a nudge.
     await _schedule_meeting(session, meeting, ReminderKind.MEETING_POLL, deadline, now)
@@ -286,14 +356,23 @@ async def create_poll(session: AsyncSession, *, table_id: int | None, kind: Meet
 
 
 async def slots_of(session: AsyncSession, meeting_id: int) -> list[MeetingSlot]:
-    return list(await session.scalars(select(MeetingSlot).where(
-        MeetingSlot.meeting_id == meeting_id).order_by(MeetingSlot.starts_at, MeetingSlot.id)))
+    return list(
+        await session.scalars(
+            select(MeetingSlot)
+            .where(MeetingSlot.meeting_id == meeting_id)
+            .order_by(MeetingSlot.starts_at, MeetingSlot.id)
+        )
+    )
 
 
 async def votes_of(session: AsyncSession, meeting_id: int) -> list[SlotVote]:
-    return list(await session.scalars(
-        select(SlotVote).join(MeetingSlot, MeetingSlot.id == SlotVote.slot_id)
-        .where(MeetingSlot.meeting_id == meeting_id)))
+    return list(
+        await session.scalars(
+            select(SlotVote)
+            .join(MeetingSlot, MeetingSlot.id == SlotVote.slot_id)
+            .where(MeetingSlot.meeting_id == meeting_id)
+        )
+    )
 
 
 class VoteOutcome(enum.StrEnum):
@@ -304,23 +383,31 @@ class VoteOutcome(enum.StrEnum):
     NO_SUCH_SLOT = "no_such_slot"
 
 
-async def vote(session: AsyncSession, *, meeting: Meeting, slot_id: int, person_id: int,
-               answer: Answer, now: datetime) -> VoteOutcome:
+async def vote(
+    session: AsyncSession,
+    *,
+    meeting: Meeting,
+    slot_id: int,
+    person_id: int,
+    answer: Answer,
+    now: datetime,
+) -> VoteOutcome:
     if meeting.status is not MeetingStatus.POLLING or (
-            meeting.poll_deadline_at is not None and now >= meeting.poll_deadline_at):
+        meeting.poll_deadline_at is not None and now >= meeting.poll_deadline_at
+    ):
         return VoteOutcome.CLOSED
     if await participant(session, meeting.id, person_id) is None:
         return VoteOutcome.NOT_INVITED
     slot = await session.get(MeetingSlot, slot_id)
     if slot is None or slot.meeting_id != meeting.id:
         return VoteOutcome.NO_SUCH_SLOT
-    existing = await session.scalar(select(SlotVote).where(
-        SlotVote.slot_id == slot_id, SlotVote.person_id == person_id))
+    existing = await session.scalar(
+        select(SlotVote).where(SlotVote.slot_id == slot_id, SlotVote.person_id == person_id)
+    )
     if existing is not None and existing.answer is answer:
         return VoteOutcome.UNCHANGED
     if existing is None:
-        session.add(SlotVote(slot_id=slot_id, person_id=person_id, answer=answer,
-                             answered_at=now))
+        session.add(SlotVote(slot_id=slot_id, person_id=person_id, answer=answer, answered_at=now))
     else:
         existing.answer = answer
         existing.answered_at = now
@@ -355,16 +442,25 @@ async def poll_state(session: AsyncSession, meeting_id: int) -> PollState:
 
 async def claim_due_polls(session: AsyncSession, now: datetime) -> list[int]:
     """Close every poll past its deadline; each is claimed by exactly one process."""
-    due = list(await session.scalars(select(Meeting.id).where(
-        Meeting.status == MeetingStatus.POLLING, Meeting.poll_deadline_at <= now)))
+    due = list(
+        await session.scalars(
+            select(Meeting.id).where(
+                Meeting.status == MeetingStatus.POLLING, Meeting.poll_deadline_at <= now
+            )
+        )
+    )
     claimed = []
     for meeting_id in due:
         result = await session.execute(
             update(Meeting)
             .where(Meeting.id == meeting_id, Meeting.status == MeetingStatus.POLLING)
-            .values(status=MeetingStatus.CLOSED, closed_at=now,
-                    results_version=Meeting.results_version + 1)
-            .execution_options(synchronize_session=False))
+            .values(
+                status=MeetingStatus.CLOSED,
+                closed_at=now,
+                results_version=Meeting.results_version + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
         if result.rowcount == 1:  # type: ignore[attr-defined]
             claimed.append(meeting_id)
             await cancel_reminders(session, poll_target(meeting_id))
@@ -374,11 +470,13 @@ async def claim_due_polls(session: AsyncSession, now: datetime) -> list[int]:
 async def close_poll_now(session: AsyncSession, meeting: Meeting, now: datetime) -> bool:
     """The organiser closes early; same claim as the deadline tick."""
     result = await session.execute(
-        update(Meeting).where(Meeting.id == meeting.id,
-                              Meeting.status == MeetingStatus.POLLING)
-        .values(status=MeetingStatus.CLOSED, closed_at=now,
-                results_version=Meeting.results_version + 1)
-        .execution_options(synchronize_session=False))
+        update(Meeting)
+        .where(Meeting.id == meeting.id, Meeting.status == MeetingStatus.POLLING)
+        .values(
+            status=MeetingStatus.CLOSED, closed_at=now, results_version=Meeting.results_version + 1
+        )
+        .execution_options(synchronize_session=False)
+    )
     await session.refresh(meeting)
     closed: bool = result.rowcount == 1  # type: ignore[attr-defined]
     if closed:
@@ -392,27 +490,41 @@ async def suggest(session: AsyncSession, meeting: Meeting) -> MeetingSlot | None
     return best
 
 
-async def confirm_slot(session: AsyncSession, meeting: Meeting, slot: MeetingSlot,
-                       actor_id: int, now: datetime) -> bool:
+async def confirm_slot(
+    session: AsyncSession, meeting: Meeting, slot: MeetingSlot, actor_id: int, now: datetime
+) -> bool:
     """Turn the closed poll into a scheduled meeting at the chosen time."""
     if meeting.status is not MeetingStatus.CLOSED or slot.meeting_id != meeting.id:
         return False
     meeting.status = MeetingStatus.SCHEDULED
     meeting.starts_at = slot.starts_at
     meeting.ends_at = slot.ends_at
-    await record(session, actor_id=actor_id, action="meeting.confirm", at=now,
-                 subject=f"meeting:{meeting.id}", detail={"slot_id": slot.id})
+    await record(
+        session,
+        actor_id=actor_id,
+        action="meeting.confirm",
+        at=now,
+        subject=f"meeting:{meeting.id}",
+        detail={"slot_id": slot.id},
+    )
     await _schedule_meeting(session, meeting, ReminderKind.MEETING, slot.starts_at, now)
     return True
 
 
-async def move(session: AsyncSession, meeting: Meeting, slot: Slot, actor_id: int,
-               now: datetime) -> None:
+async def move(
+    session: AsyncSession, meeting: Meeting, slot: Slot, actor_id: int, now: datetime
+) -> None:
     meeting.starts_at = slot.starts_at
     meeting.ends_at = slot.ends_at
     meeting.ics_sequence += 1
-    await record(session, actor_id=actor_id, action="meeting.move", at=now,
-                 subject=f"meeting:{meeting.id}", detail={"starts_at": slot.starts_at.isoformat()})
+    await record(
+        session,
+        actor_id=actor_id,
+        action="meeting.move",
+        at=now,
+        subject=f"meeting:{meeting.id}",
+        detail={"starts_at": slot.starts_at.isoformat()},
+    )
     # The engine moves the rows, and re-arms those already sent about the old time.
     await _schedule_meeting(session, meeting, ReminderKind.MEETING, slot.starts_at, now)
 
@@ -420,16 +532,21 @@ async def move(session: AsyncSession, meeting: Meeting, slot: Slot, actor_id: in
 async def cancel(session: AsyncSession, meeting: Meeting, actor_id: int, now: datetime) -> None:
     meeting.status = MeetingStatus.CANCELLED
     meeting.ics_sequence += 1
-    await record(session, actor_id=actor_id, action="meeting.cancel", at=now,
-                 subject=f"meeting:{meeting.id}")
+    await record(
+        session,
+        actor_id=actor_id,
+        action="meeting.cancel",
+        at=now,
+        subject=f"meeting:{meeting.id}",
+    )
     await cancel_reminders(session, meeting_target(meeting.id))
     await cancel_reminders(session, poll_target(meeting.id))
 
 
 # ---- RSVP and attendance ---------------------------------------------------------------------
 
-async def set_rsvp(session: AsyncSession, meeting: Meeting, person_id: int,
-                   answer: Rsvp) -> bool:
+
+async def set_rsvp(session: AsyncSession, meeting: Meeting, person_id: int, answer: Rsvp) -> bool:
     row = await participant(session, meeting.id, person_id)
     if row is None:
         return False
@@ -447,23 +564,45 @@ async def toggle_attended(session: AsyncSession, meeting: Meeting, person_id: in
 
 # ---- agenda ---------------------------------------------------------------------------------
 
-async def agenda(session: AsyncSession, meeting_id: int,
-                 statuses: tuple[ItemStatus, ...] = (ItemStatus.ACCEPTED,)) -> list[AgendaItem]:
-    return list(await session.scalars(
-        select(AgendaItem).where(AgendaItem.meeting_id == meeting_id,
-                                 AgendaItem.status.in_(statuses))
-        .order_by(AgendaItem.position, AgendaItem.id)))
+
+async def agenda(
+    session: AsyncSession,
+    meeting_id: int,
+    statuses: tuple[ItemStatus, ...] = (ItemStatus.ACCEPTED,),
+) -> list[AgendaItem]:
+    return list(
+        await session.scalars(
+            select(AgendaItem)
+            .where(AgendaItem.meeting_id == meeting_id, AgendaItem.status.in_(statuses))
+            .order_by(AgendaItem.position, AgendaItem.id)
+        )
+    )
 
 
-async def propose_item(session: AsyncSession, *, meeting: Meeting, person_id: int, title: str,
-                       body: str, file_id: int | None, accepted: bool,
-                       now: datetime) -> AgendaItem:
-    top = await session.scalar(select(func.max(AgendaItem.position)).where(
-        AgendaItem.meeting_id == meeting.id))
-    item = AgendaItem(meeting_id=meeting.id, proposed_by_id=person_id, title=title.strip(),
-                      body=body.strip(), file_id=file_id,
-                      status=ItemStatus.ACCEPTED if accepted else ItemStatus.PROPOSED,
-                      position=(top or 0) + 1, created_at=now)
+async def propose_item(
+    session: AsyncSession,
+    *,
+    meeting: Meeting,
+    person_id: int,
+    title: str,
+    body: str,
+    file_id: int | None,
+    accepted: bool,
+    now: datetime,
+) -> AgendaItem:
+    top = await session.scalar(
+        select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting.id)
+    )
+    item = AgendaItem(
+        meeting_id=meeting.id,
+        proposed_by_id=person_id,
+        title=title.strip(),
+        body=body.strip(),
+        file_id=file_id,
+        status=ItemStatus.ACCEPTED if accepted else ItemStatus.PROPOSED,
+        position=(top or 0) + 1,
+        created_at=now,
+    )
     session.add(item)
     if accepted:
         agenda_touched(meeting)
@@ -471,8 +610,9 @@ async def propose_item(session: AsyncSession, *, meeting: Meeting, person_id: in
     return item
 
 
-async def set_agenda_cutoff(session: AsyncSession, meeting: Meeting, cutoff: datetime | None,
-                            now: datetime) -> None:
+async def set_agenda_cutoff(
+    session: AsyncSession, meeting: Meeting, cutoff: datetime | None, now: datetime
+) -> None:
     """Set, change or remove (None) the last moment to propose items; reminds a day before."""
     meeting.agenda_cutoff_at = cutoff
     target = meeting_target(meeting.id)
@@ -488,8 +628,7 @@ def agenda_touched(meeting: Meeting) -> None:
         meeting.agenda_changed = True
 
 
-async def move_item(session: AsyncSession, meeting: Meeting, item: AgendaItem,
-                    step: int) -> bool:
+async def move_item(session: AsyncSession, meeting: Meeting, item: AgendaItem, step: int) -> bool:
     items = await agenda(session, meeting.id)
     if item not in items:
         return False
@@ -506,26 +645,48 @@ async def move_item(session: AsyncSession, meeting: Meeting, item: AgendaItem,
 
 # ---- minutes --------------------------------------------------------------------------------
 
-async def submit_minutes(session: AsyncSession, meeting: Meeting, *, text: str | None,
-                         file_id: int | None, checker_ids: list[int], actor_id: int,
-                         now: datetime) -> bool:
+
+async def submit_minutes(
+    session: AsyncSession,
+    meeting: Meeting,
+    *,
+    text: str | None,
+    file_id: int | None,
+    checker_ids: list[int],
+    actor_id: int,
+    now: datetime,
+) -> bool:
     """Store the minutes; with no checkers they are published at once. True if published."""
     meeting.minutes_text = text
     meeting.minutes_file_id = file_id
     for row, _person in await participants(session, meeting.id):
         row.is_checker = row.person_id in checker_ids
         row.approved_at = None
-    await record(session, actor_id=actor_id, action="meeting.minutes", at=now,
-                 subject=f"meeting:{meeting.id}", detail={"checkers": checker_ids})
+    await record(
+        session,
+        actor_id=actor_id,
+        action="meeting.minutes",
+        at=now,
+        subject=f"meeting:{meeting.id}",
+        detail={"checkers": checker_ids},
+    )
     if not checker_ids:
         await publish_minutes(session, meeting, now)
         return True
     meeting.minutes_status = MinutesStatus.CHECKING
     # Checkers who have not approved a day before the check time runs out get a reminder.
-    await schedule(session, target=meeting_target(meeting.id), table_id=meeting.table_id,
-                   kind=ReminderKind.MINUTES_APPROVAL, anchor=minutes_check_deadline(now),
-                   title=meeting.title, now=now, audience=Audience.NAMED,
-                   person_ids=checker_ids, pending_key=MINUTES_PENDING)
+    await schedule(
+        session,
+        target=meeting_target(meeting.id),
+        table_id=meeting.table_id,
+        kind=ReminderKind.MINUTES_APPROVAL,
+        anchor=minutes_check_deadline(now),
+        title=meeting.title,
+        now=now,
+        audience=Audience.NAMED,
+        person_ids=checker_ids,
+        pending_key=MINUTES_PENDING,
+    )
     return False
 
 
@@ -547,8 +708,9 @@ class ApproveOutcome(enum.StrEnum):
     NOT_WAITING = "not_waiting"
 
 
-async def approve_minutes(session: AsyncSession, meeting: Meeting, person_id: int,
-                          now: datetime) -> ApproveOutcome:
+async def approve_minutes(
+    session: AsyncSession, meeting: Meeting, person_id: int, now: datetime
+) -> ApproveOutcome:
     if meeting.minutes_status is not MinutesStatus.CHECKING:
         return ApproveOutcome.NOT_WAITING
     rows = [row for row, _ in await participants(session, meeting.id)]
@@ -558,8 +720,13 @@ async def approve_minutes(session: AsyncSession, meeting: Meeting, person_id: in
     if mine.approved_at is not None:
         return ApproveOutcome.ALREADY
     mine.approved_at = now
-    await record(session, actor_id=person_id, action="meeting.minutes_approve", at=now,
-                 subject=f"meeting:{meeting.id}")
+    await record(
+        session,
+        actor_id=person_id,
+        action="meeting.minutes_approve",
+        at=now,
+        subject=f"meeting:{meeting.id}",
+    )
     checkers = [r.person_id for r in rows if r.is_checker]
     approved = [r.person_id for r in rows if r.approved_at is not None]
     if minutes_approved(checkers, approved):
@@ -570,9 +737,17 @@ async def approve_minutes(session: AsyncSession, meeting: Meeting, person_id: in
 
 # ---- browsing ---------------------------------------------------------------------------------
 
-async def meetings_for(session: AsyncSession, table_ids: list[int], include_joint: bool,
-                       ) -> list[Meeting]:
-    condition = (Meeting.table_id.in_(table_ids) | Meeting.table_id.is_(None) if include_joint
-                 else Meeting.table_id.in_(table_ids))
-    return list(await session.scalars(select(Meeting).where(condition)
-                                      .order_by(Meeting.id.desc())))
+
+async def meetings_for(
+    session: AsyncSession,
+    table_ids: list[int],
+    include_joint: bool,
+) -> list[Meeting]:
+    condition = (
+        Meeting.table_id.in_(table_ids) | Meeting.table_id.is_(None)
+        if include_joint
+        else Meeting.table_id.in_(table_ids)
+    )
+    return list(
+        await session.scalars(select(Meeting).where(condition).order_by(Meeting.id.desc()))
+    )

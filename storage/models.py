@@ -14,5 +14,16 @@ from storage import (
 )
 from storage.base import Base
 
-__all__ = ["Base", "announcements", "audit", "invites", "meetings", "outbox", "people",
-           "reminders", "statements", "updates", "votes"]
+__all__ = [
+    "Base",
+    "announcements",
+    "audit",
+    "invites",
+    "meetings",
+    "outbox",
+    "people",
+    "reminders",
+    "statements",
+    "updates",
+    "votes",
+]

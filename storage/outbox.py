@@ -36,8 +36,9 @@ class Delivery(enum.StrEnum):
     UNCERTAIN = "uncertain"  # timed out mid-send: it may have arrived, so it is not resent
 
 
-FINAL = frozenset({Delivery.SENT, Delivery.BLOCKED, Delivery.UNREACHABLE, Delivery.FAILED,
-                   Delivery.UNCERTAIN})
+FINAL = frozenset(
+    {Delivery.SENT, Delivery.BLOCKED, Delivery.UNREACHABLE, Delivery.FAILED, Delivery.UNCERTAIN}
+)
 
 
 class OutboxKind(enum.StrEnum):
@@ -59,14 +60,11 @@ class OutboxMessage(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     is_group: Mapped[bool] = mapped_column(default=False)
-    kind: Mapped[OutboxKind] = mapped_column(
-        text_enum(OutboxKind, 10))
+    kind: Mapped[OutboxKind] = mapped_column(text_enum(OutboxKind, 10))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id", ondelete="SET NULL"))
     pin: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[Delivery] = mapped_column(
-        text_enum(Delivery, 12),
-        default=Delivery.PENDING)
+    status: Mapped[Delivery] = mapped_column(text_enum(Delivery, 12), default=Delivery.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(UtcDateTime)
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -118,12 +116,21 @@ class StoredFile(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-async def enqueue(session: AsyncSession, *, batch: str, chat_ids: Iterable[int], now: datetime,
-                  text: str | None = None, reply_markup: dict[str, Any] | None = None,
-                  kind: OutboxKind = OutboxKind.TEXT, file: StoredFile | None = None,
-                  not_before: datetime | None = None, pin: bool = False,
-                  person_ids: dict[int, int] | None = None,
-                  group_chat_ids: Iterable[int] = ()) -> int:
+async def enqueue(
+    session: AsyncSession,
+    *,
+    batch: str,
+    chat_ids: Iterable[int],
+    now: datetime,
+    text: str | None = None,
+    reply_markup: dict[str, Any] | None = None,
+    kind: OutboxKind = OutboxKind.TEXT,
+    file: StoredFile | None = None,
+    not_before: datetime | None = None,
+    pin: bool = False,
+    person_ids: dict[int, int] | None = None,
+    group_chat_ids: Iterable[int] = (),
+) -> int:
     """Queue one message for many chats. Chats already queued in this batch are skipped.
 
     `text` is HTML (escape what people typed); for documents and photos it is the caption.
@@ -131,18 +138,29 @@ async def enqueue(session: AsyncSession, *, batch: str, chat_ids: Iterable[int],
     """
     groups = set(group_chat_ids)
     chats = list(dict.fromkeys([*chat_ids, *groups]))
-    existing = set(await session.scalars(
-        select(OutboxMessage.chat_id).where(OutboxMessage.batch == batch)))
+    existing = set(
+        await session.scalars(select(OutboxMessage.chat_id).where(OutboxMessage.batch == batch))
+    )
     payload: dict[str, Any] = {"text": text, "parse_mode": "HTML"}
     if reply_markup is not None:
         payload["reply_markup"] = reply_markup
     rows = [
-        {"batch": batch, "chat_id": chat_id, "person_id": (person_ids or {}).get(chat_id),
-         "is_group": chat_id in groups, "kind": kind, "payload": payload,
-         "file_id": file.id if file else None, "pin": pin and chat_id in groups,
-         "status": Delivery.PENDING, "attempts": 0, "not_before": not_before or now,
-         "created_at": now}
-        for chat_id in chats if chat_id not in existing
+        {
+            "batch": batch,
+            "chat_id": chat_id,
+            "person_id": (person_ids or {}).get(chat_id),
+            "is_group": chat_id in groups,
+            "kind": kind,
+            "payload": payload,
+            "file_id": file.id if file else None,
+            "pin": pin and chat_id in groups,
+            "status": Delivery.PENDING,
+            "attempts": 0,
+            "not_before": not_before or now,
+            "created_at": now,
+        }
+        for chat_id in chats
+        if chat_id not in existing
     ]
     if rows:
         # One multi-row INSERT: an announcement to a thousand people is queued in milliseconds.
@@ -150,25 +168,43 @@ async def enqueue(session: AsyncSession, *, batch: str, chat_ids: Iterable[int],
     return len(rows)
 
 
-async def enqueue_email(session: AsyncSession, *, batch: str, recipients: dict[str, int | None],
-                        subject: str, body: str, now: datetime,
-                        attachments: list[dict[str, Any]] | None = None,
-                        not_before: datetime | None = None) -> int:
+async def enqueue_email(
+    session: AsyncSession,
+    *,
+    batch: str,
+    recipients: dict[str, int | None],
+    subject: str,
+    body: str,
+    now: datetime,
+    attachments: list[dict[str, Any]] | None = None,
+    not_before: datetime | None = None,
+) -> int:
     """Queue one plain-text e-mail for many addresses (address -> person id).
 
     Attachments are `{"file_id": id}` for a StoredFile or `{"name", "mime", "text"}` for small
     generated files such as a meeting's `.ics`. Returns how many rows were added.
     """
-    existing = set(await session.scalars(
-        select(EmailMessage.address).where(EmailMessage.batch == batch)))
+    existing = set(
+        await session.scalars(select(EmailMessage.address).where(EmailMessage.batch == batch))
+    )
     added = 0
     for address, person_id in recipients.items():
         if address in existing:
             continue
-        session.add(EmailMessage(
-            batch=batch, address=address, person_id=person_id, subject=subject, body=body,
-            attachments=list(attachments or []), status=Delivery.PENDING, attempts=0,
-            not_before=not_before or now, created_at=now))
+        session.add(
+            EmailMessage(
+                batch=batch,
+                address=address,
+                person_id=person_id,
+                subject=subject,
+                body=body,
+                attachments=list(attachments or []),
+                status=Delivery.PENDING,
+                attempts=0,
+                not_before=not_before or now,
+                created_at=now,
+            )
+        )
         added += 1
     await session.flush()
     return added
@@ -177,13 +213,17 @@ async def enqueue_email(session: AsyncSession, *, batch: str, recipients: dict[s
 async def batch_statuses(session: AsyncSession, batch: str) -> dict[Delivery, int]:
     """How many Telegram rows of a batch are in each state."""
     rows = await session.execute(
-        select(OutboxMessage.status, func.count()).where(OutboxMessage.batch == batch)
-        .group_by(OutboxMessage.status))
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.batch == batch)
+        .group_by(OutboxMessage.status)
+    )
     return {Delivery(status): count for status, count in rows}
 
 
 async def email_statuses(session: AsyncSession, batch: str) -> dict[Delivery, int]:
     rows = await session.execute(
-        select(EmailMessage.status, func.count()).where(EmailMessage.batch == batch)
-        .group_by(EmailMessage.status))
+        select(EmailMessage.status, func.count())
+        .where(EmailMessage.batch == batch)
+        .group_by(EmailMessage.status)
+    )
     return {Delivery(status): count for status, count in rows}

@@ -61,8 +61,9 @@ class Person(Base):
     private_chat_open: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
-    memberships: Mapped[list[Membership]] = relationship(back_populates="person",
-                                                         foreign_keys="Membership.person_id")
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="person", foreign_keys="Membership.person_id"
+    )
 
     @property
     def full_name(self) -> str:
@@ -82,8 +83,7 @@ class Membership(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
 
-    person: Mapped[Person] = relationship(back_populates="memberships",
-                                          foreign_keys=[person_id])
+    person: Mapped[Person] = relationship(back_populates="memberships", foreign_keys=[person_id])
     table: Mapped[Table | None] = relationship(lazy="joined")
 
     def is_current(self, today: date) -> bool:
@@ -102,8 +102,9 @@ async def person_by_telegram_id(session: AsyncSession, telegram_id: int) -> Pers
     return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
 
 
-async def current_memberships(session: AsyncSession, person_id: int,
-                              today: date) -> list[Membership]:
+async def current_memberships(
+    session: AsyncSession, person_id: int, today: date
+) -> list[Membership]:
     rows = await session.scalars(select(Membership).where(Membership.person_id == person_id))
     return [m for m in rows if m.is_current(today)]
 
@@ -121,27 +122,44 @@ async def access_for(session: AsyncSession, person: Person | None, today: date) 
     return Access(person_id=person.id, roles=roles, is_lead=is_lead)
 
 
-async def table_roster(session: AsyncSession, table_id: int,
-                       today: date) -> list[tuple[Person, Role]]:
+async def table_roster(
+    session: AsyncSession, table_id: int, today: date
+) -> list[tuple[Person, Role]]:
     """Current people of a table with their roles, chair first, then by name."""
     rows = await session.execute(
-        select(Person, Membership).join(Membership, Membership.person_id == Person.id)
+        select(Person, Membership)
+        .join(Membership, Membership.person_id == Person.id)
         .where(Membership.table_id == table_id)
     )
-    order = {Role.CHAIR: 0, Role.VICE_CHAIR: 1, Role.MEMBER: 2, Role.YOUTH_REP: 3,
-             Role.COORDINATOR: 4}
+    order = {
+        Role.CHAIR: 0,
+        Role.VICE_CHAIR: 1,
+        Role.MEMBER: 2,
+        Role.YOUTH_REP: 3,
+        Role.COORDINATOR: 4,
+    }
     current = [(p, m.role) for p, m in rows if m.is_current(today)]
     return sorted(current, key=lambda pr: (order.get(pr[1], 9), pr[0].full_name.casefold()))
 
 
-async def grant_role(session: AsyncSession, *, person: Person, table: Table | None, role: Role,
-                     starts_on: date, ends_on: date | None, actor_id: int | None) -> Membership:
+async def grant_role(
+    session: AsyncSession,
+    *,
+    person: Person,
+    table: Table | None,
+    role: Role,
+    starts_on: date,
+    ends_on: date | None,
+    actor_id: int | None,
+) -> Membership:
     """Give a person a role at a table (or lead coordinator), replacing their current one there."""
     table_id = table.id if table else None
-    same_table = (Membership.table_id == table_id if table_id is not None
-                  else Membership.table_id.is_(None))
+    same_table = (
+        Membership.table_id == table_id if table_id is not None else Membership.table_id.is_(None)
+    )
     existing = await session.scalars(
-        select(Membership).where(Membership.person_id == person.id, same_table))
+        select(Membership).where(Membership.person_id == person.id, same_table)
+    )
     for membership in existing:
         if membership.is_current(starts_on):
             if membership.role is role:
@@ -149,15 +167,28 @@ async def grant_role(session: AsyncSession, *, person: Person, table: Table | No
             old_role = membership.role
             membership.role = role
             membership.ends_on = ends_on
-            await record(session, actor_id=actor_id, action="role.change",
-                         subject=f"person:{person.id}",
-                         detail={"table_id": table_id, "from": old_role.value, "to": role.value})
+            await record(
+                session,
+                actor_id=actor_id,
+                action="role.change",
+                subject=f"person:{person.id}",
+                detail={"table_id": table_id, "from": old_role.value, "to": role.value},
+            )
             return membership
-    membership = Membership(person_id=person.id, table_id=table_id, role=role,
-                            starts_on=starts_on, ends_on=ends_on)
+    membership = Membership(
+        person_id=person.id, table_id=table_id, role=role, starts_on=starts_on, ends_on=ends_on
+    )
     session.add(membership)
-    await record(session, actor_id=actor_id, action="role.grant", subject=f"person:{person.id}",
-                 detail={"table_id": table_id, "role": role.value,
-                         "ends_on": ends_on.isoformat() if ends_on else None})
+    await record(
+        session,
+        actor_id=actor_id,
+        action="role.grant",
+        subject=f"person:{person.id}",
+        detail={
+            "table_id": table_id,
+            "role": role.value,
+            "ends_on": ends_on.isoformat() if ends_on else None,
+        },
+    )
     await session.flush()
     return membership

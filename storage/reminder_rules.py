@@ -88,13 +88,19 @@ class Prefs:
 
     @property
     def has_quiet_hours(self) -> bool:
-        return (self.quiet_start is not None and self.quiet_end is not None
-                and self.quiet_start != self.quiet_end)
+        return (
+            self.quiet_start is not None
+            and self.quiet_end is not None
+            and self.quiet_start != self.quiet_end
+        )
 
     @property
     def digest_hour(self) -> int:
-        return self.quiet_end if self.has_quiet_hours and self.quiet_end is not None \
+        return (
+            self.quiet_end
+            if self.has_quiet_hours and self.quiet_end is not None
             else DEFAULT_DIGEST_HOUR
+        )
 
 
 def in_quiet_hours(moment: datetime, zone: ZoneInfo, prefs: Prefs) -> bool:
@@ -128,8 +134,9 @@ class Plan:
     at: datetime | None = None
 
 
-def plan_delivery(*, kind: ReminderKind, anchor: datetime, now: datetime, zone: ZoneInfo,
-                  prefs: Prefs) -> Plan:
+def plan_delivery(
+    *, kind: ReminderKind, anchor: datetime, now: datetime, zone: ZoneInfo, prefs: Prefs
+) -> Plan:
     """How one due reminder reaches one person: now, after quiet hours, in the digest, or not."""
     if kind.value in prefs.kinds_off:
         return Plan(Route.SKIP)
@@ -140,8 +147,10 @@ def plan_delivery(*, kind: ReminderKind, anchor: datetime, now: datetime, zone: 
             return Plan(Route.DIGEST, digest_at)
     if not in_quiet_hours(now, zone, prefs):
         return Plan(Route.SEND, now)
-    same_day_meeting = (kind is ReminderKind.MEETING
-                        and anchor.astimezone(zone).date() == now.astimezone(zone).date())
+    same_day_meeting = (
+        kind is ReminderKind.MEETING
+        and anchor.astimezone(zone).date() == now.astimezone(zone).date()
+    )
     if same_day_meeting:
         return Plan(Route.SEND, now)
     assert prefs.quiet_end is not None

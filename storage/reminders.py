@@ -104,8 +104,7 @@ class Reminder(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[ReminderKind] = mapped_column(
-        text_enum(ReminderKind, 20))
+    kind: Mapped[ReminderKind] = mapped_column(text_enum(ReminderKind, 20))
     target_type: Mapped[str] = mapped_column(String(20))
     target_id: Mapped[int] = mapped_column(Integer)
     table_id: Mapped[int | None] = mapped_column(ForeignKey("tables.id", ondelete="CASCADE"))
@@ -118,8 +117,8 @@ class Reminder(Base):
     offset_minutes: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     status: Mapped[ReminderStatus] = mapped_column(
-        text_enum(ReminderStatus, 10),
-        default=ReminderStatus.PENDING)
+        text_enum(ReminderStatus, 10), default=ReminderStatus.PENDING
+    )
     # Bumped when a moved target re-arms a sent reminder, so its outbox batch key is new.
     generation: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -140,16 +139,18 @@ class ReminderPreference(Base):
 
     __tablename__ = "reminder_preferences"
 
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
-                                           primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
     kinds_off: Mapped[list[str]] = mapped_column(JSON, default=list)
     digest: Mapped[bool] = mapped_column(Boolean, default=False)
     quiet_start: Mapped[int | None] = mapped_column(Integer)
     quiet_end: Mapped[int | None] = mapped_column(Integer)
 
     def as_prefs(self) -> Prefs:
-        return Prefs(frozenset(self.kinds_off or ()), self.digest, self.quiet_start,
-                     self.quiet_end)
+        return Prefs(
+            frozenset(self.kinds_off or ()), self.digest, self.quiet_start, self.quiet_end
+        )
 
 
 class TableReminderSettings(Base):
@@ -157,8 +158,9 @@ class TableReminderSettings(Base):
 
     __tablename__ = "reminder_table_settings"
 
-    table_id: Mapped[int] = mapped_column(ForeignKey("tables.id", ondelete="CASCADE"),
-                                          primary_key=True)
+    table_id: Mapped[int] = mapped_column(
+        ForeignKey("tables.id", ondelete="CASCADE"), primary_key=True
+    )
     meeting_offsets: Mapped[list[int]] = mapped_column(JSON)
 
 
@@ -166,8 +168,10 @@ class DigestItem(Base):
     """A reminder waiting in one person's daily digest."""
 
     __tablename__ = "reminder_digest_items"
-    __table_args__ = (UniqueConstraint("reminder_id", "generation", "person_id"),
-                      Index("ix_reminder_digest_items_due", "sent", "digest_at"))
+    __table_args__ = (
+        UniqueConstraint("reminder_id", "generation", "person_id"),
+        Index("ix_reminder_digest_items_due", "sent", "digest_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reminder_id: Mapped[int] = mapped_column(ForeignKey("reminders.id", ondelete="CASCADE"))
@@ -208,22 +212,28 @@ async def pending_people(session: AsyncSession, name: str, target_id: int) -> se
 
 async def _drop_queued(session: AsyncSession, reminders: Iterable[Reminder]) -> None:
     """Messages still waiting in the outbox (e.g. for quiet hours to end) about an old time."""
-    conditions = [OutboxMessage.batch.startswith(f"rem:{r.id}.{r.generation}:", autoescape=True)
-                  for r in reminders]
+    conditions = [
+        OutboxMessage.batch.startswith(f"rem:{r.id}.{r.generation}:", autoescape=True)
+        for r in reminders
+    ]
     if conditions:
-        await session.execute(delete(OutboxMessage).where(
-            OutboxMessage.status == Delivery.PENDING, or_(*conditions))
-            .execution_options(synchronize_session=False))
+        await session.execute(
+            delete(OutboxMessage)
+            .where(OutboxMessage.status == Delivery.PENDING, or_(*conditions))
+            .execution_options(synchronize_session=False)
+        )
 
 
-async def table_zone(session: AsyncSession, table_id: int | None,
-                     default: str = "Europe/Helsinki") -> ZoneInfo:
+async def table_zone(
+    session: AsyncSession, table_id: int | None, default: str = "Europe/Helsinki"
+) -> ZoneInfo:
     table = await session.get(Table, table_id) if table_id is not None else None
     return ZoneInfo(table.timezone if table else default)
 
 
-async def offsets_for(session: AsyncSession, table_id: int | None,
-                      kind: ReminderKind) -> tuple[int, ...]:
+async def offsets_for(
+    session: AsyncSession, table_id: int | None, kind: ReminderKind
+) -> tuple[int, ...]:
     if kind is ReminderKind.MEETING and table_id is not None:
         settings = await session.get(TableReminderSettings, table_id)
         if settings is not None:
@@ -231,8 +241,9 @@ async def offsets_for(session: AsyncSession, table_id: int | None,
     return DEFAULT_OFFSETS[kind]
 
 
-async def set_meeting_offsets(session: AsyncSession, table_id: int,
-                              offsets: Iterable[int]) -> None:
+async def set_meeting_offsets(
+    session: AsyncSession, table_id: int, offsets: Iterable[int]
+) -> None:
     """A table's meeting reminders from now on; already scheduled ones move on next schedule()."""
     values = sorted({int(o) for o in offsets if int(o) > 0}, reverse=True)
     settings = await session.get(TableReminderSettings, table_id)
@@ -243,11 +254,20 @@ async def set_meeting_offsets(session: AsyncSession, table_id: int,
     await session.flush()
 
 
-async def schedule(session: AsyncSession, *, target: Target, table_id: int | None,
-                   kind: ReminderKind, anchor: datetime, title: str, now: datetime,
-                   audience: Audience = Audience.TABLE, person_ids: Iterable[int] = (),
-                   offsets: Iterable[int] | None = None,
-                   pending_key: str | None = None) -> list[Reminder]:
+async def schedule(
+    session: AsyncSession,
+    *,
+    target: Target,
+    table_id: int | None,
+    kind: ReminderKind,
+    anchor: datetime,
+    title: str,
+    now: datetime,
+    audience: Audience = Audience.TABLE,
+    person_ids: Iterable[int] = (),
+    offsets: Iterable[int] | None = None,
+    pending_key: str | None = None,
+) -> list[Reminder]:
     """Create or move the reminders of one thing; call again whenever it changes.
 
     `anchor` is when the thing happens or closes (UTC). Reminders whose time has already passed
@@ -257,11 +277,21 @@ async def schedule(session: AsyncSession, *, target: Target, table_id: int | Non
     if anchor.tzinfo is None:
         raise ValueError("anchor must be an aware datetime")
     zone = await table_zone(session, table_id)
-    wanted = due_times(anchor, offsets if offsets is not None
-                       else await offsets_for(session, table_id, kind), zone)
-    existing = {r.offset_minutes: r for r in await session.scalars(
-        select(Reminder).where(Reminder.target_type == target.type,
-                               Reminder.target_id == target.id, Reminder.kind == kind))}
+    wanted = due_times(
+        anchor,
+        offsets if offsets is not None else await offsets_for(session, table_id, kind),
+        zone,
+    )
+    existing = {
+        r.offset_minutes: r
+        for r in await session.scalars(
+            select(Reminder).where(
+                Reminder.target_type == target.type,
+                Reminder.target_id == target.id,
+                Reminder.kind == kind,
+            )
+        )
+    }
     names = sorted(set(person_ids))
     resolver = pending_key or PENDING_RESOLVER.get(kind)
     short_title = title.strip()[:TITLE_LENGTH]
@@ -276,9 +306,16 @@ async def schedule(session: AsyncSession, *, target: Target, table_id: int | Non
         if found is None:
             if due_at <= now:
                 continue
-            row = Reminder(kind=kind, target_type=target.type, target_id=target.id,
-                           offset_minutes=offset, generation=0, attempts=0,
-                           status=ReminderStatus.PENDING, created_at=now)
+            row = Reminder(
+                kind=kind,
+                target_type=target.type,
+                target_id=target.id,
+                offset_minutes=offset,
+                generation=0,
+                attempts=0,
+                status=ReminderStatus.PENDING,
+                created_at=now,
+            )
             session.add(row)
         else:
             row = found
@@ -310,15 +347,18 @@ async def schedule(session: AsyncSession, *, target: Target, table_id: int | Non
     return kept
 
 
-async def cancel(session: AsyncSession, target: Target,
-                 kind: ReminderKind | None = None) -> int:
+async def cancel(session: AsyncSession, target: Target, kind: ReminderKind | None = None) -> int:
     """Remove every reminder of a cancelled thing (or only one kind of them)."""
-    rows = select(Reminder).where(Reminder.target_type == target.type,
-                                  Reminder.target_id == target.id)
-    await _drop_queued(session, await session.scalars(
-        rows.where(Reminder.kind == kind) if kind is not None else rows))
-    query = delete(Reminder).where(Reminder.target_type == target.type,
-                                   Reminder.target_id == target.id)
+    rows = select(Reminder).where(
+        Reminder.target_type == target.type, Reminder.target_id == target.id
+    )
+    await _drop_queued(
+        session,
+        await session.scalars(rows.where(Reminder.kind == kind) if kind is not None else rows),
+    )
+    query = delete(Reminder).where(
+        Reminder.target_type == target.type, Reminder.target_id == target.id
+    )
     if kind is not None:
         query = query.where(Reminder.kind == kind)
     result: Any = await session.execute(query.execution_options(synchronize_session=False))
@@ -327,9 +367,13 @@ async def cancel(session: AsyncSession, target: Target,
 
 
 async def reminders_of(session: AsyncSession, target: Target) -> list[Reminder]:
-    return list(await session.scalars(
-        select(Reminder).where(Reminder.target_type == target.type,
-                               Reminder.target_id == target.id).order_by(Reminder.due_at)))
+    return list(
+        await session.scalars(
+            select(Reminder)
+            .where(Reminder.target_type == target.type, Reminder.target_id == target.id)
+            .order_by(Reminder.due_at)
+        )
+    )
 
 
 # ---- who receives a reminder -----------------------------------------------------------------
@@ -339,17 +383,21 @@ async def audience_people(session: AsyncSession, reminder: Reminder, today: date
     """Person ids the reminder is for today, narrowed to non-responders when it says so."""
     audience = Audience(reminder.audience)
     people: set[int] = set(reminder.person_ids or ()) if Audience.NAMED in audience else set()
-    if reminder.table_id is not None and audience & (Audience.MEMBERS | Audience.CHAIRS
-                                                     | Audience.COORDINATORS):
-        rows = await session.scalars(select(Membership).where(
-            Membership.table_id == reminder.table_id))
+    if reminder.table_id is not None and audience & (
+        Audience.MEMBERS | Audience.CHAIRS | Audience.COORDINATORS
+    ):
+        rows = await session.scalars(
+            select(Membership).where(Membership.table_id == reminder.table_id)
+        )
         for membership in rows:
             if not membership.is_current(today):
                 continue
             role = membership.role
-            if ((Audience.MEMBERS in audience and role in SEATED_ROLES)
-                    or (Audience.CHAIRS in audience and role in (Role.CHAIR, Role.VICE_CHAIR))
-                    or (Audience.COORDINATORS in audience and role is Role.COORDINATOR)):
+            if (
+                (Audience.MEMBERS in audience and role in SEATED_ROLES)
+                or (Audience.CHAIRS in audience and role in (Role.CHAIR, Role.VICE_CHAIR))
+                or (Audience.COORDINATORS in audience and role is Role.COORDINATOR)
+            ):
                 people.add(membership.person_id)
     if reminder.pending_key:
         people &= await pending_people(session, reminder.pending_key, reminder.target_id)
@@ -360,19 +408,26 @@ async def preferences(session: AsyncSession, person_ids: Iterable[int]) -> dict[
     ids = list(person_ids)
     found: dict[int, Prefs] = {}
     if ids:
-        rows = await session.scalars(select(ReminderPreference).where(
-            ReminderPreference.person_id.in_(ids)))
+        rows = await session.scalars(
+            select(ReminderPreference).where(ReminderPreference.person_id.in_(ids))
+        )
         found = {row.person_id: row.as_prefs() for row in rows}
     return {person_id: found.get(person_id, Prefs()) for person_id in ids}
 
 
-async def preference_row(session: AsyncSession, person_id: int, *,
-                         create: bool = True) -> ReminderPreference:
+async def preference_row(
+    session: AsyncSession, person_id: int, *, create: bool = True
+) -> ReminderPreference:
     """The person's choices; with create=False a missing row is shown as defaults, not saved."""
     row = await session.get(ReminderPreference, person_id)
     if row is None:
-        row = ReminderPreference(person_id=person_id, kinds_off=[], digest=False,
-                                 quiet_start=DEFAULT_QUIET_START, quiet_end=DEFAULT_QUIET_END)
+        row = ReminderPreference(
+            person_id=person_id,
+            kinds_off=[],
+            digest=False,
+            quiet_start=DEFAULT_QUIET_START,
+            quiet_end=DEFAULT_QUIET_END,
+        )
         if create:
             session.add(row)
             await session.flush()
@@ -385,42 +440,70 @@ TERM_TARGET = "term"
 TERM_ENDS_AT = time(9)
 
 
-async def sync_term_endings(session: AsyncSession, *, now: datetime,
-                            default_zone: str = "Europe/Helsinki") -> int:
+async def sync_term_endings(
+    session: AsyncSession, *, now: datetime, default_zone: str = "Europe/Helsinki"
+) -> int:
     """Schedule each table's next term ending (from Membership.ends_on) for its coordinators."""
     tables = list(await session.scalars(select(Table)))
     scheduled = 0
     for table in tables:
         zone = ZoneInfo(table.timezone or default_zone)
         today = now.astimezone(zone).date()
-        ends = await session.scalars(select(Membership.ends_on).where(
-            Membership.table_id == table.id, Membership.role.in_(SEATED_ROLES),
-            Membership.ends_on.is_not(None), Membership.ends_on >= today))
+        ends = await session.scalars(
+            select(Membership.ends_on).where(
+                Membership.table_id == table.id,
+                Membership.role.in_(SEATED_ROLES),
+                Membership.ends_on.is_not(None),
+                Membership.ends_on >= today,
+            )
+        )
         upcoming = min((d for d in ends if d is not None), default=None)
         target = Target(TERM_TARGET, table.id)
         if upcoming is None:
             await cancel(session, target)
             continue
         anchor = datetime.combine(upcoming, TERM_ENDS_AT, tzinfo=zone)
-        await schedule(session, target=target, table_id=table.id,
-                       kind=ReminderKind.TERM_ENDING, anchor=anchor, title=table.name_fi,
-                       now=now, audience=Audience.COORDINATORS)
+        await schedule(
+            session,
+            target=target,
+            table_id=table.id,
+            kind=ReminderKind.TERM_ENDING,
+            anchor=anchor,
+            title=table.name_fi,
+            now=now,
+            audience=Audience.COORDINATORS,
+        )
         scheduled += 1
     return scheduled
 
 
-async def reschedule_table_meetings(session: AsyncSession, table_id: int, *,
-                                    now: datetime) -> int:
+async def reschedule_table_meetings(session: AsyncSession, table_id: int, *, now: datetime) -> int:
     """After a table's offsets change, move its meetings' reminders that are still ahead."""
-    rows = list(await session.scalars(select(Reminder).where(
-        Reminder.table_id == table_id, Reminder.kind == ReminderKind.MEETING,
-        Reminder.anchor_at > now).order_by(Reminder.id)))
+    rows = list(
+        await session.scalars(
+            select(Reminder)
+            .where(
+                Reminder.table_id == table_id,
+                Reminder.kind == ReminderKind.MEETING,
+                Reminder.anchor_at > now,
+            )
+            .order_by(Reminder.id)
+        )
+    )
     meetings: dict[Target, Reminder] = {}
     for row in rows:
         meetings.setdefault(row.target, row)
     for target, row in meetings.items():
-        await schedule(session, target=target, table_id=table_id, kind=ReminderKind.MEETING,
-                       anchor=row.anchor_at, title=row.title, now=now,
-                       audience=Audience(row.audience), person_ids=row.person_ids or (),
-                       pending_key=row.pending_key)
+        await schedule(
+            session,
+            target=target,
+            table_id=table_id,
+            kind=ReminderKind.MEETING,
+            anchor=row.anchor_at,
+            title=row.title,
+            now=now,
+            audience=Audience(row.audience),
+            person_ids=row.person_ids or (),
+            pending_key=row.pending_key,
+        )
     return len(meetings)

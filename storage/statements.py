@@ -47,7 +47,6 @@ class AmendmentStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
-
 class Statement(Base):
     """A request for a statement (lausuntopyyntö) and the statement that answers it."""
 
@@ -61,8 +60,9 @@ class Statement(Base):
     background: Mapped[str | None] = mapped_column(Text)
     city_due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     internal_due_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    status: Mapped[StatementStatus] = mapped_column(text_enum(StatementStatus, 10),
-                                                    default=StatementStatus.DRAFTING)
+    status: Mapped[StatementStatus] = mapped_column(
+        text_enum(StatementStatus, 10), default=StatementStatus.DRAFTING
+    )
     created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     group_thread_id: Mapped[int | None] = mapped_column(Integer)
@@ -77,19 +77,23 @@ class StatementAttachment(Base):
 
     __tablename__ = "statement_attachments"
 
-    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"),
-                                              primary_key=True)
-    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), primary_key=True
+    )
+    file_id: Mapped[int] = mapped_column(
+        ForeignKey("stored_files.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class StatementDrafter(Base):
     __tablename__ = "statement_drafters"
 
-    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"),
-                                              primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
-                                           primary_key=True)
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class StatementVersion(Base):
@@ -115,17 +119,20 @@ class Amendment(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"))
     version_id: Mapped[int] = mapped_column(
-        ForeignKey("statement_versions.id", ondelete="CASCADE"))
+        ForeignKey("statement_versions.id", ondelete="CASCADE")
+    )
     author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     old_text: Mapped[str] = mapped_column(Text)
     new_text: Mapped[str] = mapped_column(Text)
-    status: Mapped[AmendmentStatus] = mapped_column(text_enum(AmendmentStatus, 10),
-                                                    default=AmendmentStatus.PROPOSED)
+    status: Mapped[AmendmentStatus] = mapped_column(
+        text_enum(AmendmentStatus, 10), default=AmendmentStatus.PROPOSED
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     result_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("statement_versions.id", ondelete="SET NULL"))
+        ForeignKey("statement_versions.id", ondelete="SET NULL")
+    )
 
 
 class DissentingOpinion(Base):
@@ -180,13 +187,13 @@ def apply_amendment(text: str, old: str, new: str) -> str | None:
 
 def version_diff(old: str, new: str, old_label: str, new_label: str) -> str:
     """A line diff, plain text, with `-` and `+` lines as people know them from documents."""
-    lines = difflib.unified_diff(old.splitlines(), new.splitlines(), old_label, new_label,
-                                 lineterm="", n=1)
+    lines = difflib.unified_diff(
+        old.splitlines(), new.splitlines(), old_label, new_label, lineterm="", n=1
+    )
     return "\n".join(lines)
 
 
-def may_draft(access: Access, table_id: int, person_id: int | None,
-              drafters: set[int]) -> bool:
+def may_draft(access: Access, table_id: int, person_id: int | None, drafters: set[int]) -> bool:
     """Named drafters, and whoever leads the table, decide on amendments."""
     return access.leads(table_id) or (person_id is not None and person_id in drafters)
 
@@ -198,25 +205,62 @@ def may_dissent(choice: Choice | None) -> bool:
 # ---- queries and services (the caller commits) ----------------------------------------------
 
 
-async def create_statement(session: AsyncSession, *, table_id: int, subject: str,
-                           requester: str, case_number: str | None, background: str | None,
-                           city_due_at: datetime, internal_due_at: datetime, by: int | None,
-                           now: datetime) -> Statement:
-    statement = Statement(table_id=table_id, subject=subject, requester=requester,
-                          case_number=case_number, background=background,
-                          city_due_at=city_due_at, internal_due_at=internal_due_at,
-                          status=StatementStatus.DRAFTING, created_by=by, created_at=now)
+async def create_statement(
+    session: AsyncSession,
+    *,
+    table_id: int,
+    subject: str,
+    requester: str,
+    case_number: str | None,
+    background: str | None,
+    city_due_at: datetime,
+    internal_due_at: datetime,
+    by: int | None,
+    now: datetime,
+) -> Statement:
+    statement = Statement(
+        table_id=table_id,
+        subject=subject,
+        requester=requester,
+        case_number=case_number,
+        background=background,
+        city_due_at=city_due_at,
+        internal_due_at=internal_due_at,
+        status=StatementStatus.DRAFTING,
+        created_by=by,
+        created_at=now,
+    )
     session.add(statement)
     await session.flush()
-    await record(session, actor_id=by, action="statement.create",
-                 subject=f"statement:{statement.id}", detail={"table_id": table_id}, at=now)
+    await record(
+        session,
+        actor_id=by,
+        action="statement.create",
+        subject=f"statement:{statement.id}",
+        detail={"table_id": table_id},
+        at=now,
+    )
     target = statement_target(statement.id)
-    await schedule(session, target=target, table_id=table_id,
-                   kind=ReminderKind.STATEMENT_CITY, anchor=city_due_at, title=subject, now=now,
-                   audience=Audience.CHAIRS | Audience.COORDINATORS)
-    await schedule(session, target=target, table_id=table_id,
-                   kind=ReminderKind.STATEMENT_INTERNAL, anchor=internal_due_at, title=subject,
-                   now=now, audience=Audience.TABLE)
+    await schedule(
+        session,
+        target=target,
+        table_id=table_id,
+        kind=ReminderKind.STATEMENT_CITY,
+        anchor=city_due_at,
+        title=subject,
+        now=now,
+        audience=Audience.CHAIRS | Audience.COORDINATORS,
+    )
+    await schedule(
+        session,
+        target=target,
+        table_id=table_id,
+        kind=ReminderKind.STATEMENT_INTERNAL,
+        anchor=internal_due_at,
+        title=subject,
+        now=now,
+        audience=Audience.TABLE,
+    )
     return statement
 
 
@@ -224,21 +268,40 @@ def statement_target(statement_id: int) -> Target:
     return Target("statement", statement_id)
 
 
-async def mark_submitted(session: AsyncSession, statement: Statement, *, to: str, by: int | None,
-                         now: datetime) -> None:
+async def mark_submitted(
+    session: AsyncSession, statement: Statement, *, to: str, by: int | None, now: datetime
+) -> None:
     statement.status = StatementStatus.SUBMITTED
     statement.submitted_at = now
     statement.submitted_to = to
-    await record(session, actor_id=by, action="statement.submit",
-                 subject=f"statement:{statement.id}", detail={"to": to}, at=now)
+    await record(
+        session,
+        actor_id=by,
+        action="statement.submit",
+        subject=f"statement:{statement.id}",
+        detail={"to": to},
+        at=now,
+    )
     await cancel(session, statement_target(statement.id))
 
 
-async def attach(session: AsyncSession, statement: Statement, *, file_name: str,
-                 telegram_file_id: str, mime_type: str | None, now: datetime) -> StoredFile:
+async def attach(
+    session: AsyncSession,
+    statement: Statement,
+    *,
+    file_name: str,
+    telegram_file_id: str,
+    mime_type: str | None,
+    now: datetime,
+) -> StoredFile:
     """Keep a document Telegram already has; it is sent on by its file id, not re-uploaded."""
-    stored = StoredFile(file_name=file_name[:255], mime_type=mime_type, content=None,
-                        telegram_file_id=telegram_file_id, created_at=now)
+    stored = StoredFile(
+        file_name=file_name[:255],
+        mime_type=mime_type,
+        content=None,
+        telegram_file_id=telegram_file_id,
+        created_at=now,
+    )
     session.add(stored)
     await session.flush()
     session.add(StatementAttachment(statement_id=statement.id, file_id=stored.id))
@@ -247,47 +310,81 @@ async def attach(session: AsyncSession, statement: Statement, *, file_name: str,
 
 
 async def attachments_of(session: AsyncSession, statement_id: int) -> list[StoredFile]:
-    return list(await session.scalars(
-        select(StoredFile).join(StatementAttachment, StatementAttachment.file_id == StoredFile.id)
-        .where(StatementAttachment.statement_id == statement_id).order_by(StoredFile.id)))
+    return list(
+        await session.scalars(
+            select(StoredFile)
+            .join(StatementAttachment, StatementAttachment.file_id == StoredFile.id)
+            .where(StatementAttachment.statement_id == statement_id)
+            .order_by(StoredFile.id)
+        )
+    )
 
 
 async def drafters_of(session: AsyncSession, statement_id: int) -> set[int]:
-    return set(await session.scalars(select(StatementDrafter.person_id).where(
-        StatementDrafter.statement_id == statement_id)))
+    return set(
+        await session.scalars(
+            select(StatementDrafter.person_id).where(StatementDrafter.statement_id == statement_id)
+        )
+    )
 
 
-async def name_drafter(session: AsyncSession, statement: Statement, person_id: int,
-                       by: int | None, now: datetime) -> bool:
+async def name_drafter(
+    session: AsyncSession, statement: Statement, person_id: int, by: int | None, now: datetime
+) -> bool:
     if person_id in await drafters_of(session, statement.id):
         return False
     session.add(StatementDrafter(statement_id=statement.id, person_id=person_id))
-    await record(session, actor_id=by, action="statement.drafter",
-                 subject=f"statement:{statement.id}", detail={"person_id": person_id}, at=now)
+    await record(
+        session,
+        actor_id=by,
+        action="statement.drafter",
+        subject=f"statement:{statement.id}",
+        detail={"person_id": person_id},
+        at=now,
+    )
     await session.flush()
     return True
 
 
 async def versions_of(session: AsyncSession, statement_id: int) -> list[StatementVersion]:
-    return list(await session.scalars(select(StatementVersion).where(
-        StatementVersion.statement_id == statement_id).order_by(StatementVersion.number)))
+    return list(
+        await session.scalars(
+            select(StatementVersion)
+            .where(StatementVersion.statement_id == statement_id)
+            .order_by(StatementVersion.number)
+        )
+    )
 
 
 async def current_version(session: AsyncSession, statement_id: int) -> StatementVersion | None:
-    return await session.scalar(select(StatementVersion).where(
-        StatementVersion.statement_id == statement_id)
-        .order_by(StatementVersion.number.desc()).limit(1))
+    return await session.scalar(
+        select(StatementVersion)
+        .where(StatementVersion.statement_id == statement_id)
+        .order_by(StatementVersion.number.desc())
+        .limit(1)
+    )
 
 
-async def version_by_number(session: AsyncSession, statement_id: int,
-                            number: int) -> StatementVersion | None:
-    return await session.scalar(select(StatementVersion).where(
-        StatementVersion.statement_id == statement_id, StatementVersion.number == number))
+async def version_by_number(
+    session: AsyncSession, statement_id: int, number: int
+) -> StatementVersion | None:
+    return await session.scalar(
+        select(StatementVersion).where(
+            StatementVersion.statement_id == statement_id, StatementVersion.number == number
+        )
+    )
 
 
-async def add_version(session: AsyncSession, statement: Statement, *, text: str,
-                      author_id: int | None, now: datetime, source: str = "text",
-                      file_name: str | None = None) -> StatementVersion | Refusal:
+async def add_version(
+    session: AsyncSession,
+    statement: Statement,
+    *,
+    text: str,
+    author_id: int | None,
+    now: datetime,
+    source: str = "text",
+    file_name: str | None = None,
+) -> StatementVersion | Refusal:
     if statement.status is not StatementStatus.DRAFTING:
         return Refusal.NOT_DRAFTING
     text = clean_draft(text)
@@ -295,20 +392,41 @@ async def add_version(session: AsyncSession, statement: Statement, *, text: str,
         return Refusal.EMPTY
     if len(text) > MAX_DRAFT_CHARS:
         return Refusal.TOO_LONG
-    number = int(await session.scalar(select(func.coalesce(func.max(StatementVersion.number), 0))
-                                      .where(StatementVersion.statement_id == statement.id))
-                 or 0) + 1
-    version = StatementVersion(statement_id=statement.id, number=number, text=text,
-                               author_id=author_id, created_at=now, source=source,
-                               file_name=file_name)
+    number = (
+        int(
+            await session.scalar(
+                select(func.coalesce(func.max(StatementVersion.number), 0)).where(
+                    StatementVersion.statement_id == statement.id
+                )
+            )
+            or 0
+        )
+        + 1
+    )
+    version = StatementVersion(
+        statement_id=statement.id,
+        number=number,
+        text=text,
+        author_id=author_id,
+        created_at=now,
+        source=source,
+        file_name=file_name,
+    )
     session.add(version)
     await session.flush()
     return version
 
 
-async def propose_amendment(session: AsyncSession, statement: Statement, *, version_id: int,
-                            old_text: str, new_text: str, author_id: int,
-                            now: datetime) -> Amendment | Refusal:
+async def propose_amendment(
+    session: AsyncSession,
+    statement: Statement,
+    *,
+    version_id: int,
+    old_text: str,
+    new_text: str,
+    author_id: int,
+    now: datetime,
+) -> Amendment | Refusal:
     if statement.status is not StatementStatus.DRAFTING:
         return Refusal.NOT_DRAFTING
     current = await current_version(session, statement.id)
@@ -321,17 +439,29 @@ async def propose_amendment(session: AsyncSession, statement: Statement, *, vers
         return Refusal.EMPTY
     if apply_amendment(current.text, old_text, new_text) is None:
         return Refusal.PASSAGE_NOT_FOUND
-    amendment = Amendment(statement_id=statement.id, version_id=current.id, author_id=author_id,
-                          old_text=old_text, new_text=new_text,
-                          status=AmendmentStatus.PROPOSED, created_at=now)
+    amendment = Amendment(
+        statement_id=statement.id,
+        version_id=current.id,
+        author_id=author_id,
+        old_text=old_text,
+        new_text=new_text,
+        status=AmendmentStatus.PROPOSED,
+        created_at=now,
+    )
     session.add(amendment)
     await session.flush()
     return amendment
 
 
-async def decide_amendment(session: AsyncSession, amendment: Amendment, *, accept: bool,
-                           by: int | None, now: datetime,
-                           from_vote: bool = False) -> StatementVersion | Refusal | None:
+async def decide_amendment(
+    session: AsyncSession,
+    amendment: Amendment,
+    *,
+    accept: bool,
+    by: int | None,
+    now: datetime,
+    from_vote: bool = False,
+) -> StatementVersion | Refusal | None:
     """Accept (a new version with the change) or reject. None means rejected."""
     allowed = {AmendmentStatus.VOTING} if from_vote else {AmendmentStatus.PROPOSED}
     if amendment.status not in allowed:
@@ -339,8 +469,11 @@ async def decide_amendment(session: AsyncSession, amendment: Amendment, *, accep
     statement = await session.get(Statement, amendment.statement_id)
     assert statement is not None
     current = await current_version(session, statement.id)
-    if accept and (current is None or current.id != amendment.version_id
-                   or statement.status is not StatementStatus.DRAFTING):
+    if accept and (
+        current is None
+        or current.id != amendment.version_id
+        or statement.status is not StatementStatus.DRAFTING
+    ):
         if not from_vote:
             return Refusal.SUPERSEDED
         accept = False
@@ -354,8 +487,14 @@ async def decide_amendment(session: AsyncSession, amendment: Amendment, *, accep
     if changed is None:
         amendment.status = AmendmentStatus.REJECTED
         return None
-    version = await add_version(session, statement, text=changed, author_id=amendment.author_id,
-                                now=now, source="amendment")
+    version = await add_version(
+        session,
+        statement,
+        text=changed,
+        author_id=amendment.author_id,
+        now=now,
+        source="amendment",
+    )
     if isinstance(version, Refusal):
         amendment.status = AmendmentStatus.REJECTED
         return version
@@ -366,102 +505,146 @@ async def decide_amendment(session: AsyncSession, amendment: Amendment, *, accep
 
 async def approval_ballot(session: AsyncSession, statement_id: int) -> Ballot | None:
     """The newest approval vote of the statement."""
-    return await session.scalar(select(Ballot).where(
-        Ballot.statement_id == statement_id, Ballot.kind == BallotKind.STATEMENT)
-        .order_by(Ballot.id.desc()).limit(1))
+    return await session.scalar(
+        select(Ballot)
+        .where(Ballot.statement_id == statement_id, Ballot.kind == BallotKind.STATEMENT)
+        .order_by(Ballot.id.desc())
+        .limit(1)
+    )
 
 
-async def apply_ballot_outcome(session: AsyncSession, ballot: Ballot, outcome: Outcome,
-                               now: datetime) -> None:
+async def apply_ballot_outcome(
+    session: AsyncSession, ballot: Ballot, outcome: Outcome, now: datetime
+) -> None:
     """What a closed statement or amendment vote means for the statement."""
     if ballot.kind is BallotKind.STATEMENT and ballot.statement_id is not None:
         statement = await session.get(Statement, ballot.statement_id)
-        version = await session.get(StatementVersion, ballot.version_id) if ballot.version_id \
-            else None
+        version = (
+            await session.get(StatementVersion, ballot.version_id) if ballot.version_id else None
+        )
         if statement is None or statement.status is not StatementStatus.VOTING:
             return
         if outcome is Outcome.PASSED and version is not None:
             statement.status = StatementStatus.APPROVED
             statement.approved_version = version.number
             statement.approved_at = now
-            await cancel(session, statement_target(statement.id),
-                         ReminderKind.STATEMENT_INTERNAL)
+            await cancel(session, statement_target(statement.id), ReminderKind.STATEMENT_INTERNAL)
         else:
             statement.status = StatementStatus.DRAFTING
     elif ballot.kind is BallotKind.AMENDMENT and ballot.amendment_id is not None:
         amendment = await session.get(Amendment, ballot.amendment_id)
         if amendment is not None:
-            await decide_amendment(session, amendment, accept=outcome is Outcome.PASSED,
-                                   by=None, now=now, from_vote=True)
+            await decide_amendment(
+                session,
+                amendment,
+                accept=outcome is Outcome.PASSED,
+                by=None,
+                now=now,
+                from_vote=True,
+            )
 
 
-async def add_dissent(session: AsyncSession, statement: Statement, person_id: int, text: str,
-                      now: datetime) -> DissentingOpinion | Refusal:
+async def add_dissent(
+    session: AsyncSession, statement: Statement, person_id: int, text: str, now: datetime
+) -> DissentingOpinion | Refusal:
     if statement.status not in (StatementStatus.APPROVED, StatementStatus.SUBMITTED):
         return Refusal.NOT_ALLOWED
     ballot = await approval_ballot(session, statement.id)
-    vote = await session.scalar(select(OpenVote.choice).where(
-        OpenVote.ballot_id == ballot.id, OpenVote.person_id == person_id)) if ballot else None
+    vote = (
+        await session.scalar(
+            select(OpenVote.choice).where(
+                OpenVote.ballot_id == ballot.id, OpenVote.person_id == person_id
+            )
+        )
+        if ballot
+        else None
+    )
     if not may_dissent(vote):
         return Refusal.NOT_ALLOWED
     text = clean_draft(text)
     if not text:
         return Refusal.EMPTY
-    existing = await session.scalar(select(DissentingOpinion).where(
-        DissentingOpinion.statement_id == statement.id, DissentingOpinion.person_id == person_id))
+    existing = await session.scalar(
+        select(DissentingOpinion).where(
+            DissentingOpinion.statement_id == statement.id,
+            DissentingOpinion.person_id == person_id,
+        )
+    )
     if existing is not None:
         existing.text = text
         existing.created_at = now
         return existing
-    opinion = DissentingOpinion(statement_id=statement.id, person_id=person_id, text=text,
-                                created_at=now)
+    opinion = DissentingOpinion(
+        statement_id=statement.id, person_id=person_id, text=text, created_at=now
+    )
     session.add(opinion)
     await session.flush()
     return opinion
 
 
 async def dissents_of(session: AsyncSession, statement_id: int) -> list[DissentingOpinion]:
-    return list(await session.scalars(select(DissentingOpinion).where(
-        DissentingOpinion.statement_id == statement_id).order_by(DissentingOpinion.id)))
+    return list(
+        await session.scalars(
+            select(DissentingOpinion)
+            .where(DissentingOpinion.statement_id == statement_id)
+            .order_by(DissentingOpinion.id)
+        )
+    )
 
 
 async def open_statements(session: AsyncSession, table_ids: list[int]) -> list[Statement]:
-    return list(await session.scalars(select(Statement).where(
-        Statement.table_id.in_(table_ids),
-        Statement.status.in_([StatementStatus.DRAFTING, StatementStatus.VOTING,
-                              StatementStatus.APPROVED]))
-        .order_by(Statement.internal_due_at)))
+    return list(
+        await session.scalars(
+            select(Statement)
+            .where(
+                Statement.table_id.in_(table_ids),
+                Statement.status.in_(
+                    [StatementStatus.DRAFTING, StatementStatus.VOTING, StatementStatus.APPROVED]
+                ),
+            )
+            .order_by(Statement.internal_due_at)
+        )
+    )
 
 
-async def approved_statements(session: AsyncSession, word: str | None = None,
-                              limit: int = 30) -> list[Statement]:
+async def approved_statements(
+    session: AsyncSession, word: str | None = None, limit: int = 30
+) -> list[Statement]:
     """Approved and submitted statements, newest first; `word` searches subject, case, body
     and text. Filtered in Python so that å, ä and ö fold the same way on every database."""
     rows = await session.execute(
         select(Statement, StatementVersion.text)
-        .join(StatementVersion, (StatementVersion.statement_id == Statement.id)
-              & (StatementVersion.number == Statement.approved_version))
+        .join(
+            StatementVersion,
+            (StatementVersion.statement_id == Statement.id)
+            & (StatementVersion.number == Statement.approved_version),
+        )
         .where(Statement.status.in_([StatementStatus.APPROVED, StatementStatus.SUBMITTED]))
-        .order_by(Statement.approved_at.desc(), Statement.id.desc()))
+        .order_by(Statement.approved_at.desc(), Statement.id.desc())
+    )
     needle = (word or "").casefold().strip()
     found = []
     for statement, text in rows:
-        haystack = " ".join([statement.subject, statement.requester, statement.case_number or "",
-                             text]).casefold()
+        haystack = " ".join(
+            [statement.subject, statement.requester, statement.case_number or "", text]
+        ).casefold()
         if needle in haystack:
             found.append(statement)
     return found[:limit]
 
 
 async def ballot_is_open_for(session: AsyncSession, statement_id: int) -> bool:
-    found = await session.scalar(select(Ballot.id).where(
-        Ballot.statement_id == statement_id, Ballot.status == BallotStatus.OPEN).limit(1))
+    found = await session.scalar(
+        select(Ballot.id)
+        .where(Ballot.statement_id == statement_id, Ballot.status == BallotStatus.OPEN)
+        .limit(1)
+    )
     return found is not None
 
 
 _MOMENT = re.compile(
-    r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*(?:(?:klo\s*)?(\d{1,2})[.:](\d{2}))?\s*$",
-    re.IGNORECASE)
+    r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*(?:(?:klo\s*)?(\d{1,2})[.:](\d{2}))?\s*$", re.IGNORECASE
+)
 DEFAULT_DUE_HOUR = 16
 
 
@@ -472,9 +655,14 @@ def parse_local_moment(text: str, zone: ZoneInfo) -> datetime | None:
         return None
     day_, month, year, hour, minute = match.groups()
     try:
-        local = datetime(int(year), int(month), int(day_),
-                         int(hour) if hour else DEFAULT_DUE_HOUR, int(minute) if minute else 0,
-                         tzinfo=zone)
+        local = datetime(
+            int(year),
+            int(month),
+            int(day_),
+            int(hour) if hour else DEFAULT_DUE_HOUR,
+            int(minute) if minute else 0,
+            tzinfo=zone,
+        )
     except ValueError:
         return None
     return local.astimezone(UTC)

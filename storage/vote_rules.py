@@ -50,16 +50,24 @@ class Tally:
     @classmethod
     def of(cls, choices: Iterable[Choice | str]) -> Tally:
         counts = Counter(Choice(c) for c in choices)
-        return cls(counts[Choice.AGREE], counts[Choice.ABSTAIN], counts[Choice.DISAGREE],
-                   counts[Choice.BLOCK])
+        return cls(
+            counts[Choice.AGREE],
+            counts[Choice.ABSTAIN],
+            counts[Choice.DISAGREE],
+            counts[Choice.BLOCK],
+        )
 
     @property
     def voted(self) -> int:
         return self.agree + self.abstain + self.disagree + self.block
 
     def as_dict(self) -> dict[str, int]:
-        return {"agree": self.agree, "abstain": self.abstain, "disagree": self.disagree,
-                "block": self.block}
+        return {
+            "agree": self.agree,
+            "abstain": self.abstain,
+            "disagree": self.disagree,
+            "block": self.block,
+        }
 
 
 def may_vote(access: Access, table_id: int) -> bool:

@@ -92,14 +92,14 @@ class BallotStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
-
 class TableVoteRules(Base):
     """A table's own quorum and majority rules; a table without a row uses the defaults."""
 
     __tablename__ = "table_vote_rules"
 
-    table_id: Mapped[int] = mapped_column(ForeignKey("tables.id", ondelete="CASCADE"),
-                                          primary_key=True)
+    table_id: Mapped[int] = mapped_column(
+        ForeignKey("tables.id", ondelete="CASCADE"), primary_key=True
+    )
     quorum_percent: Mapped[int] = mapped_column(Integer, default=50)
     majority_percent: Mapped[int] = mapped_column(Integer, default=50)
     block_stops: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -118,11 +118,14 @@ class Ballot(Base):
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str | None] = mapped_column(Text)
     statement_id: Mapped[int | None] = mapped_column(
-        ForeignKey("statements.id", ondelete="CASCADE"))
+        ForeignKey("statements.id", ondelete="CASCADE")
+    )
     version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("statement_versions.id", ondelete="SET NULL"))
+        ForeignKey("statement_versions.id", ondelete="SET NULL")
+    )
     amendment_id: Mapped[int | None] = mapped_column(
-        ForeignKey("amendments.id", ondelete="CASCADE"))
+        ForeignKey("amendments.id", ondelete="CASCADE")
+    )
     amount_cents: Mapped[int | None] = mapped_column(BigInteger)
     recipient: Mapped[str | None] = mapped_column(String(200))
     secret: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -131,8 +134,9 @@ class Ballot(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     closes_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    status: Mapped[BallotStatus] = mapped_column(text_enum(BallotStatus, 8),
-                                                 default=BallotStatus.OPEN)
+    status: Mapped[BallotStatus] = mapped_column(
+        text_enum(BallotStatus, 8), default=BallotStatus.OPEN
+    )
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     outcome: Mapped[str | None] = mapped_column(String(20))
     # The table's rules when the ballot opened: changing them later does not move the goal.
@@ -178,8 +182,9 @@ class SecretChoice(Base):
     __table_args__ = ({"sqlite_with_rowid": False},)
 
     token: Mapped[str] = mapped_column(String(32), primary_key=True)
-    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"),
-                                           index=True)
+    ballot_id: Mapped[int] = mapped_column(
+        ForeignKey("ballots.id", ondelete="CASCADE"), index=True
+    )
     option: Mapped[str] = mapped_column(String(40))
 
 
@@ -207,29 +212,61 @@ async def set_rules(session: AsyncSession, table_id: int, rules: Rules) -> None:
     row.block_stops = rules.block_stops
 
 
-async def open_ballot(session: AsyncSession, *, table_id: int, kind: BallotKind, title: str,
-                      now: datetime, closes_at: datetime, created_by: int | None,
-                      body: str | None = None, statement_id: int | None = None,
-                      version_id: int | None = None, amendment_id: int | None = None,
-                      amount_cents: int | None = None, recipient: str | None = None,
-                      options: list[str] | None = None) -> Ballot:
+async def open_ballot(
+    session: AsyncSession,
+    *,
+    table_id: int,
+    kind: BallotKind,
+    title: str,
+    now: datetime,
+    closes_at: datetime,
+    created_by: int | None,
+    body: str | None = None,
+    statement_id: int | None = None,
+    version_id: int | None = None,
+    amendment_id: int | None = None,
+    amount_cents: int | None = None,
+    recipient: str | None = None,
+    options: list[str] | None = None,
+) -> Ballot:
     if closes_at <= now:
         raise ValueError("a ballot must close in the future")
     rules = await rules_for(session, table_id)
-    ballot = Ballot(table_id=table_id, kind=kind, title=title, body=body,
-                    statement_id=statement_id, version_id=version_id, amendment_id=amendment_id,
-                    amount_cents=amount_cents, recipient=recipient, secret=kind in ELECTIONS,
-                    options=options or [], created_by=created_by, opened_at=now,
-                    closes_at=closes_at, status=BallotStatus.OPEN,
-                    rules={"quorum_percent": rules.quorum_percent,
-                           "majority_percent": rules.majority_percent,
-                           "block_stops": rules.block_stops})
+    ballot = Ballot(
+        table_id=table_id,
+        kind=kind,
+        title=title,
+        body=body,
+        statement_id=statement_id,
+        version_id=version_id,
+        amendment_id=amendment_id,
+        amount_cents=amount_cents,
+        recipient=recipient,
+        secret=kind in ELECTIONS,
+        options=options or [],
+        created_by=created_by,
+        opened_at=now,
+        closes_at=closes_at,
+        status=BallotStatus.OPEN,
+        rules={
+            "quorum_percent": rules.quorum_percent,
+            "majority_percent": rules.majority_percent,
+            "block_stops": rules.block_stops,
+        },
+    )
     session.add(ballot)
     await session.flush()
     # Those who have not voted a day before the close get a reminder (issue 7's engine).
-    await schedule(session, target=vote_target(ballot.id), table_id=table_id,
-                   kind=ReminderKind.VOTE, anchor=closes_at, title=title, now=now,
-                   audience=Audience.MEMBERS)
+    await schedule(
+        session,
+        target=vote_target(ballot.id),
+        table_id=table_id,
+        kind=ReminderKind.VOTE,
+        anchor=closes_at,
+        title=title,
+        now=now,
+        audience=Audience.MEMBERS,
+    )
     return ballot
 
 
@@ -245,11 +282,11 @@ async def not_voted(session: AsyncSession, ballot_id: int) -> set[int]:
     rows = await session.execute(select(Membership).where(Membership.table_id == ballot.table_id))
     table = await session.get(Table, ballot.table_id)
     today = datetime.now(ZoneInfo(table.timezone if table else "Europe/Helsinki")).date()
-    seated = {m.person_id for m in rows.scalars() if m.role in SEATED_ROLES
-              and m.is_current(today)}
+    seated = {
+        m.person_id for m in rows.scalars() if m.role in SEATED_ROLES and m.is_current(today)
+    }
     model: Any = SecretParticipation if ballot.secret else OpenVote
-    voted = set(await session.scalars(select(model.person_id).where(
-        model.ballot_id == ballot.id)))
+    voted = set(await session.scalars(select(model.person_id).where(model.ballot_id == ballot.id)))
     return seated - voted
 
 
@@ -259,55 +296,69 @@ register_pending_resolver("vote", not_voted)
 def _upsert_insert(session: AsyncSession) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
+
         return pg_insert
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
     return sqlite_insert
 
 
-async def cast_open_vote(session: AsyncSession, ballot: Ballot, person_id: int, choice: Choice,
-                         now: datetime) -> Cast:
+async def cast_open_vote(
+    session: AsyncSession, ballot: Ballot, person_id: int, choice: Choice, now: datetime
+) -> Cast:
     """Record or change a person's open vote (the caller has checked they may vote)."""
     if ballot.secret:
         raise ValueError("secret ballots take cast_secret_vote")
     if not ballot.is_open(now):
         return Cast.CLOSED
-    previous = await session.scalar(select(OpenVote.choice).where(
-        OpenVote.ballot_id == ballot.id, OpenVote.person_id == person_id))
+    previous = await session.scalar(
+        select(OpenVote.choice).where(
+            OpenVote.ballot_id == ballot.id, OpenVote.person_id == person_id
+        )
+    )
     if previous is choice:
         return Cast.UNCHANGED
     statement = _upsert_insert(session)(OpenVote).values(
-        ballot_id=ballot.id, person_id=person_id, choice=choice, cast_at=now, changed_at=now)
+        ballot_id=ballot.id, person_id=person_id, choice=choice, cast_at=now, changed_at=now
+    )
     statement = statement.on_conflict_do_update(
         index_elements=["ballot_id", "person_id"],
-        set_={"choice": statement.excluded.choice, "changed_at": statement.excluded.changed_at})
+        set_={"choice": statement.excluded.choice, "changed_at": statement.excluded.changed_at},
+    )
     await session.execute(statement)
     return Cast.RECORDED if previous is None else Cast.CHANGED
 
 
-async def set_reason(session: AsyncSession, ballot: Ballot, person_id: int, reason: str,
-                     now: datetime) -> Cast:
+async def set_reason(
+    session: AsyncSession, ballot: Ballot, person_id: int, reason: str, now: datetime
+) -> Cast:
     if not ballot.is_open(now):
         return Cast.CLOSED
     result = await session.execute(
-        update(OpenVote).where(OpenVote.ballot_id == ballot.id, OpenVote.person_id == person_id)
-        .values(reason=reason, changed_at=now))
+        update(OpenVote)
+        .where(OpenVote.ballot_id == ballot.id, OpenVote.person_id == person_id)
+        .values(reason=reason, changed_at=now)
+    )
     return Cast.RECORDED if result.rowcount else Cast.BAD_OPTION  # type: ignore[attr-defined]
 
 
 async def vote_of(session: AsyncSession, ballot_id: int, person_id: int) -> OpenVote | None:
-    return await session.scalar(select(OpenVote).where(
-        OpenVote.ballot_id == ballot_id, OpenVote.person_id == person_id))
+    return await session.scalar(
+        select(OpenVote).where(OpenVote.ballot_id == ballot_id, OpenVote.person_id == person_id)
+    )
 
 
 async def has_voted(session: AsyncSession, ballot: Ballot, person_id: int) -> bool:
     model: Any = SecretParticipation if ballot.secret else OpenVote
-    found = await session.scalar(select(model.id).where(
-        model.ballot_id == ballot.id, model.person_id == person_id))
+    found = await session.scalar(
+        select(model.id).where(model.ballot_id == ballot.id, model.person_id == person_id)
+    )
     return found is not None
 
 
-async def cast_secret_vote(session: AsyncSession, ballot: Ballot, person_id: int, option: str,
-                           now: datetime) -> Cast:
+async def cast_secret_vote(
+    session: AsyncSession, ballot: Ballot, person_id: int, option: str, now: datetime
+) -> Cast:
     """Record that the person voted, and add their choice to the ballot's shuffled pool."""
     if not ballot.secret:
         raise ValueError("open ballots take cast_open_vote")
@@ -322,45 +373,66 @@ async def cast_secret_vote(session: AsyncSession, ballot: Ballot, person_id: int
         return Cast.ALREADY_VOTED
     if session.get_bind().dialect.name == "sqlite":
         await session.execute(text("PRAGMA secure_delete = ON"))
-    pool = list(await session.scalars(
-        select(SecretChoice.option).where(SecretChoice.ballot_id == ballot.id)))
+    pool = list(
+        await session.scalars(
+            select(SecretChoice.option).where(SecretChoice.ballot_id == ballot.id)
+        )
+    )
     pool.append(option)
     _RANDOM.shuffle(pool)
     await session.execute(delete(SecretChoice).where(SecretChoice.ballot_id == ballot.id))
-    await session.execute(insert(SecretChoice), [
-        {"token": secrets.token_hex(16), "ballot_id": ballot.id, "option": chosen}
-        for chosen in pool])
+    await session.execute(
+        insert(SecretChoice),
+        [
+            {"token": secrets.token_hex(16), "ballot_id": ballot.id, "option": chosen}
+            for chosen in pool
+        ],
+    )
     return Cast.RECORDED
 
 
 async def turnout(session: AsyncSession, ballot: Ballot) -> int:
     model: Any = SecretParticipation if ballot.secret else OpenVote
-    return int(await session.scalar(
-        select(func.count()).select_from(model).where(model.ballot_id == ballot.id)) or 0)
+    return int(
+        await session.scalar(
+            select(func.count()).select_from(model).where(model.ballot_id == ballot.id)
+        )
+        or 0
+    )
 
 
 async def open_tally(session: AsyncSession, ballot_id: int) -> Tally:
-    return Tally.of(await session.scalars(
-        select(OpenVote.choice).where(OpenVote.ballot_id == ballot_id)))
+    return Tally.of(
+        await session.scalars(select(OpenVote.choice).where(OpenVote.ballot_id == ballot_id))
+    )
 
 
 async def secret_counts(session: AsyncSession, ballot: Ballot) -> dict[str, int]:
-    counts = Counter(await session.scalars(
-        select(SecretChoice.option).where(SecretChoice.ballot_id == ballot.id)))
+    counts = Counter(
+        await session.scalars(
+            select(SecretChoice.option).where(SecretChoice.ballot_id == ballot.id)
+        )
+    )
     return {option: counts.get(option, 0) for option in ballot.options}
 
 
 async def due_ballot_ids(session: AsyncSession, now: datetime) -> list[int]:
-    return list(await session.scalars(
-        select(Ballot.id).where(Ballot.status == BallotStatus.OPEN, Ballot.closes_at <= now)
-        .order_by(Ballot.closes_at)))
+    return list(
+        await session.scalars(
+            select(Ballot.id)
+            .where(Ballot.status == BallotStatus.OPEN, Ballot.closes_at <= now)
+            .order_by(Ballot.closes_at)
+        )
+    )
 
 
 async def claim_for_closing(session: AsyncSession, ballot_id: int, now: datetime) -> bool:
     """Mark one ballot closed; True only for the one caller that made the change."""
     result = await session.execute(
-        update(Ballot).where(Ballot.id == ballot_id, Ballot.status == BallotStatus.OPEN)
-        .values(status=BallotStatus.CLOSED, closed_at=now))
+        update(Ballot)
+        .where(Ballot.id == ballot_id, Ballot.status == BallotStatus.OPEN)
+        .values(status=BallotStatus.CLOSED, closed_at=now)
+    )
     if not result.rowcount:  # type: ignore[attr-defined]
         return False
     await cancel(session, vote_target(ballot_id))
@@ -368,9 +440,13 @@ async def claim_for_closing(session: AsyncSession, ballot_id: int, now: datetime
 
 
 async def open_ballots(session: AsyncSession, table_ids: list[int]) -> list[Ballot]:
-    return list(await session.scalars(
-        select(Ballot).where(Ballot.table_id.in_(table_ids), Ballot.status == BallotStatus.OPEN)
-        .order_by(Ballot.closes_at)))
+    return list(
+        await session.scalars(
+            select(Ballot)
+            .where(Ballot.table_id.in_(table_ids), Ballot.status == BallotStatus.OPEN)
+            .order_by(Ballot.closes_at)
+        )
+    )
 
 
 async def option_names(session: AsyncSession, ballot: Ballot) -> dict[str, str]:
@@ -382,8 +458,14 @@ async def option_names(session: AsyncSession, ballot: Ballot) -> dict[str, str]:
     return {str(p.id): p.full_name for p in people}
 
 
-async def seat_the_elected(session: AsyncSession, ballot: Ballot, winner: str | None,
-                           now: datetime, today: date, term_ends_on: date) -> None:
+async def seat_the_elected(
+    session: AsyncSession,
+    ballot: Ballot,
+    winner: str | None,
+    now: datetime,
+    today: date,
+    term_ends_on: date,
+) -> None:
     """An election's winner takes the chair (or vice-chair); whoever held it sits as a member.
 
     The roles change in the closing transaction, audited, so the table's chair is never in
@@ -398,9 +480,29 @@ async def seat_the_elected(session: AsyncSession, ballot: Ballot, winner: str | 
         return
     for person, current in await table_roster(session, table.id, today):
         if current is role and person.id != elected.id:
-            await grant_role(session, person=person, table=table, role=Role.MEMBER,
-                             starts_on=today, ends_on=term_ends_on, actor_id=None)
-    await grant_role(session, person=elected, table=table, role=role, starts_on=today,
-                     ends_on=term_ends_on, actor_id=None)
-    await record(session, actor_id=None, action="election.seated", subject=f"ballot:{ballot.id}",
-                 detail={"person_id": elected.id, "role": role.value}, at=now)
+            await grant_role(
+                session,
+                person=person,
+                table=table,
+                role=Role.MEMBER,
+                starts_on=today,
+                ends_on=term_ends_on,
+                actor_id=None,
+            )
+    await grant_role(
+        session,
+        person=elected,
+        table=table,
+        role=role,
+        starts_on=today,
+        ends_on=term_ends_on,
+        actor_id=None,
+    )
+    await record(
+        session,
+        actor_id=None,
+        action="election.seated",
+        subject=f"ballot:{ballot.id}",
+        detail={"person_id": elected.id, "role": role.value},
+        at=now,
+    )

@@ -45,8 +45,9 @@ async def run(messages: int, limits: bool) -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}"
         upgrade(url)
-        settings = Settings(bot_token=TOKEN, api_base_url=server.base_url, database_url=url,
-                            _env_file=None)  # type: ignore[call-arg]
+        settings = Settings(
+            bot_token=TOKEN, api_base_url=server.base_url, database_url=url, _env_file=None
+        )  # type: ignore[call-arg]
         bot = create_bot(settings)
         engine = create_engine(url)
         sessionmaker = create_sessionmaker(engine)
@@ -56,30 +57,42 @@ async def run(messages: int, limits: bool) -> None:
             await asyncio.sleep(1.1)
             results = {"bare loop": (baseline, refused)}
             unlimited = Limiter(Limit(10_000, 1.0), Limit(10_000, 1.0), Limit(10_000, 1.0))
-            for name, limiter in (("outbox, no limiter", unlimited),
-                                  ("outbox, Telegram limits", Limiter())):
+            for name, limiter in (
+                ("outbox, no limiter", unlimited),
+                ("outbox, Telegram limits", Limiter()),
+            ):
                 async with sessionmaker() as session, session.begin():
-                    await enqueue(session, batch=f"bench:{name}", chat_ids=chats,
-                                  now=datetime.now(UTC), text="Tiedote")
-                sender = OutboxSender(bot, sessionmaker, Clock(), limiter=limiter,
-                                      concurrency=8)
+                    await enqueue(
+                        session,
+                        batch=f"bench:{name}",
+                        chat_ids=chats,
+                        now=datetime.now(UTC),
+                        text="Tiedote",
+                    )
+                sender = OutboxSender(bot, sessionmaker, Clock(), limiter=limiter, concurrency=8)
                 before = server.state.too_many_given
                 started = time.perf_counter()
                 await sender.drain()
-                results[name] = (time.perf_counter() - started,
-                                 server.state.too_many_given - before)
+                results[name] = (
+                    time.perf_counter() - started,
+                    server.state.too_many_given - before,
+                )
                 server.rate_limits.reset()
                 await asyncio.sleep(1.1)
         finally:
             await bot.session.close()
             await engine.dispose()
             await server.stop()
-    print(f"{messages} messages, emulator limits {'on' if limits else 'off'}; "
-          f"Telegram's ceiling is {GLOBAL.count}/s, the limiter aims at {GLOBAL.rate:.1f}/s")
+    print(
+        f"{messages} messages, emulator limits {'on' if limits else 'off'}; "
+        f"Telegram's ceiling is {GLOBAL.count}/s, the limiter aims at {GLOBAL.rate:.1f}/s"
+    )
     print(f"{'run':<26}{'seconds':>9}{'msg/s':>9}{'x loop':>9}{'429s':>7}")
     for name, (seconds, too_many) in results.items():
-        print(f"{name:<26}{seconds:>9.2f}{messages / seconds:>9.1f}"
-              f"{seconds / baseline:>9.2f}{too_many:>7}")
+        print(
+            f"{name:<26}{seconds:>9.2f}{messages / seconds:>9.1f}"
+            f"{seconds / baseline:>9.2f}{too_many:>7}"
+        )
 
 
 async def _baseline(bot: object, chats: list[int]) -> tuple[float, int]:

@@ -48,25 +48,46 @@ class Harness:
 
     async def user(self, first_name: str, *, language: str = "fi", **kwargs: Any) -> Any:
         self._users += 1
-        return await self.emu.create_user(first_name, username=kwargs.pop("username", None),
-                                          language_code=language, **kwargs)
+        return await self.emu.create_user(
+            first_name, username=kwargs.pop("username", None), language_code=language, **kwargs
+        )
 
-    async def person(self, first_name: str, role: Role | None = Role.MEMBER,
-                     table: str | None = "pohjoinen", *, language: str = "fi",
-                     started: bool = True) -> Any:
+    async def person(
+        self,
+        first_name: str,
+        role: Role | None = Role.MEMBER,
+        table: str | None = "pohjoinen",
+        *,
+        language: str = "fi",
+        started: bool = True,
+    ) -> Any:
         """A user with a role already in the database; `started` opens their chat with /start."""
         user = await self.user(first_name, language=language)
         if role is not None:
             async with self.db() as session:
-                person = Person(telegram_id=user.id, first_name=first_name,
-                                private_chat_open=False, created_at=self.clock.now())
+                person = Person(
+                    telegram_id=user.id,
+                    first_name=first_name,
+                    private_chat_open=False,
+                    created_at=self.clock.now(),
+                )
                 session.add(person)
                 await session.flush()
-                row = (await session.scalar(select(Table).where(Table.slug == table))
-                       if role is not Role.LEAD_COORDINATOR else None)
+                row = (
+                    await session.scalar(select(Table).where(Table.slug == table))
+                    if role is not Role.LEAD_COORDINATOR
+                    else None
+                )
                 today = self.clock.now().astimezone(self.app.settings.zone).date()
-                await grant_role(session, person=person, table=row, role=role, starts_on=today,
-                                 ends_on=self.app.settings.term_ends_on, actor_id=None)
+                await grant_role(
+                    session,
+                    person=person,
+                    table=row,
+                    role=role,
+                    starts_on=today,
+                    ends_on=self.app.settings.term_ends_on,
+                    actor_id=None,
+                )
         if started:
             await user.send("/start")
             await user.expect_message()
@@ -75,8 +96,7 @@ class Harness:
     async def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table but the volatile ones: for "nothing changed" checks."""
         async with self.db() as session:
-            names = await session.run_sync(
-                lambda s: inspect(s.connection()).get_table_names())
+            names = await session.run_sync(lambda s: inspect(s.connection()).get_table_names())
             result = {}
             for name in sorted(set(names) - VOLATILE_TABLES):
                 rows = await session.execute(text(f'SELECT * FROM "{name}" ORDER BY 1'))
@@ -126,7 +146,9 @@ async def emu(emulator_server: EmulatorServer) -> AsyncIterator[EmulatorClient]:
 
 def make_settings(base_url: str, database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "bot_token": BOT_TOKEN, "api_base_url": base_url, "database_url": database_url,
+        "bot_token": BOT_TOKEN,
+        "api_base_url": base_url,
+        "database_url": database_url,
         "_env_file": None,
     }
     values.update(overrides)
@@ -145,17 +167,27 @@ UNPACED = Limit(10_000, 1.0, burst=1_000)
 
 
 @pytest.fixture
-async def harness(request: pytest.FixtureRequest, emu: EmulatorClient,
-                  emulator_server: EmulatorServer, database_url: str,
-                  flood_limit: int) -> AsyncIterator[Harness]:
+async def harness(
+    request: pytest.FixtureRequest,
+    emu: EmulatorClient,
+    emulator_server: EmulatorServer,
+    database_url: str,
+    flood_limit: int,
+) -> AsyncIterator[Harness]:
     clock = ShiftedClock()
     settings = make_settings(emulator_server.base_url, database_url, flood_limit=flood_limit)
     paced = request.node.get_closest_marker("telegram_pace") is not None
     limiter = None if paced else Limiter(UNPACED, UNPACED, UNPACED)
     app = await build_app(settings, clock=clock, outbox_interval=0.1, limiter=limiter)
-    polling = asyncio.create_task(app.dispatcher.start_polling(
-        app.bot, handle_signals=False, polling_timeout=1, close_bot_session=False,
-        allowed_updates=app.dispatcher.resolve_used_update_types()))
+    polling = asyncio.create_task(
+        app.dispatcher.start_polling(
+            app.bot,
+            handle_signals=False,
+            polling_timeout=1,
+            close_bot_session=False,
+            allowed_updates=app.dispatcher.resolve_used_update_types(),
+        )
+    )
     try:
         yield Harness(emu, app, clock)
     finally:

@@ -87,11 +87,15 @@ async def test_coordinator_announces_to_own_table(harness: Harness) -> None:
     await ville.expect_no_message(within=0.3)
     await finished(harness)
     report = await shown(coordinator, "Tiedote on lähetetty.")
-    assert "Perillä: 2\nEstänyt botin: 0\nEi ole aloittanut bottia: 0\nEpäonnistui: 0" \
-        in text_of(report)
+    assert "Perillä: 2\nEstänyt botin: 0\nEi ole aloittanut bottia: 0\nEpäonnistui: 0" in text_of(
+        report
+    )
     async with harness.db() as session:
-        sent = await session.scalar(select(func.count()).select_from(OutboxMessage)
-                                    .where(OutboxMessage.status == Delivery.SENT))
+        sent = await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == Delivery.SENT)
+        )
     assert sent == 2
 
 
@@ -124,8 +128,9 @@ async def test_group_gets_it_pinned_and_readers_acknowledge(harness: Harness) ->
     group = await harness.emu.create_group("Pohjoinen", members=[coordinator, anna])
     await group.add_bot(by=coordinator, admin=True)
     async with harness.db() as session:
-        await session.execute(update(Table).where(Table.slug == "pohjoinen")
-                              .values(group_chat_id=group.id))
+        await session.execute(
+            update(Table).where(Table.slug == "pohjoinen").values(group_chat_id=group.id)
+        )
 
     options = await to_all_members(coordinator, "Tärkeä: uusi kokouspaikka")
     assert "1 ryhmää" in text_of(options)
@@ -172,8 +177,9 @@ class Inbox:
         self.messages: list[tuple[list[str], MimeMessage]] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append((list(envelope.rcpt_tos),
-                              message_from_bytes(envelope.content, policy=policy.default)))
+        self.messages.append(
+            (list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default))
+        )
         return "250 OK"
 
 
@@ -196,10 +202,12 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 
 async def test_report_counts_blocked_never_started_and_email_only(
-        harness: Harness, smtp: tuple[Inbox, int]) -> None:
+    harness: Harness, smtp: tuple[Inbox, int]
+) -> None:
     inbox, port = smtp
-    harness.app.outbox.mailer = Mailer(host="127.0.0.1", port=port, sender="botti@lahti.fi",
-                                       starttls=False)
+    harness.app.outbox.mailer = Mailer(
+        host="127.0.0.1", port=port, sender="botti@lahti.fi", starttls=False
+    )
     coordinator = await harness.person("Kaisa", Role.COORDINATOR)
     anna = await harness.person("Anna", Role.MEMBER)
     bertta = await harness.person("Bertta", Role.MEMBER)
@@ -210,13 +218,20 @@ async def test_report_counts_blocked_never_started_and_email_only(
         person = await session.scalar(select(Person).where(Person.telegram_id == dora.id))
         assert person is not None
         person.email = "dora@example.fi"
-        session.add(ContactPreference(person_id=person.id, channel=Channel.EMAIL,
-                                      updated_at=harness.clock.now()))
+        session.add(
+            ContactPreference(
+                person_id=person.id, channel=Channel.EMAIL, updated_at=harness.clock.now()
+            )
+        )
 
     await coordinator.send("/tiedote")
     await coordinator.expect_message("Kirjoita tiedote")
-    await coordinator.send_document("esityslista.pdf", b"%PDF-1.4 esityslista",
-                                    caption="Esityslista liitteenä", mime_type="application/pdf")
+    await coordinator.send_document(
+        "esityslista.pdf",
+        b"%PDF-1.4 esityslista",
+        caption="Esityslista liitteenä",
+        mime_type="application/pdf",
+    )
     await coordinator.expect_message("Ketkä pöydistä")
     await coordinator.press("Kaikki jäsenet")
     await coordinator.expect_message("Esityslista liitteenä")
@@ -228,8 +243,10 @@ async def test_report_counts_blocked_never_started_and_email_only(
     assert got["document"]["file_name"] == "esityslista.pdf"
     await finished(harness)
     report = text_of(await shown(coordinator, "Tiedote on lähetetty."))
-    assert report == ("Tiedote on lähetetty.\n\nPerillä: 1\nEstänyt botin: 1\n"
-                      "Ei ole aloittanut bottia: 1\nEpäonnistui: 0\nSähköpostilla: 1")
+    assert report == (
+        "Tiedote on lähetetty.\n\nPerillä: 1\nEstänyt botin: 1\n"
+        "Ei ole aloittanut bottia: 1\nEpäonnistui: 0\nSähköpostilla: 1"
+    )
     await dora.expect_no_message(within=0.1)
 
     assert len(inbox.messages) == 1
@@ -299,8 +316,9 @@ async def test_member_chooses_email_too(harness: Harness) -> None:
     await anna.expect_message("Kirjoita sähköpostiosoitteesi.")
     before = await harness.snapshot()
     await anna.send("ei-osoite")
-    await anna.expect_message("Sähköpostiosoite ei kelpaa. Kirjoita osoite muodossa "
-                              "nimi@esimerkki.fi")
+    await anna.expect_message(
+        "Sähköpostiosoite ei kelpaa. Kirjoita osoite muodossa nimi@esimerkki.fi"
+    )
     assert await harness.snapshot() == before
     await anna.send("anna@example.fi")
     done = await anna.expect_message("Tallennettu: Telegram ja sähköposti.")
@@ -319,8 +337,9 @@ async def test_member_who_is_not_chair_cannot_announce(harness: Harness) -> None
     anna = await harness.person("Anna", Role.MEMBER)
     before = await harness.snapshot()
     await anna.send("/tiedote")
-    await anna.expect_message("Vain koordinaattori tai pöydän puheenjohtaja voi lähettää "
-                              "tiedotteen.")
+    await anna.expect_message(
+        "Vain koordinaattori tai pöydän puheenjohtaja voi lähettää tiedotteen."
+    )
     assert await harness.snapshot() == before
 
 
@@ -346,9 +365,15 @@ async def test_table_the_author_does_not_coordinate_is_refused(harness: Harness)
         south = await session.scalar(select(Table).where(Table.slug == "etelainen"))
         east = await session.scalar(select(Table).where(Table.slug == "itainen"))
         assert person is not None and south is not None and east is not None
-        await grant_role(session, person=person, table=south, role=Role.COORDINATOR,
-                         starts_on=harness.clock.now().date(),
-                         ends_on=harness.app.settings.term_ends_on, actor_id=None)
+        await grant_role(
+            session,
+            person=person,
+            table=south,
+            role=Role.COORDINATOR,
+            starts_on=harness.clock.now().date(),
+            ends_on=harness.app.settings.term_ends_on,
+            actor_id=None,
+        )
     await harness.person("Iida", Role.MEMBER, "itainen")
     question = await write(coordinator, "Väärään pöytään")
     assert "Valitse pöydät" in text_of(question)
@@ -382,10 +407,12 @@ async def test_unsupported_file_is_refused(harness: Harness) -> None:
     await coordinator.send("/tiedote")
     await coordinator.expect_message("Kirjoita tiedote")
     before = await harness.snapshot()
-    await coordinator.send_document("ohjelma.exe", b"MZ", caption="Asenna tämä",
-                                    mime_type="application/x-msdownload")
-    await coordinator.expect_message("En voi lähettää tätä tiedostoa. Lähetä PDF, Word-, "
-                                     "Excel- tai tekstitiedosto tai kuva.")
+    await coordinator.send_document(
+        "ohjelma.exe", b"MZ", caption="Asenna tämä", mime_type="application/x-msdownload"
+    )
+    await coordinator.expect_message(
+        "En voi lähettää tätä tiedostoa. Lähetä PDF, Word-, Excel- tai tekstitiedosto tai kuva."
+    )
     assert await harness.snapshot() == before
 
 
@@ -397,12 +424,14 @@ async def test_time_in_the_past_is_refused(harness: Harness) -> None:
     await coordinator.expect_message("Milloin tiedote lähtee?")
     before = await harness.snapshot()
     earlier = harness.clock.now().astimezone(harness.app.settings.zone) - timedelta(hours=1)
-    await coordinator.send(f"{earlier.day}.{earlier.month}.{earlier.year} "
-                           f"{earlier.hour}.{earlier.minute:02d}")
+    await coordinator.send(
+        f"{earlier.day}.{earlier.month}.{earlier.year} {earlier.hour}.{earlier.minute:02d}"
+    )
     await coordinator.expect_message("Aika on jo mennyt. Kirjoita tuleva aika.")
     await coordinator.send("joskus")
-    await coordinator.expect_message("En ymmärtänyt aikaa. Kirjoita päivä ja kellonaika, "
-                                     "esimerkiksi 14.1. 17.00")
+    await coordinator.expect_message(
+        "En ymmärtänyt aikaa. Kirjoita päivä ja kellonaika, esimerkiksi 14.1. 17.00"
+    )
     assert await harness.snapshot() == before
     await anna.expect_no_message(within=0.2)
 

@@ -17,8 +17,9 @@ def _all_buttons(message: dict) -> set[str]:
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value if r else "resident")
-async def test_help_and_menu_show_only_what_the_role_can_do(harness: Harness,
-                                                            role: Role | None) -> None:
+async def test_help_and_menu_show_only_what_the_role_can_do(
+    harness: Harness, role: Role | None
+) -> None:
     person = await harness.person("Aino", role)
     await person.send("/apua")
     help_text = text_of(await person.expect_message())
@@ -41,7 +42,8 @@ async def test_a_resident_is_denied_the_member_list_and_invites(harness: Harness
     await resident.send("/jasenet")
     assert text_of(await resident.expect_message()) == (
         "Jäsenlista on vain pöydän jäsenille.\n"
-        "Jos olet jäsen, pyydä koordinaattorilta kutsulinkki.")
+        "Jos olet jäsen, pyydä koordinaattorilta kutsulinkki."
+    )
     await resident.send("/kutsu")
     assert text_of(await resident.expect_message()) == DENIED
     assert await harness.snapshot() == before
@@ -100,7 +102,8 @@ async def test_unknown_text_gets_a_pointer_to_the_menu(harness: Harness) -> None
     member = await harness.person("Matti", Role.MEMBER)
     await member.send("mitä kuuluu?")
     assert text_of(await member.expect_message()) == (
-        "En ymmärtänyt. Paina /valikko, niin näet kaikki toiminnot.")
+        "En ymmärtänyt. Paina /valikko, niin näet kaikki toiminnot."
+    )
     await member.send("/valikko")
     menu = await member.expect_message()
     answer = await member.press_data(menu, "zz:nothing")

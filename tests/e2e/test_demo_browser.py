@@ -16,8 +16,9 @@ BOT_ID = DEMO_TOKEN.split(":")[0]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs Debian's chromium at /usr/bin/chromium (make browser)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (make browser)"
+    ),
 ]
 
 
@@ -33,11 +34,17 @@ async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
 @pytest.fixture
 async def page(demo: Demo) -> AsyncIterator[Page]:
     async with async_playwright() as playwright:
-        browser: Browser = await playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                                            args=CHROMIUM_ARGS)
-        context = await browser.new_context(viewport=PHONE, device_scale_factor=2,
-                                            is_mobile=True, has_touch=True, locale="fi-FI",
-                                            timezone_id="Europe/Helsinki")
+        browser: Browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        context = await browser.new_context(
+            viewport=PHONE,
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            locale="fi-FI",
+            timezone_id="Europe/Helsinki",
+        )
         page = await context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
@@ -53,7 +60,7 @@ async def be(page: Page, name: str) -> None:
         await page.get_by_role("button", name="Switch person").first.click()
     await page.get_by_role("button", name=name).click()
     await expect(page.locator("#me-name")).to_have_text(name)
-    await page.locator(f".chat-item[data-key=\"p{BOT_ID}\"]").click()
+    await page.locator(f'.chat-item[data-key="p{BOT_ID}"]').click()
 
 
 async def say(page: Page, text: str) -> None:
@@ -74,7 +81,8 @@ async def test_coordinator_invites_resident_joins_and_is_listed(demo: Demo, page
     await be(page, "Raili Rinne")
     await say(page, f"/start {match.group(1)}")
     await expect(page.locator(".row.their", has_text="Tervetuloa, Raili!")).to_contain_text(
-        "Roolisi: jäsen")
+        "Roolisi: jäsen"
+    )
     await say(page, "/jasenet")
     roster = page.locator(".row.their", has_text="Pohjoinen kumppanuuspöytä").last
     await expect(roster).to_contain_text("Raili Rinne – jäsen")

@@ -13,8 +13,9 @@ from tests.e2e.conftest import Harness, shown
 async def _linked_group(harness: Harness, *, forum: bool = False):
     coordinator = await harness.person("Kaija", Role.COORDINATOR)
     member = await harness.person("Matti", Role.MEMBER)
-    group = await harness.emu.create_group("Pohjoisen pöytä", members=[coordinator, member],
-                                           supergroup=forum, forum=forum)
+    group = await harness.emu.create_group(
+        "Pohjoisen pöytä", members=[coordinator, member], supergroup=forum, forum=forum
+    )
     await group.add_bot(by=coordinator)
     hello = await group.expect_message(containing="Hei! Olen kumppanuuspöydän botti.")
     assert "/link" in text_of(hello)

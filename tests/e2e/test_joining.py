@@ -50,8 +50,9 @@ async def test_coordinator_invites_and_new_member_joins(harness: Harness) -> Non
         assert invite is not None and invite.used_at is not None
         person = await session.scalar(select(Person).where(Person.telegram_id == newcomer.id))
         assert person is not None and invite.used_by == person.id
-        membership = await session.scalar(select(Membership).where(
-            Membership.person_id == person.id))
+        membership = await session.scalar(
+            select(Membership).where(Membership.person_id == person.id)
+        )
         assert membership is not None and membership.role is Role.MEMBER
         assert membership.ends_on == harness.app.settings.term_ends_on
 
@@ -69,8 +70,9 @@ async def test_reused_link_is_refused_and_changes_nothing(harness: Harness) -> N
     before = await harness.snapshot()
     await second.send(f"/start {token}")
     reply = await second.expect_message()
-    assert text_of(reply) == ("Tämä kutsulinkki on jo käytetty.\n"
-                              "Pyydä koordinaattorilta oma, uusi linkki.")
+    assert text_of(reply) == (
+        "Tämä kutsulinkki on jo käytetty.\nPyydä koordinaattorilta oma, uusi linkki."
+    )
     assert await harness.snapshot() == before
 
     await first.send(f"/start {token}")
@@ -88,8 +90,9 @@ async def test_expired_link_is_refused_and_changes_nothing(harness: Harness) -> 
     before = await harness.snapshot()
     await late.send(f"/start {token}")
     reply = await late.expect_message()
-    assert text_of(reply) == ("Tämä kutsulinkki on vanhentunut.\n"
-                              "Pyydä koordinaattorilta uusi linkki.")
+    assert text_of(reply) == (
+        "Tämä kutsulinkki on vanhentunut.\nPyydä koordinaattorilta uusi linkki."
+    )
     assert await harness.snapshot() == before
 
 
@@ -100,8 +103,9 @@ async def test_forged_link_is_refused_and_changes_nothing(harness: Harness) -> N
     before = await harness.snapshot()
     await stranger.send("/start not-a-real-token_123")
     reply = await stranger.expect_message()
-    assert text_of(reply) == ("Tämä kutsulinkki ei toimi.\n"
-                              "Tarkista linkki tai pyydä koordinaattorilta uusi.")
+    assert text_of(reply) == (
+        "Tämä kutsulinkki ei toimi.\nTarkista linkki tai pyydä koordinaattorilta uusi."
+    )
     assert await harness.snapshot() == before
 
 
@@ -129,16 +133,23 @@ async def test_joining_sets_the_persons_own_command_list(harness: Harness) -> No
     names = [c.command for c in own]
     # The foundation's commands keep their order; features add theirs in between and after.
     assert [n for n in names if n in {"valikko", "apua", "jasenet", "tiedot", "kieli"}] == [
-        "valikko", "apua", "jasenet", "tiedot", "kieli"]
+        "valikko",
+        "apua",
+        "jasenet",
+        "tiedot",
+        "kieli",
+    ]
     assert {"kokoukset", "lausunnot", "muistutukset", "sahkoposti"} <= set(names)
     assert "kutsu" not in names
-    swedish = await harness.app.bot.get_my_commands(scope=BotCommandScopeAllPrivateChats(),
-                                                    language_code="sv")
+    swedish = await harness.app.bot.get_my_commands(
+        scope=BotCommandScopeAllPrivateChats(), language_code="sv"
+    )
     assert [c.command for c in swedish] == ["menu", "help", "me", "language"]
 
 
-CSV = ("nimi;rooli;sähköposti\nMaija Meikäläinen;jäsen;maija@example.fi\n"
-       "Pekka Puu;pj;\n").encode("utf-8-sig")
+CSV = ("nimi;rooli;sähköposti\nMaija Meikäläinen;jäsen;maija@example.fi\nPekka Puu;pj;\n").encode(
+    "utf-8-sig"
+)
 
 
 async def _start_import(coordinator) -> None:
@@ -156,8 +167,10 @@ async def test_csv_import_returns_a_csv_of_personal_links(harness: Harness) -> N
     content = (await harness.emu.download(reply["document"]["file_id"])).decode("utf-8-sig")
     rows = [line.split(";") for line in content.strip().splitlines()]
     assert rows[0] == ["nimi", "rooli", "sähköposti", "kutsulinkki", "vanhenee"]
-    assert [r[:3] for r in rows[1:]] == [["Maija Meikäläinen", "jäsen", "maija@example.fi"],
-                                         ["Pekka Puu", "puheenjohtaja", ""]]
+    assert [r[:3] for r in rows[1:]] == [
+        ["Maija Meikäläinen", "jäsen", "maija@example.fi"],
+        ["Pekka Puu", "puheenjohtaja", ""],
+    ]
     token = LINK.search(rows[2][3])
     assert token is not None
 
@@ -172,15 +185,19 @@ async def test_csv_with_errors_makes_no_invites(harness: Harness) -> None:
     before = await harness.snapshot()
     await coordinator.send_document("jasenet.csv", b"Liisa;kuningatar\n;jasen\n")
     reply = text_of(await coordinator.expect_message())
-    assert reply == ("Tiedostossa on virheitä. Yhtään kutsua ei tehty.\n\n"
-                     "Rivi 1: rooli on tuntematon (käytä: jäsen, pj, vpj, "
-                     "nuorisovaltuuston edustaja, koordinaattori)\n"
-                     "Rivi 2: nimi puuttuu tai on liian pitkä\n\n"
-                     "Korjaa tiedosto ja lähetä se uudelleen.")
+    assert reply == (
+        "Tiedostossa on virheitä. Yhtään kutsua ei tehty.\n\n"
+        "Rivi 1: rooli on tuntematon (käytä: jäsen, pj, vpj, "
+        "nuorisovaltuuston edustaja, koordinaattori)\n"
+        "Rivi 2: nimi puuttuu tai on liian pitkä\n\n"
+        "Korjaa tiedosto ja lähetä se uudelleen."
+    )
     await coordinator.send_document("kuva.png", b"\x89PNG....")
     assert text_of(await coordinator.expect_message()) == (
-        "Tämä ei ole CSV-tiedosto. Lähetä tiedosto, jonka nimi päättyy .csv.")
+        "Tämä ei ole CSV-tiedosto. Lähetä tiedosto, jonka nimi päättyy .csv."
+    )
     await coordinator.send_document("rikki.csv", b"\x00\x00\xff")
     assert text_of(await coordinator.expect_message()) == (
-        "En saanut tiedostoa auki. Tallenna se CSV-muodossa (UTF-8) ja lähetä uudelleen.")
+        "En saanut tiedostoa auki. Tallenna se CSV-muodossa (UTF-8) ja lähetä uudelleen."
+    )
     assert await harness.snapshot() == before

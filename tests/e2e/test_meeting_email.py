@@ -22,22 +22,26 @@ async def _choose(harness: Harness, user: Any, address: str, channel: Channel) -
         person = await session.scalar(select(Person).where(Person.telegram_id == user.id))
         assert person is not None
         person.email = address
-        session.add(ContactPreference(person_id=person.id, channel=channel,
-                                      updated_at=harness.clock.now()))
+        session.add(
+            ContactPreference(person_id=person.id, channel=channel, updated_at=harness.clock.now())
+        )
 
 
 async def test_invitation_reaches_e_mail_choosers_with_the_ics(
-        harness: Harness, smtp: tuple[Inbox, int]) -> None:  # noqa: F811
+    harness: Harness, smtp: tuple[Inbox, int]
+) -> None:  # noqa: F811
     inbox, port = smtp
-    harness.app.outbox.mailer = Mailer(host="127.0.0.1", port=port, sender="botti@lahti.fi",
-                                       starttls=False)
+    harness.app.outbox.mailer = Mailer(
+        host="127.0.0.1", port=port, sender="botti@lahti.fi", starttls=False
+    )
     coordinator, (matti, aino, _outsider), _group, _meeting = await poll_with_group(harness)
     await _choose(harness, matti, "matti@example.fi", Channel.BOTH)
     await _choose(harness, aino, "aino@example.fi", Channel.EMAIL)
 
     listing = await reply(coordinator, coordinator.send("/kokoukset"), "Kokoukset:")
-    view = await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing),
-                       "Kyselyyn vastanneita")
+    view = await reply(
+        coordinator, coordinator.press(buttons(listing)[1][0], listing), "Kyselyyn vastanneita"
+    )
     await coordinator.press("Sulje kysely nyt", view)
     await settle(harness)
     await reply(coordinator, coordinator.press("Vahvista tämä aika"), "Aika on vahvistettu:")

@@ -34,8 +34,7 @@ TITLE = "Kevään kokous & <suunnittelu>"
 
 async def run_reminders(harness: Harness) -> None:
     app = harness.app
-    await reminder_tick(app.sessionmaker, app.clock, app.i18n,
-                        default_zone=app.settings.timezone)
+    await reminder_tick(app.sessionmaker, app.clock, app.i18n, default_zone=app.settings.timezone)
     await harness.settle()
 
 
@@ -51,9 +50,15 @@ async def rows(harness: Harness, kind: ReminderKind | None = None) -> list[Remin
 def local_times(harness: Harness, reminders: list[Reminder]) -> list[tuple[int, int, int, int]]:
     """(day, month, hour, minute) of each reminder's due time on a Helsinki clock."""
     zone = harness.app.settings.zone
-    return [(r.due_at.astimezone(zone).day, r.due_at.astimezone(zone).month,
-             r.due_at.astimezone(zone).hour, r.due_at.astimezone(zone).minute)
-            for r in reminders]
+    return [
+        (
+            r.due_at.astimezone(zone).day,
+            r.due_at.astimezone(zone).month,
+            r.due_at.astimezone(zone).hour,
+            r.due_at.astimezone(zone).minute,
+        )
+        for r in reminders
+    ]
 
 
 async def person_id(harness: Harness, user: Any) -> int:
@@ -81,8 +86,9 @@ async def poll(harness: Harness) -> tuple[Any, list[Any], Any]:
     aino = await harness.person("Aino", Role.MEMBER)
     outsider = await harness.person("Erkki", Role.MEMBER, "etelainen")
     group = await linked_group(harness, coordinator, [matti, aino, outsider])
-    await start_poll(harness, coordinator, title=TITLE, times="14.1. 17-19\n15.1. 17-19",
-                     deadline="10.1. 16")
+    await start_poll(
+        harness, coordinator, title=TITLE, times="14.1. 17-19\n15.1. 17-19", deadline="10.1. 16"
+    )
     await shown(coordinator, "Kysely on lähetetty 3 jäsenelle.")
     await settle(harness)
     return coordinator, [matti, aino, outsider], group
@@ -90,8 +96,7 @@ async def poll(harness: Harness) -> tuple[Any, list[Any], Any]:
 
 async def organiser_view(coordinator: Any, containing: str) -> dict[str, Any]:
     listing = await reply(coordinator, coordinator.send("/kokoukset"), "Kokoukset:")
-    return await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing),
-                       containing)
+    return await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing), containing)
 
 
 async def confirmed(harness: Harness) -> tuple[Any, list[Any], Any]:
@@ -111,7 +116,10 @@ async def test_poll_nudge_reaches_only_those_who_have_not_answered(harness: Harn
     meeting = await the_meeting(harness)
     (row,) = await rows(harness)
     assert (row.kind, row.target_type, row.target_id) == (
-        ReminderKind.MEETING_POLL, "meeting_poll", meeting.id)
+        ReminderKind.MEETING_POLL,
+        "meeting_poll",
+        meeting.id,
+    )
     assert row.status is ReminderStatus.PENDING
     assert row.title == TITLE
     assert row.anchor_at == meeting.poll_deadline_at
@@ -139,8 +147,7 @@ async def test_poll_nudge_reaches_only_those_who_have_not_answered(harness: Harn
     assert await rows(harness) == []
 
 
-async def test_confirmed_meeting_is_reminded_and_the_reminders_follow_it(
-        harness: Harness) -> None:
+async def test_confirmed_meeting_is_reminded_and_the_reminders_follow_it(harness: Harness) -> None:
     coordinator, (matti, aino, outsider), _group = await confirmed(harness)
     # Closing early removed the poll nudge; confirming made the three meeting reminders.
     assert await rows(harness, ReminderKind.MEETING_POLL) == []
@@ -149,17 +156,25 @@ async def test_confirmed_meeting_is_reminded_and_the_reminders_follow_it(
     assert {r.kind for r in reminders} == {ReminderKind.MEETING}
     assert [r.offset_minutes for r in reminders] == [7 * 24 * 60, 24 * 60, 120]
     assert local_times(harness, reminders) == [(7, 1, 17, 0), (13, 1, 17, 0), (14, 1, 15, 0)]
-    assert all(r.anchor_at == meeting.starts_at and r.title == TITLE
-               and r.audience == int(Audience.TABLE) and r.table_id == meeting.table_id
-               for r in reminders)
+    assert all(
+        r.anchor_at == meeting.starts_at
+        and r.title == TITLE
+        and r.audience == int(Audience.TABLE)
+        and r.table_id == meeting.table_id
+        for r in reminders
+    )
     ids = [r.id for r in reminders]
 
     # An agenda cut-off gets its own reminder a day before it.
     view = await organiser_view(coordinator, "Tulossa:")
-    await reply(coordinator, coordinator.press("⏰ Ehdotusten takaraja", view),
-                "Mihin asti jäsenet voivat ehdottaa asioita?")
-    await reply(coordinator, coordinator.send("13.6. 16"),
-                "Takarajan pitää olla ennen kokouksen alkua.")
+    await reply(
+        coordinator,
+        coordinator.press("⏰ Ehdotusten takaraja", view),
+        "Mihin asti jäsenet voivat ehdottaa asioita?",
+    )
+    await reply(
+        coordinator, coordinator.send("13.6. 16"), "Takarajan pitää olla ennen kokouksen alkua."
+    )
     assert await rows(harness, ReminderKind.AGENDA_CUTOFF) == []
     await reply(coordinator, coordinator.send("14.1. 12"), "Valmis. Asioita voi ehdottaa")
     (cutoff,) = await rows(harness, ReminderKind.AGENDA_CUTOFF)
@@ -180,7 +195,8 @@ async def test_confirmed_meeting_is_reminded_and_the_reminders_follow_it(
         (ReminderKind.MEETING, ReminderStatus.MISSED),
         (ReminderKind.AGENDA_CUTOFF, ReminderStatus.SENT),
         (ReminderKind.MEETING, ReminderStatus.SENT),
-        (ReminderKind.MEETING, ReminderStatus.PENDING)]
+        (ReminderKind.MEETING, ReminderStatus.PENDING),
+    ]
 
     # Moved into summer time: the same rows, on the Helsinki clock 7 d, 1 d and 2 h before;
     # the one already sent is armed again for the new time.
@@ -192,11 +208,15 @@ async def test_confirmed_meeting_is_reminded_and_the_reminders_follow_it(
     assert local_times(harness, moved) == [(9, 6, 17, 0), (15, 6, 17, 0), (16, 6, 15, 0)]
     assert [r.status for r in moved] == [ReminderStatus.PENDING] * 3
     assert [r.due_at.astimezone(harness.app.settings.zone).utcoffset() for r in moved] == [
-        timedelta(hours=3)] * 3
+        timedelta(hours=3)
+    ] * 3
     # The cut-off stays as the organiser set it until they change it; changed, it is armed again.
     assert [r.id for r in await rows(harness, ReminderKind.AGENDA_CUTOFF)] == [cutoff.id]
-    await reply(coordinator, coordinator.press("⏰ Ehdotusten takaraja", view),
-                "Mihin asti jäsenet voivat ehdottaa asioita?")
+    await reply(
+        coordinator,
+        coordinator.press("⏰ Ehdotusten takaraja", view),
+        "Mihin asti jäsenet voivat ehdottaa asioita?",
+    )
     await reply(coordinator, coordinator.send("13.6. 16"), "Valmis. Asioita voi ehdottaa")
     (changed,) = await rows(harness, ReminderKind.AGENDA_CUTOFF)
     assert local_times(harness, [changed]) == [(12, 6, 16, 0)]
@@ -214,16 +234,21 @@ async def test_confirmed_meeting_is_reminded_and_the_reminders_follow_it(
 
 
 async def test_minute_checkers_are_reminded_until_the_minutes_are_published(
-        harness: Harness) -> None:
+    harness: Harness,
+) -> None:
     coordinator, (matti, aino, _outsider), _group = await confirmed(harness)
     meeting = await the_meeting(harness)
     assert meeting.starts_at is not None
     harness.clock.advance(meeting.starts_at - harness.clock.now() + timedelta(hours=3))
     view = await organiser_view(coordinator, "Tulossa:")
-    await reply(coordinator, coordinator.press("📝 Lisää muistio", view),
-                "Lähetä muistio tiedostona")
-    await reply(coordinator, coordinator.send("Päätökset: keinut korjataan."),
-                "Valitse kaksi pöytäkirjantarkastajaa.")
+    await reply(
+        coordinator, coordinator.press("📝 Lisää muistio", view), "Lähetä muistio tiedostona"
+    )
+    await reply(
+        coordinator,
+        coordinator.send("Päätökset: keinut korjataan."),
+        "Valitse kaksi pöytäkirjantarkastajaa.",
+    )
     await coordinator.press("▫️ Matti")
     await coordinator.press("▫️ Aino")
     submitted = harness.clock.now()
@@ -232,8 +257,9 @@ async def test_minute_checkers_are_reminded_until_the_minutes_are_published(
     await settle(harness)
     (row,) = await rows(harness, ReminderKind.MINUTES_APPROVAL)
     assert row.audience == int(Audience.NAMED)
-    assert sorted(row.person_ids) == sorted([await person_id(harness, matti),
-                                             await person_id(harness, aino)])
+    assert sorted(row.person_ids) == sorted(
+        [await person_id(harness, matti), await person_id(harness, aino)]
+    )
     assert (row.target_type, row.target_id, row.title) == ("meeting", meeting.id, TITLE)
     assert abs(row.anchor_at - minutes_check_deadline(submitted)) < timedelta(seconds=5)
     assert row.due_at == row.anchor_at - timedelta(days=1)
@@ -263,8 +289,9 @@ async def test_chairs_joint_meeting_reminds_the_invited_chairs(harness: Harness)
     member = await harness.person("Matti", Role.MEMBER, "pohjoinen")
     await reply(lead, lead.send("/kokoukset"), "Kokouksia ei ole vielä.")
     tables = await reply(lead, lead.press("➕ Uusi kokousaikakysely"), "Minkä pöydän kokous?")
-    await reply(lead, lead.press("Puheenjohtajien yhteinen kokous", tables),
-                "Kirjoita kokouksen nimi.")
+    await reply(
+        lead, lead.press("Puheenjohtajien yhteinen kokous", tables), "Kirjoita kokouksen nimi."
+    )
     await reply(lead, lead.send("Puheenjohtajien vuosikokous"), "Missä kokous on?")
     await reply(lead, lead.send("Kaupungintalo"), "Lisää 2–20 aikavaihtoehtoa.")
     times = await reply(lead, lead.send("14.1. 17-19\n21.1. 17-19"), "Ajat nyt:")
@@ -293,7 +320,8 @@ async def test_chairs_joint_meeting_reminds_the_invited_chairs(harness: Harness)
     await reply(lead, lead.press("Vahvista tämä aika"), "Aika on vahvistettu:")
     reminders = await rows(harness)
     assert [r.kind for r in reminders] == [ReminderKind.MEETING] * 3
-    assert all((r.audience, sorted(r.person_ids)) == (int(Audience.NAMED), chairs)
-               for r in reminders)
+    assert all(
+        (r.audience, sorted(r.person_ids)) == (int(Audience.NAMED), chairs) for r in reminders
+    )
     # South's answer made 21.1. the best time.
     assert local_times(harness, reminders) == [(14, 1, 17, 0), (20, 1, 17, 0), (21, 1, 15, 0)]

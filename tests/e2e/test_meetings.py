@@ -74,10 +74,16 @@ async def quiet(harness: Harness, within: float = 15.0) -> None:
                 select(func.count(MeetingPost.id))
                 .join(Meeting, Meeting.id == MeetingPost.meeting_id)
                 .join(OutboxMessage, OutboxMessage.id == MeetingPost.outbox_id)
-                .where(MeetingPost.edited_version < Meeting.results_version,
-                       OutboxMessage.status == Delivery.SENT))
-            pending = await session.scalar(select(func.count(OutboxMessage.id)).where(
-                OutboxMessage.status.in_([Delivery.PENDING, Delivery.SENDING])))
+                .where(
+                    MeetingPost.edited_version < Meeting.results_version,
+                    OutboxMessage.status == Delivery.SENT,
+                )
+            )
+            pending = await session.scalar(
+                select(func.count(OutboxMessage.id)).where(
+                    OutboxMessage.status.in_([Delivery.PENDING, Delivery.SENDING])
+                )
+            )
         calm = calm + 1 if not stale and not pending else 0
         if calm == 2:
             return
@@ -86,8 +92,9 @@ async def quiet(harness: Harness, within: float = 15.0) -> None:
         await asyncio.sleep(0.2)
 
 
-async def reply(user: Any, action: Any, containing: str, *, chat: Any = None,
-                within: float = 5.0) -> dict[str, Any]:
+async def reply(
+    user: Any, action: Any, containing: str, *, chat: Any = None, within: float = 5.0
+) -> dict[str, Any]:
     """Do the action, then wait for a new bot message (not an older one) with the text."""
     history = await user.history(chat)
     last = max((m["message_id"] for m in history), default=0)
@@ -108,8 +115,9 @@ async def has_button(user: Any, text: str) -> bool:
     return any(text in row for message in await user.history() for row in buttons(message))
 
 
-async def linked_group(harness: Harness, coordinator: Any, people: list[Any], *,
-                       admin: bool = False) -> Any:
+async def linked_group(
+    harness: Harness, coordinator: Any, people: list[Any], *, admin: bool = False
+) -> Any:
     group = await harness.emu.create_group("Pohjoisen pöytä", members=[coordinator, *people])
     await group.add_bot(by=coordinator, admin=admin)
     await group.expect_message(containing="Hei! Olen kumppanuuspöydän botti.")
@@ -120,8 +128,9 @@ async def linked_group(harness: Harness, coordinator: Any, people: list[Any], *,
     return group
 
 
-async def start_poll(harness: Harness, organiser: Any, *, title: str = "Kevään kokous",
-                     times: str, deadline: str) -> None:
+async def start_poll(
+    harness: Harness, organiser: Any, *, title: str = "Kevään kokous", times: str, deadline: str
+) -> None:
     await organiser.send("/kokoukset")
     await organiser.expect_message(containing="Kokouksia ei ole vielä.")
     await organiser.press("➕ Uusi kokousaikakysely")
@@ -153,13 +162,15 @@ async def ics_of(user: Any, harness: Harness, containing: str) -> tuple[dict[str
 async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> None:
     coordinator = await harness.person("Kaija", Role.COORDINATOR)
     chair = await harness.person("Pirjo", Role.CHAIR)
-    members = [chair] + [await harness.person(f"Jäsen{n:02d}", Role.MEMBER)
-                         for n in range(MEMBERS)]
+    members = [chair] + [
+        await harness.person(f"Jäsen{n:02d}", Role.MEMBER) for n in range(MEMBERS)
+    ]
     group = await linked_group(harness, coordinator, members)
 
     # 1. The coordinator makes the poll with three typed times.
-    await start_poll(harness, coordinator, times="14.1. 17-19\n15.1. 17-19\n20.1. 18-20",
-                     deadline="10.1. 16")
+    await start_poll(
+        harness, coordinator, times="14.1. 17-19\n15.1. 17-19\n20.1. 18-20", deadline="10.1. 16"
+    )
     await shown(coordinator, "Kysely on lähetetty 21 jäsenelle. Se näkyy myös pöydän ryhmässä.")
     await settle(harness)
     poll = await group.expect_message(containing="Kokousaikakysely: Kevään kokous")
@@ -173,8 +184,9 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
         first = "1: Sopii" if index < 10 else "1: Ei sovi"
         second = "2: Sopii" if index < 10 else ("2: Tarvittaessa" if index < 16 else "2: Ei sovi")
         answer = await member.press(first)
-        assert answer["text"] == ("Tallennettu: aika 1, Sopii." if index < 10
-                                  else "Tallennettu: aika 1, Ei sovi.")
+        assert answer["text"] == (
+            "Tallennettu: aika 1, Sopii." if index < 10 else "Tallennettu: aika 1, Ei sovi."
+        )
         await member.press(second)
     answer = await members[5].press("3: Tarvittaessa", chat=group)
     assert answer["text"] == "Tallennettu: aika 3, Tarvittaessa."
@@ -191,8 +203,9 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
     edited = await shown(coordinator, "Vastanneita: 20/21", chat=group)
     assert edited["message_id"] == poll["message_id"]
     assert "✅ 8   🟡 0   ❌ 12" in text_of(edited)
-    assert "15.1.{year} klo 17.00–19.00 ⭐".format(year=local(
-        harness, harness.clock.now()).year + 1) in text_of(edited) or "⭐" in text_of(edited)
+    assert "15.1.{year} klo 17.00–19.00 ⭐".format(
+        year=local(harness, harness.clock.now()).year + 1
+    ) in text_of(edited) or "⭐" in text_of(edited)
     assert "✅ 10   🟡 6   ❌ 4" in text_of(edited)
     own = await shown(members[0], "Vastanneita: 20/21")
     assert ["1: Sopii", "1: Tarvittaessa", "❌ 1: Ei sovi"] in buttons(own)
@@ -200,8 +213,11 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
 
     # The organiser sees who has not answered (only the coordinator herself).
     listing = await reply(coordinator, coordinator.send("/kokoukset"), "Kokoukset:")
-    view = await reply(coordinator, coordinator.press("Kevään kokous · aika avoinna", listing),
-                       "Kyselyyn vastanneita: 20/21")
+    view = await reply(
+        coordinator,
+        coordinator.press("Kevään kokous · aika avoinna", listing),
+        "Kyselyyn vastanneita: 20/21",
+    )
     assert "Ei vielä vastannut: Kaija" in text_of(view)
 
     # 3. The deadline passes; the tick closes the poll once and suggests time 2.
@@ -222,15 +238,19 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
     final = await shown(coordinator, "Vastausaika on päättynyt.", chat=group)
     assert buttons(final) == []
     async with harness.db() as session:
-        notices = await session.scalar(select(func.count(OutboxMessage.id)).where(
-            OutboxMessage.batch.like(f"meeting:{meeting.id}:confirm%")))
+        notices = await session.scalar(
+            select(func.count(OutboxMessage.id)).where(
+                OutboxMessage.batch.like(f"meeting:{meeting.id}:confirm%")
+            )
+        )
     assert notices == 1
 
     # A late answer changes nothing.
     await idle(harness)
     before = await harness.snapshot()
-    late = await members[3].press_data(await shown(members[3], "Kokousaikakysely"),
-                                       f"mv:{meeting.id}:{votes[0].slot_id}:yes")
+    late = await members[3].press_data(
+        await shown(members[3], "Kokousaikakysely"), f"mv:{meeting.id}:{votes[0].slot_id}:yes"
+    )
     assert late["text"] == "Vastausaika on jo päättynyt. Vastauksia ei voi enää muuttaa."
     assert late["show_alert"] is True
     assert await harness.snapshot() == before
@@ -243,7 +263,10 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
     start = event.decoded("dtstart")
     year = start.year
     assert (start.astimezone(harness.app.settings.zone).hour, start.day, start.month) == (
-        17, 15, 1)
+        17,
+        15,
+        1,
+    )
     assert start.astimezone(UTC).hour == 15  # winter: UTC+2
     await shown(coordinator, "Kutsu kokoukseen.", chat=group)
 
@@ -253,29 +276,38 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
         answer = await member.press(word)
         assert answer["text"] == f"Kiitos! Vastauksesi: {word}."
     listing = await reply(coordinator, coordinator.send("/kokoukset"), "Kokoukset:")
-    view = await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing),
-                       "Tulossa: 8 · Ei tule: 2 · Ehkä: 2 · Ei vastannut: 9")
+    view = await reply(
+        coordinator,
+        coordinator.press(buttons(listing)[1][0], listing),
+        "Tulossa: 8 · Ei tule: 2 · Ehkä: 2 · Ei vastannut: 9",
+    )
     assert "Jäsen19" not in text_of(view)  # there are only Jäsen00..Jäsen18
     assert "Ei vielä vastannut: " in text_of(view)
 
     # 6. Agenda: a cut-off, one proposal before it and one after.
-    await reply(coordinator, coordinator.press("⏰ Ehdotusten takaraja", view),
-                "Mihin asti jäsenet voivat ehdottaa asioita?")
+    await reply(
+        coordinator,
+        coordinator.press("⏰ Ehdotusten takaraja", view),
+        "Mihin asti jäsenet voivat ehdottaa asioita?",
+    )
     await reply(coordinator, coordinator.send("13.1. 16"), "Valmis. Asioita voi ehdottaa")
     proposer = members[4]
     listing = await reply(proposer, proposer.send("/kokoukset"), "Kokoukset:")
-    member_view = await reply(proposer, proposer.press(buttons(listing)[0][0], listing),
-                              "Asioita voi ehdottaa")
-    await reply(proposer, proposer.press("✍️ Ehdota asiaa", member_view),
-                "Kirjoita asian otsikko.")
+    member_view = await reply(
+        proposer, proposer.press(buttons(listing)[0][0], listing), "Asioita voi ehdottaa"
+    )
+    await reply(proposer, proposer.press("✍️ Ehdota asiaa", member_view), "Kirjoita asian otsikko.")
     await reply(proposer, proposer.send("Leikkipuiston kunto"), "Kirjoita asiasta lyhyt kuvaus")
     await reply(proposer, proposer.send("Keinut ovat rikki."), "Haluatko liittää tiedoston?")
-    await reply(proposer, proposer.send_document("kuva.txt", b"keinu"),
-                "Kiitos! Ehdotuksesi on tallennettu.")
-    await reply(proposer, proposer.press("✍️ Ehdota asiaa", member_view),
-                "Kirjoita asian otsikko.")
-    skip = await reply(proposer, proposer.send("Kerro Pois! -kahvit keväällä"),
-                       "Kirjoita asiasta lyhyt kuvaus")
+    await reply(
+        proposer,
+        proposer.send_document("kuva.txt", b"keinu"),
+        "Kiitos! Ehdotuksesi on tallennettu.",
+    )
+    await reply(proposer, proposer.press("✍️ Ehdota asiaa", member_view), "Kirjoita asian otsikko.")
+    skip = await reply(
+        proposer, proposer.send("Kerro Pois! -kahvit keväällä"), "Kirjoita asiasta lyhyt kuvaus"
+    )
     skip = await reply(proposer, proposer.press("Ohita", skip), "Haluatko liittää tiedoston?")
     await reply(proposer, proposer.press("Ohita", skip), "Kiitos! Ehdotuksesi on tallennettu.")
     cutoff = datetime(year, 1, 13, 16, tzinfo=harness.app.settings.zone)
@@ -283,8 +315,10 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
     await idle(harness)
     before = await harness.snapshot()
     late = await proposer.press("✍️ Ehdota asiaa", member_view)
-    assert late["text"] == (f"Asioiden ehdotusaika päättyi {day(cutoff.date(), 'fi')} klo "
-                            "16.00. Ota yhteyttä puheenjohtajaan tai koordinaattoriin.")
+    assert late["text"] == (
+        f"Asioiden ehdotusaika päättyi {day(cutoff.date(), 'fi')} klo "
+        "16.00. Ota yhteyttä puheenjohtajaan tai koordinaattoriin."
+    )
     assert late["show_alert"] is True
     assert await harness.snapshot() == before
 
@@ -319,8 +353,7 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
         starts = meeting.starts_at
     harness.clock.advance(starts - harness.clock.now() + timedelta(minutes=10))
     listing = await reply(coordinator, coordinator.send("/kokoukset"), "Kokoukset:")
-    view = await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing),
-                       "Tulossa:")
+    view = await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing), "Tulossa:")
     await reply(coordinator, coordinator.press("✅ Läsnäolijat", view), "Läsnä nyt: 0/21")
     for name in ("Pirjo", "Jäsen00", "Jäsen01", "Jäsen02"):
         await coordinator.press(f"▫️ {name}")
@@ -329,11 +362,14 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
     await shown(coordinator, "Läsnäolijat on tallennettu: ")
 
     # 8. Minutes with two checkers; published only after both approve.
-    await reply(coordinator, coordinator.press("📝 Lisää muistio", view),
-                "Lähetä muistio tiedostona")
-    await reply(coordinator, coordinator.send(
-        "Päätökset:\n1. Kahvit pidetään maaliskuussa.\n2. Keinut korjataan."),
-        "Valitse kaksi pöytäkirjantarkastajaa.")
+    await reply(
+        coordinator, coordinator.press("📝 Lisää muistio", view), "Lähetä muistio tiedostona"
+    )
+    await reply(
+        coordinator,
+        coordinator.send("Päätökset:\n1. Kahvit pidetään maaliskuussa.\n2. Keinut korjataan."),
+        "Valitse kaksi pöytäkirjantarkastajaa.",
+    )
     await coordinator.press("▫️ Jäsen00")
     await coordinator.press("▫️ Jäsen01")
     refused = await coordinator.press("▫️ Jäsen02")
@@ -344,11 +380,13 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
     checker_a, checker_b = members[1], members[2]
     await shown(checker_a, "Sinut on valittu pöytäkirjantarkastajaksi")
     not_checker = await members[6].press_data(
-        await shown(members[6], "Kutsu kokoukseen."), f"ma:{meeting.id}:approve:0")
+        await shown(members[6], "Kutsu kokoukseen."), f"ma:{meeting.id}:approve:0"
+    )
     assert not_checker["text"] == "Vain valitut tarkastajat voivat hyväksyä muistion."
     first = await checker_a.press("Hyväksyn muistion")
-    assert first["text"] == ("Kiitos! Muistio julkaistaan, kun toinenkin tarkastaja on "
-                             "hyväksynyt sen.")
+    assert first["text"] == (
+        "Kiitos! Muistio julkaistaan, kun toinenkin tarkastaja on hyväksynyt sen."
+    )
     async with harness.db() as session:
         meeting = await session.get(Meeting, meeting.id)
         assert meeting is not None and meeting.minutes_status is MinutesStatus.CHECKING
@@ -364,8 +402,9 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
     view = await reply(reader, reader.press(buttons(listing)[0][0], listing), "Paikka:")
     assert "Muistio on julkaistu." in text_of(view)
     await reply(reader, reader.press("📄 Muistio", view), "Keinut korjataan.")
-    attachment = await reply(reader, reader.press("📋 Esityslista", view),
-                             "Liite asiaan 2: Leikkipuiston keinut")
+    attachment = await reply(
+        reader, reader.press("📋 Esityslista", view), "Liite asiaan 2: Leikkipuiston keinut"
+    )
     assert await harness.emu.download(attachment["document"]["file_id"]) == b"keinu"
 
     async with harness.db() as session:
@@ -378,9 +417,12 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
     assert sum(1 for r in rows if r.attended) == 4
     assert sum(1 for r in rows if r.rsvp is Rsvp.COMING) == 8
     assert sorted(r.person_id for r in rows if r.approved_at) == sorted(
-        r.person_id for r in rows if r.is_checker)
+        r.person_id for r in rows if r.is_checker
+    )
     assert [i.title for i in items if i.status is ItemStatus.ACCEPTED] == [
-        "Kerro Pois! -kahvit keväällä", "Leikkipuiston keinut"]
+        "Kerro Pois! -kahvit keväällä",
+        "Leikkipuiston keinut",
+    ]
 
 
 # ---- bad input: a plain answer, and nothing changes -----------------------------------------
@@ -389,8 +431,9 @@ async def test_whole_life_of_a_meeting_with_twenty_members(harness: Harness) -> 
 async def at_times_step(harness: Harness) -> Any:
     coordinator = await harness.person("Kaija", Role.COORDINATOR)
     await reply(coordinator, coordinator.send("/kokoukset"), "Kokouksia ei ole vielä.")
-    await reply(coordinator, coordinator.press("➕ Uusi kokousaikakysely"),
-                "Kirjoita kokouksen nimi.")
+    await reply(
+        coordinator, coordinator.press("➕ Uusi kokousaikakysely"), "Kirjoita kokouksen nimi."
+    )
     await reply(coordinator, coordinator.send("Kokous"), "Millainen kokous on?")
     await reply(coordinator, coordinator.press("Kokous"), "Missä kokous on?")
     await reply(coordinator, coordinator.send("Kirjasto"), "Lisää 2–20 aikavaihtoehtoa.")
@@ -406,10 +449,11 @@ async def test_bad_times_get_plain_answers_and_change_nothing(harness: Harness) 
         "31.2. 17": "Tätä päivää tai kellonaikaa ei ole. Tarkista ja kirjoita uudelleen.",
         "14.1. 25-26": "Tätä päivää tai kellonaikaa ei ole. Tarkista ja kirjoita uudelleen.",
         "huomenna illalla": "En ymmärtänyt aikaa. Kirjoita esimerkiksi 14.1. 17-19 tai "
-                            "ti 14.1.2026 klo 17.00.",
+        "ti 14.1.2026 klo 17.00.",
         "14.1. 19-17": "Loppuaika on ennen alkuaikaa. Tarkista kellonajat.",
-        "\n".join(f"{d}.3. 17" for d in range(1, 22)):
-            "Voit lisätä enintään 20 aikaa. Nyt aikoja olisi 21.",
+        "\n".join(
+            f"{d}.3. 17" for d in range(1, 22)
+        ): "Voit lisätä enintään 20 aikaa. Nyt aikoja olisi 21.",
     }
     for typed, expected in cases.items():
         answer = await reply(coordinator, coordinator.send(typed), expected)
@@ -428,8 +472,9 @@ async def test_bad_times_get_plain_answers_and_change_nothing(harness: Harness) 
 async def test_bad_title_and_deadline_get_plain_answers(harness: Harness) -> None:
     coordinator = await harness.person("Kaija", Role.COORDINATOR)
     await reply(coordinator, coordinator.send("/kokoukset"), "Kokouksia ei ole vielä.")
-    await reply(coordinator, coordinator.press("➕ Uusi kokousaikakysely"),
-                "Kirjoita kokouksen nimi.")
+    await reply(
+        coordinator, coordinator.press("➕ Uusi kokousaikakysely"), "Kirjoita kokouksen nimi."
+    )
     await idle(harness)
     before = await harness.snapshot()
     image = io.BytesIO()
@@ -446,8 +491,9 @@ async def test_bad_title_and_deadline_get_plain_answers(harness: Harness) -> Non
     times = await reply(coordinator, coordinator.send("14.1. 17-19\n15.1. 17-19"), "Ajat nyt:")
     await reply(coordinator, coordinator.press("Valmis", times), "Milloin vastausaika päättyy?")
     after = await reply(coordinator, coordinator.send("20.1. 12"), "Vastausajan")
-    assert text_of(after) == ("Vastausajan pitää päättyä ennen ensimmäistä aikavaihtoehtoa. "
-                              "Valitse aikaisempi päivä.")
+    assert text_of(after) == (
+        "Vastausajan pitää päättyä ennen ensimmäistä aikavaihtoehtoa. Valitse aikaisempi päivä."
+    )
     same = await reply(coordinator, coordinator.send("14.1. 17"), "Vastausajan")
     assert text_of(same) == text_of(after)
     past = await reply(coordinator, coordinator.send("1.1.2020 12"), "mennyt")
@@ -455,8 +501,11 @@ async def test_bad_title_and_deadline_get_plain_answers(harness: Harness) -> Non
     assert await harness.snapshot() == before
 
 
-async def poll_with_group(harness: Harness, *, admin: bool = False,
-                          ) -> tuple[Any, list[Any], Any, int]:
+async def poll_with_group(
+    harness: Harness,
+    *,
+    admin: bool = False,
+) -> tuple[Any, list[Any], Any, int]:
     coordinator = await harness.person("Kaija", Role.COORDINATOR)
     members = [await harness.person(name, Role.MEMBER) for name in ("Matti", "Aino")]
     outsider = await harness.person("Erkki", Role.MEMBER, "etelainen")
@@ -472,7 +521,8 @@ async def poll_with_group(harness: Harness, *, admin: bool = False,
 
 
 async def test_presses_by_outsiders_forgers_and_late_voters_change_nothing(
-        harness: Harness) -> None:
+    harness: Harness,
+) -> None:
     coordinator, (matti, aino, outsider), group, meeting_id = await poll_with_group(harness)
     await quiet(harness)
     poll = await shown(coordinator, "Kokousaikakysely: Kevään kokous", chat=group)
@@ -480,34 +530,47 @@ async def test_presses_by_outsiders_forgers_and_late_voters_change_nothing(
     await idle(harness)
     before = await harness.snapshot()
     stranger = said(await outsider.press("1: Sopii", poll))
-    assert stranger == {"text": "Tämä kokous ei koske sinua. Vain pöydän jäsenet voivat "
-                                "vastata.", "show_alert": True}
-    stale_answer = {"text": "Tämä nappi ei ole enää käytössä. Paina /valikko.",
-                    "show_alert": True}
-    for forged in (f"mv:{meeting_id + 7}:1:yes", f"mv:{meeting_id}:999:yes",
-                   f"mv:{meeting_id}:1:kyllä", "mv:x:y:z", f"mo:{meeting_id + 7}"):
+    assert stranger == {
+        "text": "Tämä kokous ei koske sinua. Vain pöydän jäsenet voivat vastata.",
+        "show_alert": True,
+    }
+    stale_answer = {"text": "Tämä nappi ei ole enää käytössä. Paina /valikko.", "show_alert": True}
+    for forged in (
+        f"mv:{meeting_id + 7}:1:yes",
+        f"mv:{meeting_id}:999:yes",
+        f"mv:{meeting_id}:1:kyllä",
+        "mv:x:y:z",
+        f"mo:{meeting_id + 7}",
+    ):
         assert said(await matti.press_data(private, forged)) == stale_answer
     not_allowed = said(await matti.press_data(private, f"ma:{meeting_id}:close:0"))
     assert not_allowed == {"text": "Sinulla ei ole oikeutta tähän.", "show_alert": True}
     assert said(await outsider.press_data(poll, f"mo:{meeting_id}")) == {
         "text": "Tämä kokous ei koske sinua. Vain pöydän jäsenet voivat vastata.",
-        "show_alert": True}
+        "show_alert": True,
+    }
     assert await harness.snapshot() == before
 
     # The organiser closes early; a vote after that is refused and changes nothing.
     listing = await reply(coordinator, coordinator.send("/kokoukset"), "Kokoukset:")
-    view = await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing),
-                       "Kyselyyn vastanneita: 0/3")
+    view = await reply(
+        coordinator,
+        coordinator.press(buttons(listing)[1][0], listing),
+        "Kyselyyn vastanneita: 0/3",
+    )
     assert "Ei vielä vastannut: Aino, Kaija, Matti" in text_of(view)
     closed = await coordinator.press("Sulje kysely nyt", view)
     assert closed["text"] == "Kysely on suljettu."
     await quiet(harness)
     await idle(harness)
     before = await harness.snapshot()
-    late = said(await aino.press_data(await shown(aino, "Kokousaikakysely"),
-                                      f"mv:{meeting_id}:1:yes"))
-    assert late == {"text": "Vastausaika on jo päättynyt. Vastauksia ei voi enää muuttaa.",
-                    "show_alert": True}
+    late = said(
+        await aino.press_data(await shown(aino, "Kokousaikakysely"), f"mv:{meeting_id}:1:yes")
+    )
+    assert late == {
+        "text": "Vastausaika on jo päättynyt. Vastauksia ei voi enää muuttaa.",
+        "show_alert": True,
+    }
     again = said(await coordinator.press_data(view, f"ma:{meeting_id}:close:0"))
     assert again == {"text": "Kysely on jo suljettu.", "show_alert": True}
     assert await harness.snapshot() == before
@@ -521,17 +584,28 @@ async def test_two_ticks_close_a_poll_once(harness: Harness) -> None:
         deadline = meeting.poll_deadline_at
     harness.clock.advance(deadline - harness.clock.now() + timedelta(seconds=1))
     app = harness.app
-    await asyncio.gather(*(meetings_tick(app.sessionmaker, app.bot, harness.clock, app.i18n,
-                                         app.settings) for _ in range(3)))
+    await asyncio.gather(
+        *(
+            meetings_tick(app.sessionmaker, app.bot, harness.clock, app.i18n, app.settings)
+            for _ in range(3)
+        )
+    )
     await quiet(harness)
     async with harness.db() as session:
-        batches = list(await session.scalars(select(OutboxMessage.batch).where(
-            OutboxMessage.batch.like(f"meeting:{meeting_id}:c%"))))
+        batches = list(
+            await session.scalars(
+                select(OutboxMessage.batch).where(
+                    OutboxMessage.batch.like(f"meeting:{meeting_id}:c%")
+                )
+            )
+        )
         meeting = await session.get(Meeting, meeting_id)
         assert meeting is not None
     assert meeting.status is MeetingStatus.CLOSED
-    assert sorted(set(batches)) == [f"meeting:{meeting_id}:closed:fi",
-                                    f"meeting:{meeting_id}:confirm"]
+    assert sorted(set(batches)) == [
+        f"meeting:{meeting_id}:closed:fi",
+        f"meeting:{meeting_id}:confirm",
+    ]
     assert batches.count(f"meeting:{meeting_id}:confirm") == 1
     await shown(coordinator, "Kokousaikakysely on päättynyt", chat=group)
 
@@ -539,8 +613,9 @@ async def test_two_ticks_close_a_poll_once(harness: Harness) -> None:
 async def test_moving_to_summer_and_cancelling_update_the_ics(harness: Harness) -> None:
     coordinator, (matti, *_rest), _group, _meeting = await poll_with_group(harness)
     listing = await reply(coordinator, coordinator.send("/kokoukset"), "Kokoukset:")
-    view = await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing),
-                       "Kyselyyn vastanneita")
+    view = await reply(
+        coordinator, coordinator.press(buttons(listing)[1][0], listing), "Kyselyyn vastanneita"
+    )
     await coordinator.press("Sulje kysely nyt", view)
     await settle(harness)
     await reply(coordinator, coordinator.press("Vahvista tämä aika"), "Aika on vahvistettu:")
@@ -549,8 +624,7 @@ async def test_moving_to_summer_and_cancelling_update_the_ics(harness: Harness) 
     assert winter.decoded("dtstart").astimezone(harness.app.settings.zone).hour == 17
     assert winter.decoded("dtstart").astimezone(UTC).hour == 15
     listing = await reply(coordinator, coordinator.send("/kokoukset"), "Kokoukset:")
-    view = await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing),
-                       "Tulossa:")
+    view = await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing), "Tulossa:")
     await reply(coordinator, coordinator.press("Siirrä kokous", view), "Kirjoita uusi aika")
     wrong = await reply(coordinator, coordinator.send("31.6. 17-19"), "ei ole")
     assert text_of(wrong) == "Tätä päivää tai kellonaikaa ei ole. Tarkista ja kirjoita uudelleen."
@@ -559,7 +633,10 @@ async def test_moving_to_summer_and_cancelling_update_the_ics(harness: Harness) 
     _, summer = await ics_of(matti, harness, "Kokouksen aika on muuttunut.")
     start = summer.decoded("dtstart")
     assert (start.astimezone(harness.app.settings.zone).hour, start.month, start.day) == (
-        17, 6, 16)
+        17,
+        6,
+        16,
+    )
     assert start.astimezone(UTC).hour == 14  # summer: UTC+3
     assert summer.decoded("sequence") == 1
     assert str(summer["uid"]) == str(winter["uid"])
@@ -577,16 +654,24 @@ async def test_long_agenda_is_split_never_cut(harness: Harness) -> None:
     now = harness.clock.now()
     async with harness.db() as session:
         for number in range(1, 9):
-            session.add(AgendaItem(meeting_id=meeting_id, proposed_by_id=None,
-                                   title=f"Asia numero {number}",
-                                   body=f"Kohta {number}. " + "sanoja " * 200,
-                                   status=ItemStatus.ACCEPTED, position=number,
-                                   created_at=now))
+            session.add(
+                AgendaItem(
+                    meeting_id=meeting_id,
+                    proposed_by_id=None,
+                    title=f"Asia numero {number}",
+                    body=f"Kohta {number}. " + "sanoja " * 200,
+                    status=ItemStatus.ACCEPTED,
+                    position=number,
+                    created_at=now,
+                )
+            )
     listing = await reply(coordinator, coordinator.send("/kokoukset"), "Kokoukset:")
-    view = await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing),
-                       "Esityslistalla 8 asiaa.")
-    edit = await reply(coordinator, coordinator.press("🗂 Käsittele esityslista", view),
-                       "Listalla:")
+    view = await reply(
+        coordinator, coordinator.press(buttons(listing)[1][0], listing), "Esityslistalla 8 asiaa."
+    )
+    edit = await reply(
+        coordinator, coordinator.press("🗂 Käsittele esityslista", view), "Listalla:"
+    )
     await coordinator.press("📣 Julkaise esityslista", edit)
     await settle(harness)
     await shown(matti, "Esityslista tiedostona.")
@@ -621,8 +706,9 @@ async def test_poll_made_with_buttons_only(harness: Harness) -> None:
     hours = await shown(coordinator, "mihin aikaan kokous alkaa?")
     await coordinator.press("10.00", hours)
     times = await shown(coordinator, f"2. {day(later, 'fi')} klo 10.00–12.00")
-    deadlines = await reply(coordinator, coordinator.press("Valmis", times),
-                            "Milloin vastausaika päättyy?")
+    deadlines = await reply(
+        coordinator, coordinator.press("Valmis", times), "Milloin vastausaika päättyy?"
+    )
     first_deadline = buttons(deadlines)[0][0]
     assert first_deadline == f"{day(tomorrow, 'fi')} klo 16.00"
     await reply(coordinator, coordinator.press(first_deadline, deadlines), "Tarkista kysely:")
@@ -631,10 +717,14 @@ async def test_poll_made_with_buttons_only(harness: Harness) -> None:
     async with harness.db() as session:
         meeting = await session.scalar(select(Meeting))
         assert meeting is not None and meeting.poll_deadline_at is not None
-        starts = [s.starts_at for s in await session.scalars(
-            select(MeetingSlot).order_by(MeetingSlot.starts_at))]
+        starts = [
+            s.starts_at
+            for s in await session.scalars(select(MeetingSlot).order_by(MeetingSlot.starts_at))
+        ]
     assert [(local(harness, s).date(), local(harness, s).hour) for s in starts] == [
-        (tomorrow, 17), (later, 10)]
+        (tomorrow, 17),
+        (later, 10),
+    ]
     assert local(harness, meeting.poll_deadline_at).hour == 16
     assert meeting.poll_deadline_at.astimezone(zone).date() == tomorrow
 
@@ -647,8 +737,9 @@ async def test_lead_coordinator_polls_the_chairs_of_all_tables(harness: Harness)
     await reply(lead, lead.send("/kokoukset"), "Kokouksia ei ole vielä.")
     tables = await reply(lead, lead.press("➕ Uusi kokousaikakysely"), "Minkä pöydän kokous?")
     assert ["Puheenjohtajien yhteinen kokous"] in buttons(tables)
-    await reply(lead, lead.press("Puheenjohtajien yhteinen kokous", tables),
-                "Kirjoita kokouksen nimi.")
+    await reply(
+        lead, lead.press("Puheenjohtajien yhteinen kokous", tables), "Kirjoita kokouksen nimi."
+    )
     await reply(lead, lead.send("Puheenjohtajien vuosikokous"), "Missä kokous on?")
     await reply(lead, lead.send("Kaupungintalo"), "Lisää 2–20 aikavaihtoehtoa.")
     times = await reply(lead, lead.send("14.1. 17-19\n21.1. 17-19"), "Ajat nyt:")
@@ -671,17 +762,21 @@ async def test_lead_coordinator_polls_the_chairs_of_all_tables(harness: Harness)
     await idle(harness)
     before = await harness.snapshot()
     nosy = said(await member.press_data(await shown(member, "Hei Matti"), f"mo:{meeting.id}"))
-    assert nosy == {"text": "Tämä kokous ei koske sinua. Vain pöydän jäsenet voivat vastata.",
-                    "show_alert": True}
+    assert nosy == {
+        "text": "Tämä kokous ei koske sinua. Vain pöydän jäsenet voivat vastata.",
+        "show_alert": True,
+    }
     assert await harness.snapshot() == before
 
 
 async def test_minutes_as_a_document_without_checkers_are_published_at_once(
-        harness: Harness) -> None:
+    harness: Harness,
+) -> None:
     coordinator, (matti, *_rest), group, _meeting = await poll_with_group(harness)
     listing = await reply(coordinator, coordinator.send("/kokoukset"), "Kokoukset:")
-    view = await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing),
-                       "Kyselyyn vastanneita")
+    view = await reply(
+        coordinator, coordinator.press(buttons(listing)[1][0], listing), "Kyselyyn vastanneita"
+    )
     await coordinator.press("Sulje kysely nyt", view)
     await settle(harness)
     await reply(coordinator, coordinator.press("Vahvista tämä aika"), "Aika on vahvistettu:")
@@ -690,15 +785,18 @@ async def test_minutes_as_a_document_without_checkers_are_published_at_once(
         starts = await session.scalar(select(Meeting.starts_at))
     assert starts is not None
     listing = await reply(coordinator, coordinator.send("/kokoukset"), "Kokoukset:")
-    view = await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing),
-                       "Tulossa:")
+    view = await reply(coordinator, coordinator.press(buttons(listing)[1][0], listing), "Tulossa:")
     early = said(await coordinator.press("📝 Lisää muistio", view))
     assert early == {"text": "Muistion voi lisätä, kun kokous on alkanut.", "show_alert": True}
     harness.clock.advance(starts - harness.clock.now() + timedelta(hours=3))
-    await reply(coordinator, coordinator.press("📝 Lisää muistio", view),
-                "Lähetä muistio tiedostona")
-    await reply(coordinator, coordinator.send_document("muistio.pdf", b"%PDF-1.4 muistio"),
-                "Valitse kaksi pöytäkirjantarkastajaa.")
+    await reply(
+        coordinator, coordinator.press("📝 Lisää muistio", view), "Lähetä muistio tiedostona"
+    )
+    await reply(
+        coordinator,
+        coordinator.send_document("muistio.pdf", b"%PDF-1.4 muistio"),
+        "Valitse kaksi pöytäkirjantarkastajaa.",
+    )
     await coordinator.press("Ei tarkastajia")
     await shown(coordinator, "Muistio on julkaistu. Kaikki saavat sen.")
     await settle(harness)

@@ -24,12 +24,26 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 async def start_sender(base_url: str, database_url: str) -> asyncio.subprocess.Process:
-    env = {**os.environ, "POYTABOT_BOT_TOKEN": BOT_TOKEN, "POYTABOT_API_BASE_URL": base_url,
-           "POYTABOT_DATABASE_URL": database_url, "POYTABOT_OUTBOX_CLAIM_TTL": "2",
-           "POYTABOT_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "POYTABOT_BOT_TOKEN": BOT_TOKEN,
+        "POYTABOT_API_BASE_URL": base_url,
+        "POYTABOT_DATABASE_URL": database_url,
+        "POYTABOT_OUTBOX_CLAIM_TTL": "2",
+        "POYTABOT_LOG_LEVEL": "WARNING",
+    }
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "sender", "--interval", "0.2", cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "sender",
+        "--interval",
+        "0.2",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
 
 
 async def until(condition: Callable[[], Awaitable[bool]], within: float) -> None:
@@ -43,7 +57,8 @@ async def until(condition: Callable[[], Awaitable[bool]], within: float) -> None
 
 @pytest.mark.slow
 async def test_sigkill_halfway_then_restart_reaches_everyone_once(
-        emulator_server: EmulatorServer, emu: EmulatorClient, database_url: str) -> None:
+    emulator_server: EmulatorServer, emu: EmulatorClient, database_url: str
+) -> None:
     world = emulator_server.state
     bot = world.default_bot()
     ids = []
@@ -54,8 +69,13 @@ async def test_sigkill_halfway_then_restart_reaches_everyone_once(
     engine = create_engine(database_url)
     sessionmaker = create_sessionmaker(engine)
     async with sessionmaker() as session, session.begin():
-        await enqueue(session, batch="crash", chat_ids=ids, now=datetime.now(UTC),
-                      text="Tiedote ennen kaatumista")
+        await enqueue(
+            session,
+            batch="crash",
+            chat_ids=ids,
+            now=datetime.now(UTC),
+            text="Tiedote ennen kaatumista",
+        )
 
     def delivered() -> int:
         return sum(world.sent_per_chat[uid] for uid in ids)
@@ -65,8 +85,11 @@ async def test_sigkill_halfway_then_restart_reaches_everyone_once(
 
     async def all_final() -> bool:
         async with sessionmaker() as session:
-            left = await session.scalar(select(func.count()).select_from(OutboxMessage)
-                                        .where(OutboxMessage.status.not_in(list(FINAL))))
+            left = await session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status.not_in(list(FINAL)))
+            )
         return left == 0
 
     try:
@@ -85,8 +108,11 @@ async def test_sigkill_halfway_then_restart_reaches_everyone_once(
             _, errors = await second.communicate()
         assert second.returncode == 0, errors.decode()
         async with sessionmaker() as session:
-            sent = await session.scalar(select(func.count()).select_from(OutboxMessage)
-                                        .where(OutboxMessage.status == Delivery.SENT))
+            sent = await session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status == Delivery.SENT)
+            )
     finally:
         await engine.dispose()
 

@@ -22,8 +22,9 @@ MEMBERS = 1000
 TELEGRAM_RATE = 30
 
 
-async def populate(harness: Harness, server: EmulatorServer, count: int,
-                   slug: str = "pohjoinen") -> list[int]:
+async def populate(
+    harness: Harness, server: EmulatorServer, count: int, slug: str = "pohjoinen"
+) -> list[int]:
     """Members straight into the database, each with an emulator account that opened the chat."""
     world = server.state
     bot = world.default_bot()
@@ -37,13 +38,26 @@ async def populate(harness: Harness, server: EmulatorServer, count: int,
     async with harness.db() as session:
         table = await session.scalar(select(Table).where(Table.slug == slug))
         assert table is not None
-        people = [Person(telegram_id=uid, first_name=f"Jäsen {n}", private_chat_open=True,
-                         created_at=now) for n, uid in enumerate(ids)]
+        people = [
+            Person(
+                telegram_id=uid, first_name=f"Jäsen {n}", private_chat_open=True, created_at=now
+            )
+            for n, uid in enumerate(ids)
+        ]
         session.add_all(people)
         await session.flush()
-        session.add_all([Membership(person_id=p.id, table_id=table.id, role=Role.MEMBER,
-                                    starts_on=today, ends_on=harness.app.settings.term_ends_on)
-                         for p in people])
+        session.add_all(
+            [
+                Membership(
+                    person_id=p.id,
+                    table_id=table.id,
+                    role=Role.MEMBER,
+                    starts_on=today,
+                    ends_on=harness.app.settings.term_ends_on,
+                )
+                for p in people
+            ]
+        )
     return ids
 
 
@@ -54,8 +68,11 @@ def received(server: EmulatorServer, user_ids: list[int], needle: str) -> Counte
     counts: Counter[int] = Counter()
     for uid in user_ids:
         chat = world.private[(bot.id, uid)]
-        counts[uid] = sum(1 for m in chat.messages.values()
-                          if m.sender_id == bot.id and needle in text_of(m.data))
+        counts[uid] = sum(
+            1
+            for m in chat.messages.values()
+            if m.sender_id == bot.id and needle in text_of(m.data)
+        )
     return counts
 
 
@@ -80,16 +97,18 @@ async def all_final(harness: Harness) -> bool:
     await asyncio.sleep(0.2)  # look seldom: the test should not slow down what it measures
     async with harness.db() as session:
         open_rows = await session.scalar(
-            select(func.count()).select_from(OutboxMessage)
-            .where(OutboxMessage.status.not_in(list(FINAL))))
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status.not_in(list(FINAL)))
+        )
     return open_rows == 0
 
 
 @pytest.mark.slow
 @pytest.mark.telegram_pace
 async def test_thousand_members_each_get_it_once_within_the_limits(
-        harness: Harness, emulator_server: EmulatorServer,
-        caplog: pytest.LogCaptureFixture) -> None:
+    harness: Harness, emulator_server: EmulatorServer, caplog: pytest.LogCaptureFixture
+) -> None:
     ids = await populate(harness, emulator_server, MEMBERS)
     caplog.set_level(logging.INFO)
 
@@ -98,19 +117,29 @@ async def test_thousand_members_each_get_it_once_within_the_limits(
     assert 0 < int(text_of(progress).split(": ")[1].split("/")[0]) < MEMBERS
     await wait_until(lambda: all_final(harness), timeout=60)
     async with harness.db() as session:
-        first, last = (await session.execute(
-            select(func.min(OutboxMessage.sent_at), func.max(OutboxMessage.sent_at)))).one()
+        first, last = (
+            await session.execute(
+                select(func.min(OutboxMessage.sent_at), func.max(OutboxMessage.sent_at))
+            )
+        ).one()
     elapsed = (last - started).total_seconds()
 
     counts = received(emulator_server, ids, "Tuhannen jäsenen tiedote")
     assert [uid for uid in ids if counts[uid] != 1] == []
     stats = await harness.emu.stats()
     assert elapsed <= 1.05 * MEMBERS / TELEGRAM_RATE, (
-        elapsed, (first - started).total_seconds(), stats["too_many_requests"], stats["calls"])
+        elapsed,
+        (first - started).total_seconds(),
+        stats["too_many_requests"],
+        stats["calls"],
+    )
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     async with harness.db() as session:
-        sent = await session.scalar(select(func.count()).select_from(OutboxMessage)
-                                    .where(OutboxMessage.status == Delivery.SENT))
+        sent = await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == Delivery.SENT)
+        )
     assert sent == MEMBERS
     # The same message of the author, edited along the way, ends as the delivery report.
     report = await shown(author, "Tiedote on lähetetty.", within=10)
@@ -121,8 +150,8 @@ async def test_thousand_members_each_get_it_once_within_the_limits(
 @pytest.mark.slow
 @pytest.mark.telegram_pace
 async def test_with_many_429_answers_everyone_still_gets_it_once(
-        harness: Harness, emulator_server: EmulatorServer,
-        caplog: pytest.LogCaptureFixture) -> None:
+    harness: Harness, emulator_server: EmulatorServer, caplog: pytest.LogCaptureFixture
+) -> None:
     # Each 429 pauses the whole bot for retry_after (1 s), so this run is kept small.
     ids = await populate(harness, emulator_server, 60)
     caplog.set_level(logging.INFO)

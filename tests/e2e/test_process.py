@@ -18,21 +18,32 @@ ROOT = Path(__file__).resolve().parents[2]
 def bot_env(server: EmulatorServer, tmp_path: Path, **settings: str) -> dict[str, str]:
     """This machine's environment less any POYTABOT_ key, plus a bot against the emulator."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("POYTABOT_")}
-    env.update(POYTABOT_BOT_TOKEN=BOT_TOKEN, POYTABOT_API_BASE_URL=server.base_url,
-               POYTABOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3",
-               PYTHONPATH=str(ROOT), **{f"POYTABOT_{k.upper()}": v for k, v in settings.items()})
+    env.update(
+        POYTABOT_BOT_TOKEN=BOT_TOKEN,
+        POYTABOT_API_BASE_URL=server.base_url,
+        POYTABOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3",
+        PYTHONPATH=str(ROOT),
+        **{f"POYTABOT_{k.upper()}": v for k, v in settings.items()},
+    )
     return env
 
 
-async def test_run_polls_answers_and_stops_on_sigterm(emu: EmulatorClient,
-                                                      emulator_server: EmulatorServer,
-                                                      tmp_path: Path) -> None:
+async def test_run_polls_answers_and_stops_on_sigterm(
+    emu: EmulatorClient, emulator_server: EmulatorServer, tmp_path: Path
+) -> None:
     env = bot_env(emulator_server, tmp_path, log_level="DEBUG")
     log_path = tmp_path / "bot.log"
     with log_path.open("wb") as log_file:  # a file, not a pipe: nobody must drain it
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", cwd=tmp_path, env=env,
-            stdout=log_file, stderr=asyncio.subprocess.STDOUT)
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdout=log_file,
+            stderr=asyncio.subprocess.STDOUT,
+        )
     try:
         aino = await emu.create_user("Aino")
         await aino.send("/start")
@@ -59,27 +70,40 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def test_webhook_mode_checks_the_secret_and_answers(emu: EmulatorClient,
-                                                          emulator_server: EmulatorServer,
-                                                          tmp_path: Path) -> None:
+async def test_webhook_mode_checks_the_secret_and_answers(
+    emu: EmulatorClient, emulator_server: EmulatorServer, tmp_path: Path
+) -> None:
     import aiohttp
 
     port = _free_port()
-    env = bot_env(emulator_server, tmp_path, mode="webhook",
-                  webhook_url=f"http://127.0.0.1:{port}", webhook_secret="hook-secret-123",
-                  webhook_listen=f"127.0.0.1:{port}")
+    env = bot_env(
+        emulator_server,
+        tmp_path,
+        mode="webhook",
+        webhook_url=f"http://127.0.0.1:{port}",
+        webhook_secret="hook-secret-123",
+        webhook_listen=f"127.0.0.1:{port}",
+    )
     log_path = tmp_path / "bot.log"
     with log_path.open("wb") as log_file:  # a file, not a pipe: nobody must drain it
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", cwd=tmp_path, env=env,
-            stdout=log_file, stderr=asyncio.subprocess.STDOUT)
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdout=log_file,
+            stderr=asyncio.subprocess.STDOUT,
+        )
     try:
         aino = await emu.create_user("Aino")
         await aino.send("/start")
         assert "Hei Aino!" in text_of(await aino.expect_message(timeout=30))
         async with aiohttp.ClientSession() as http:
-            forged = await http.post(f"http://127.0.0.1:{port}/telegram/webhook",
-                                     json={"update_id": 999, "message": {}})
+            forged = await http.post(
+                f"http://127.0.0.1:{port}/telegram/webhook", json={"update_id": 999, "message": {}}
+            )
             assert forged.status == 401  # no secret header: not Telegram
         process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(process.wait(), timeout=15)

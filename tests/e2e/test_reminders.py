@@ -33,8 +33,9 @@ async def go_to_local(harness: Harness, hour: int) -> datetime:
     """Move the bot's clock to the next `hour`.00 Helsinki time; returns that moment."""
     zone = harness.app.settings.zone
     now = harness.clock.now()
-    target = datetime.combine(now.astimezone(zone).date() + timedelta(days=1), time(hour),
-                              tzinfo=zone)
+    target = datetime.combine(
+        now.astimezone(zone).date() + timedelta(days=1), time(hour), tzinfo=zone
+    )
     harness.clock.advance(target - now)
     return target
 
@@ -46,8 +47,9 @@ async def prefs_of(harness: Harness, user: Any) -> ReminderPreference | None:
         return await session.get(ReminderPreference, person.id)
 
 
-async def saved(harness: Harness, user: Any,
-                check: Callable[[ReminderPreference], bool]) -> ReminderPreference:
+async def saved(
+    harness: Harness, user: Any, check: Callable[[ReminderPreference], bool]
+) -> ReminderPreference:
     """The person's saved choices once they pass `check`: the reply can beat the commit."""
     deadline = asyncio.get_running_loop().time() + 5
     while True:
@@ -72,9 +74,16 @@ async def test_a_due_meeting_reminder_shows_in_the_members_chat(harness: Harness
     noon = await go_to_local(harness, 12)
     table = await harness.table()
     async with harness.db() as session:
-        await schedule(session, target=Target("meeting", 1), table_id=table.id,
-                       kind=ReminderKind.MEETING, anchor=noon + timedelta(days=1, minutes=1),
-                       title="Syyskokous <Kirjastolla>", now=noon, audience=Audience.TABLE)
+        await schedule(
+            session,
+            target=Target("meeting", 1),
+            table_id=table.id,
+            kind=ReminderKind.MEETING,
+            anchor=noon + timedelta(days=1, minutes=1),
+            title="Syyskokous <Kirjastolla>",
+            now=noon,
+            audience=Audience.TABLE,
+        )
     await run_tick(harness)
     await member.expect_no_message(within=0.3)
 
@@ -89,8 +98,9 @@ async def test_a_due_meeting_reminder_shows_in_the_members_chat(harness: Harness
     await run_tick(harness)  # a second tick, as after a restart: nothing twice
     await member.expect_no_message(within=0.3)
     async with harness.db() as session:
-        rows = list(await session.scalars(select(Reminder).where(
-            Reminder.status == ReminderStatus.SENT)))
+        rows = list(
+            await session.scalars(select(Reminder).where(Reminder.status == ReminderStatus.SENT))
+        )
     assert [(r.offset_minutes, r.recipients) for r in rows] == [(24 * 60, 2)]
 
 
@@ -135,9 +145,15 @@ async def test_reminder_buttons_change_the_persons_choices(harness: Harness) -> 
     noon = await go_to_local(harness, 12)
     table = await harness.table()
     async with harness.db() as session:
-        await schedule(session, target=Target("meeting", 2), table_id=table.id,
-                       kind=ReminderKind.MEETING, anchor=noon + timedelta(hours=2),
-                       title="Kevätkokous", now=noon - timedelta(minutes=1))
+        await schedule(
+            session,
+            target=Target("meeting", 2),
+            table_id=table.id,
+            kind=ReminderKind.MEETING,
+            anchor=noon + timedelta(hours=2),
+            title="Kevätkokous",
+            now=noon - timedelta(minutes=1),
+        )
     await run_tick(harness)
     await other.expect_message(containing="Kevätkokous")
     await member.expect_no_message(within=0.3)
@@ -176,9 +192,15 @@ async def test_coordinator_sets_when_meeting_reminders_come(harness: Harness) ->
     table = await harness.table()
     now = harness.clock.now()
     async with harness.db() as session:
-        await schedule(session, target=Target("meeting", 3), table_id=table.id,
-                       kind=ReminderKind.MEETING, anchor=now + timedelta(days=10),
-                       title="Syyskokous", now=now)
+        await schedule(
+            session,
+            target=Target("meeting", 3),
+            table_id=table.id,
+            kind=ReminderKind.MEETING,
+            anchor=now + timedelta(days=10),
+            title="Syyskokous",
+            now=now,
+        )
     await coordinator.send("/muistutukset")
     await coordinator.expect_message(containing="Toimikauden loppu")
     await coordinator.press("⚙️ Pöydän kokousmuistutukset")
@@ -194,8 +216,7 @@ async def test_coordinator_sets_when_meeting_reminders_come(harness: Harness) ->
     assert sorted(r.offset_minutes for r in rows) == [120, 24 * 60]
 
 
-async def test_only_the_tables_coordinator_may_set_its_reminder_times(
-        harness: Harness) -> None:
+async def test_only_the_tables_coordinator_may_set_its_reminder_times(harness: Harness) -> None:
     await harness.person("Kaija", Role.COORDINATOR)
     member = await harness.person("Matti", Role.MEMBER)
     other = await harness.person("Olli", Role.COORDINATOR, "keskusta")
@@ -215,14 +236,26 @@ async def test_the_running_ticker_sends_due_reminders_by_itself(harness: Harness
     member = await harness.person("Matti", Role.MEMBER)
     app = harness.app
     jobs = app.ticker.job_count
-    register_jobs(app.ticker, app.sessionmaker, app.clock, app.i18n,
-                  default_zone=app.settings.timezone, interval=0.1)
+    register_jobs(
+        app.ticker,
+        app.sessionmaker,
+        app.clock,
+        app.i18n,
+        default_zone=app.settings.timezone,
+        interval=0.1,
+    )
     assert app.ticker.job_count == jobs  # reminders and term endings: replaced, not added
     noon = await go_to_local(harness, 12)
     table = await harness.table()
     async with harness.db() as session:
-        await schedule(session, target=Target("meeting", 4), table_id=table.id,
-                       kind=ReminderKind.MEETING, anchor=noon + timedelta(hours=2),
-                       title="Pikakokous", now=noon - timedelta(minutes=1))
+        await schedule(
+            session,
+            target=Target("meeting", 4),
+            table_id=table.id,
+            kind=ReminderKind.MEETING,
+            anchor=noon + timedelta(hours=2),
+            title="Pikakokous",
+            now=noon - timedelta(minutes=1),
+        )
     await member.expect_message(containing="Pikakokous", timeout=5)
     await member.expect_no_message(within=0.5)

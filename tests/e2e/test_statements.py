@@ -33,14 +33,15 @@ from tests.e2e.conftest import Harness, shown
 SUBJECT = "Asemakaava, Kiveriön alue"
 V1_PART1 = "Pohjoinen kumppanuuspöytä kannattaa kaavaa.\nPuisto on tärkeä."
 V1_PART2 = "Kevyen liikenteen väylä pitää rakentaa ensin."
-V2 = ("Pohjoinen kumppanuuspöytä kannattaa kaavaa.\n\nPuisto on tärkeä asukkaille.\n\n"
-      "Kevyen liikenteen väylä pitää rakentaa ensin.")
+V2 = (
+    "Pohjoinen kumppanuuspöytä kannattaa kaavaa.\n\nPuisto on tärkeä asukkaille.\n\n"
+    "Kevyen liikenteen väylä pitää rakentaa ensin."
+)
 
 
 async def close_votes(harness: Harness) -> int:
     app = harness.app
-    closed = await close_due_ballots(app.sessionmaker, app.bot, app.clock, app.i18n,
-                                     app.settings)
+    closed = await close_due_ballots(app.sessionmaker, app.bot, app.clock, app.i18n, app.settings)
     await harness.settle()
     return closed
 
@@ -52,6 +53,7 @@ async def vote(user: Any, label: str, expected: str) -> None:
 
 async def eventually(harness: Harness, query: Any, expected: Any) -> None:
     """Wait until a query on the database gives the expected value (commits land late)."""
+
     async def holds() -> bool:
         async with harness.db() as session:
             return bool(await query(session) == expected)
@@ -64,14 +66,18 @@ async def last_id(user: Any, chat: Any = None) -> int:
     return max((m["message_id"] for m in history), default=0)
 
 
-async def fresh(user: Any, containing: str, since: int, *, chat: Any = None,
-                within: float = 5.0) -> dict[str, Any]:
+async def fresh(
+    user: Any, containing: str, since: int, *, chat: Any = None, within: float = 5.0
+) -> dict[str, Any]:
     """The first message after `since` that contains the text, once it arrives."""
     deadline = asyncio.get_running_loop().time() + within
     while True:
         for message in await user.history(chat):
-            if (message["message_id"] > since and message.get("from", {}).get("is_bot")
-                    and containing in text_of(message)):
+            if (
+                message["message_id"] > since
+                and message.get("from", {}).get("is_bot")
+                and containing in text_of(message)
+            ):
                 return dict(message)
         if asyncio.get_running_loop().time() > deadline:
             texts = [text_of(m) for m in (await user.history(chat))[-3:]]
@@ -104,8 +110,9 @@ async def people(harness: Harness, count: int) -> list[Any]:
 async def new_request(harness: Harness, coordinator: Any, *, with_file: bool = False) -> None:
     await say(coordinator, "/valikko", "Mitä haluat tehdä?")
     await tap(coordinator, "📝 Lausunnot", "Lausunnot, joita tehdään nyt.")
-    await tap(coordinator, "➕ Uusi lausuntopyyntö: Pohjoinen kumppanuuspöytä",
-              "Kirjoita asia lyhyesti.")
+    await tap(
+        coordinator, "➕ Uusi lausuntopyyntö: Pohjoinen kumppanuuspöytä", "Kirjoita asia lyhyesti."
+    )
     await say(coordinator, SUBJECT, "Kuka pyytää lausuntoa?")
     await say(coordinator, "Kaupunkiympäristön palvelualue", "Kirjoita diaarinumero.")
     await say(coordinator, "LAH/1234/10.02.03/2026", "Kirjoita tausta")
@@ -113,8 +120,11 @@ async def new_request(harness: Harness, coordinator: Any, *, with_file: bool = F
         since = await last_id(coordinator)
         await coordinator.send_document("kaavaluonnos.pdf", b"%PDF-1.4 kaava")
         await fresh(coordinator, "Sain liitteen: kaavaluonnos.pdf.", since)
-    await say(coordinator, "Kaavaluonnos: https://www.lahti.fi/kaavat <b>tärkeä</b>",
-              "Mihin mennessä kaupunki haluaa lausunnon?")
+    await say(
+        coordinator,
+        "Kaavaluonnos: https://www.lahti.fi/kaavat <b>tärkeä</b>",
+        "Mihin mennessä kaupunki haluaa lausunnon?",
+    )
 
 
 async def test_full_statement_from_request_to_docx(harness: Harness) -> None:
@@ -126,8 +136,9 @@ async def test_full_statement_from_request_to_docx(harness: Harness) -> None:
     others = await people(harness, 16)
     members = [chair, drafter, liisa, olli, *others]
     assert len(members) == 20
-    group = await harness.emu.create_group("Pohjoisen pöytä", members=[coordinator, chair],
-                                           supergroup=True, forum=True)
+    group = await harness.emu.create_group(
+        "Pohjoisen pöytä", members=[coordinator, chair], supergroup=True, forum=True
+    )
     await group.add_bot(by=coordinator, admin=True)
     await group.expect_message(containing="Hei!")
     await coordinator.send("/liita", chat=group)
@@ -151,10 +162,17 @@ async def test_full_statement_from_request_to_docx(harness: Harness) -> None:
         assert statement is not None and statement.status is StatementStatus.DRAFTING
         assert statement.group_thread_id is not None
         assert statement.case_number == "LAH/1234/10.02.03/2026"
-        kinds = sorted((r.kind.value, r.offset_minutes) for r in await session.scalars(
-            select(Reminder).where(Reminder.target_type == "statement")))
-        assert kinds == [("stmt_city", 2 * 1440), ("stmt_city", 7 * 1440),
-                         ("stmt_internal", 2 * 1440)]
+        kinds = sorted(
+            (r.kind.value, r.offset_minutes)
+            for r in await session.scalars(
+                select(Reminder).where(Reminder.target_type == "statement")
+            )
+        )
+        assert kinds == [
+            ("stmt_city", 2 * 1440),
+            ("stmt_city", 7 * 1440),
+            ("stmt_internal", 2 * 1440),
+        ]
     in_group = await shown(coordinator, "Lausuntopyyntö", chat=group)
     assert in_group.get("message_thread_id") == statement.group_thread_id
     assert "&lt;b&gt;tärkeä&lt;/b&gt;" not in text_of(in_group)  # shown as typed, not as markup
@@ -191,26 +209,35 @@ async def test_full_statement_from_request_to_docx(harness: Harness) -> None:
     assert "-Puisto on tärkeä." in text_of(diff)
 
     # 3. Two amendments: one accepted, one rejected (after being refused as superseded).
-    await propose(liisa, "Puisto on tärkeä asukkaille.",
-                  "Puisto on tärkeä asukkaille ja koululaisille.")
+    await propose(
+        liisa, "Puisto on tärkeä asukkaille.", "Puisto on tärkeä asukkaille ja koululaisille."
+    )
     await propose(olli, "rakentaa ensin.", "rakentaa heti.")
     await harness.settle()
     first = await shown(drafter, "koululaisille")
     answer = await drafter.press("✅ Hyväksy", first)
     assert answer["text"] == "Muutosehdotus hyväksyttiin. Uusi versio on 3."
     # The answer comes before the commit; wait for the commit before comparing snapshots.
-    await eventually(harness, lambda s: s.scalar(
-        select(func.count()).select_from(StatementVersion)), 3)
+    await eventually(
+        harness, lambda s: s.scalar(select(func.count()).select_from(StatementVersion)), 3
+    )
     second = await shown(drafter, "rakentaa heti.")
     before = await harness.snapshot()
     answer = await drafter.press("✅ Hyväksy", second)
-    assert answer["text"] == ("Luonnoksesta on tullut uusi versio. Ehdotuksesi koski vanhaa "
-                              "versiota. Tee ehdotus uuteen versioon.")
+    assert answer["text"] == (
+        "Luonnoksesta on tullut uusi versio. Ehdotuksesi koski vanhaa "
+        "versiota. Tee ehdotus uuteen versioon."
+    )
     assert await harness.snapshot() == before
     answer = await drafter.press("❌ Hylkää", second)
     assert answer["text"] == "Muutosehdotus hylättiin."
-    await eventually(harness, lambda s: s.scalar(select(func.count()).select_from(Amendment)
-                                                 .where(Amendment.status == "rejected")), 1)
+    await eventually(
+        harness,
+        lambda s: s.scalar(
+            select(func.count()).select_from(Amendment).where(Amendment.status == "rejected")
+        ),
+        1,
+    )
     async with harness.db() as session:
         statuses = list(await session.scalars(select(Amendment.status).order_by(Amendment.id)))
         assert statuses == [AmendmentStatus.ACCEPTED, AmendmentStatus.REJECTED]
@@ -239,14 +266,16 @@ async def test_full_statement_from_request_to_docx(harness: Harness) -> None:
     vote_data = ballot_message["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     own = (await coordinator.history())[-1]
     assert (await coordinator.press_data(own, vote_data))["text"] == (
-        "Vain tämän pöydän jäsenet voivat äänestää.")
+        "Vain tämän pöydän jäsenet voivat äänestää."
+    )
     harness.clock.advance(timedelta(hours=25))
     assert await close_votes(harness) == 1
     result = await shown(liisa, "Äänestys päättyi")
     assert "Äänesti 10/20." in text_of(result)
     assert "Ei päätöstä: liian moni jäi äänestämättä." in text_of(result)
     assert (await liisa.press("Kannatan"))["text"] == (
-        "Äänestys on jo päättynyt. Ääntä ei tallennettu.")
+        "Äänestys on jo päättynyt. Ääntä ei tallennettu."
+    )
 
     # 4b. Second vote: quorum, but one member blocks.
     await start_vote(chair)
@@ -264,8 +293,9 @@ async def test_full_statement_from_request_to_docx(harness: Harness) -> None:
     await harness.settle()
     for member in members:
         await vote(member, "Kannatan", "Äänesi on tallennettu: Kannatan.")
-    await vote(members[0], "Kannatan",
-               "Olet jo äänestänyt näin: Kannatan. Ääni lasketaan vain kerran.")
+    await vote(
+        members[0], "Kannatan", "Olet jo äänestänyt näin: Kannatan. Ääni lasketaan vain kerran."
+    )
     for member in members[15:18]:
         await vote(member, "Vastustan", "Äänesi on muutettu: Vastustan.")
     for member in members[18:20]:
@@ -276,8 +306,9 @@ async def test_full_statement_from_request_to_docx(harness: Harness) -> None:
     async with harness.db() as session:
         ballot = await session.scalar(select(Ballot).order_by(Ballot.id.desc()))
         assert ballot is not None
-        votes = Counter(await session.scalars(
-            select(OpenVote.choice).where(OpenVote.ballot_id == ballot.id)))
+        votes = Counter(
+            await session.scalars(select(OpenVote.choice).where(OpenVote.ballot_id == ballot.id))
+        )
         assert votes == {Choice.AGREE: 15, Choice.DISAGREE: 3, Choice.ABSTAIN: 2}
     harness.clock.advance(timedelta(hours=25))
     await close_votes(harness)
@@ -292,8 +323,11 @@ async def test_full_statement_from_request_to_docx(harness: Harness) -> None:
     assert answer["text"] == "Eriävän mielipiteen voi jättää vain, jos äänestit vastaan."
     await open_card(dissenter)
     await tap(dissenter, "✋ Eriävä mielipide", "Kirjoita eriävä mielipiteesi.")
-    await say(dissenter, "Väylä on liian kallis. Raha kuuluu puistoon.",
-              "Eriävä mielipiteesi on liitetty lausuntoon.")
+    await say(
+        dissenter,
+        "Väylä on liian kallis. Raha kuuluu puistoon.",
+        "Eriävä mielipiteesi on liitetty lausuntoon.",
+    )
 
     # 6. Marked as submitted, exported, and found with /lausunnot.
     await open_card(coordinator)
@@ -315,8 +349,7 @@ async def test_full_statement_from_request_to_docx(harness: Harness) -> None:
     assert "Tulos: Hyväksytty." in texts
     assert "Eriävät mielipiteet" in texts
     assert "Väylä on liian kallis. Raha kuuluu puistoon." in texts
-    assert any(t.startswith("Lähetetty:") and "Kaupunkiympäristön palvelualue" in t
-               for t in texts)
+    assert any(t.startswith("Lähetetty:") and "Kaupunkiympäristön palvelualue" in t for t in texts)
     since = await last_id(coordinator)
     await coordinator.press("⬇️ Markdown (.md)")
     markdown = await fresh(coordinator, "Lausunto: " + SUBJECT, since)
@@ -358,7 +391,6 @@ async def start_vote(chair: Any) -> None:
     assert answer["text"] == "Äänestys alkoi."
 
 
-
 # ---- bad input: a plain answer, and nothing changes ------------------------------------------
 
 
@@ -389,12 +421,22 @@ async def test_empty_draft_and_bad_files_are_refused(harness: Harness) -> None:
     answer = await drafter.press("✅ Valmis")
     assert answer["text"] == "Luonnos on tyhjä. Kirjoita teksti tai lähetä tiedosto."
     for name, data, reply in [
-        ("luonnos.docx", b"PK\x03\x04 broken", "En saanut tiedostoa auki. Tarkista tiedosto "
-                                               "tai kirjoita teksti viestiin."),
-        ("luonnos.txt", b"\xff\xfe\x00\xd8 latin", "En saanut tiedostoa auki. Tarkista "
-                                                   "tiedosto tai kirjoita teksti viestiin."),
-        ("luonnos.pdf", b"%PDF-1.4", "En osaa lukea tätä tiedostoa. Lähetä .docx-, .md- tai "
-                                     ".txt-tiedosto tai kirjoita teksti."),
+        (
+            "luonnos.docx",
+            b"PK\x03\x04 broken",
+            "En saanut tiedostoa auki. Tarkista tiedosto tai kirjoita teksti viestiin.",
+        ),
+        (
+            "luonnos.txt",
+            b"\xff\xfe\x00\xd8 latin",
+            "En saanut tiedostoa auki. Tarkista tiedosto tai kirjoita teksti viestiin.",
+        ),
+        (
+            "luonnos.pdf",
+            b"%PDF-1.4",
+            "En osaa lukea tätä tiedostoa. Lähetä .docx-, .md- tai "
+            ".txt-tiedosto tai kirjoita teksti.",
+        ),
         ("iso.txt", b"a" * 1_100_000, "Tiedosto on liian suuri. Suurin koko on 1 Mt."),
     ]:
         since = await last_id(drafter)
@@ -422,20 +464,24 @@ async def test_amendment_to_a_missing_passage_or_an_old_version(harness: Harness
     await tap(member, "✏️ Muutosehdotus", "Kopioi tekstistä kohta")
     before = await harness.snapshot()
     reply = await say(member, "Tätä ei ole tekstissä.", "En löytänyt")
-    assert text_of(reply) == ("En löytänyt tätä kohtaa tekstistä. "
-                              "Kopioi kohta tarkasti ja lähetä se uudelleen.")
+    assert text_of(reply) == (
+        "En löytänyt tätä kohtaa tekstistä. Kopioi kohta tarkasti ja lähetä se uudelleen."
+    )
     assert await harness.snapshot() == before
     # Meanwhile the drafter sends version 2; the member's passage now points at version 1.
     await open_card(drafter)
     await tap(drafter, "✍️ Lähetä luonnos", "Paina lopuksi Valmis.")
     await say(drafter, "Puisto säilyy aina.", "Sain tekstin.")
     await tap(drafter, "✅ Valmis", "Tallennettu: versio 2.")
-    await eventually(harness, lambda s: s.scalar(
-        select(func.count()).select_from(StatementVersion)), 2)
+    await eventually(
+        harness, lambda s: s.scalar(select(func.count()).select_from(StatementVersion)), 2
+    )
     before = await harness.snapshot()
     reply = await say(member, "Puisto säilyy", "Luonnoksesta on tullut uusi versio.")
-    assert text_of(reply) == ("Luonnoksesta on tullut uusi versio. Ehdotuksesi koski vanhaa "
-                              "versiota. Tee ehdotus uuteen versioon.")
+    assert text_of(reply) == (
+        "Luonnoksesta on tullut uusi versio. Ehdotuksesi koski vanhaa "
+        "versiota. Tee ehdotus uuteen versioon."
+    )
     assert await harness.snapshot() == before
 
 
@@ -447,8 +493,12 @@ async def test_forged_and_stale_buttons_change_nothing(harness: Harness) -> None
     own = (await member.history())[-1]
     before = await harness.snapshot()
     for user, data in [
-        (outsider, f"sa:{sid}:view"), (outsider, f"sa:{sid}:draft"), (resident, f"sa:{sid}:docx"),
-        (member, "sa:99999:view"), (member, f"sd:{sid}:{1}"), (member, f"sa:{sid}:vote"),
+        (outsider, f"sa:{sid}:view"),
+        (outsider, f"sa:{sid}:draft"),
+        (resident, f"sa:{sid}:docx"),
+        (member, "sa:99999:view"),
+        (member, f"sd:{sid}:{1}"),
+        (member, f"sa:{sid}:vote"),
         (outsider, f"ns:{1}"),
     ]:
         message = own if user is member else (await user.history())[-1]
@@ -483,10 +533,15 @@ async def test_a_vote_delivered_twice_counts_once(harness: Harness) -> None:
     async with harness.db() as session:
         table = await session.scalar(select(Table).where(Table.slug == "pohjoinen"))
         assert table is not None
-        ballot = await open_ballot(session, table_id=table.id, kind=BallotKind.PROPOSAL,
-                                   title="Esitys", now=harness.clock.now(),
-                                   closes_at=harness.clock.now() + timedelta(days=1),
-                                   created_by=None)
+        ballot = await open_ballot(
+            session,
+            table_id=table.id,
+            kind=BallotKind.PROPOSAL,
+            title="Esitys",
+            now=harness.clock.now(),
+            closes_at=harness.clock.now() + timedelta(days=1),
+            created_by=None,
+        )
         ballot_id = ballot.id
     own = (await member.history())[-1]
     answer = await member.press_data(own, f"v:{ballot_id}:disagree")
@@ -497,8 +552,11 @@ async def test_a_vote_delivered_twice_counts_once(harness: Harness) -> None:
     before = await harness.snapshot()
     # The earlier press (Vastustan) comes again: it must not undo the change.
     async with harness.db() as session:
-        ids = list(await session.scalars(
-            select(ProcessedUpdate.update_id).order_by(ProcessedUpdate.update_id.desc())))
+        ids = list(
+            await session.scalars(
+                select(ProcessedUpdate.update_id).order_by(ProcessedUpdate.update_id.desc())
+            )
+        )
     replayed = await harness.emu.replay(ids[1])
     assert replayed["callback_query"]["data"] == f"v:{ballot_id}:disagree"
     await harness.settle(0.5)
@@ -528,7 +586,8 @@ async def test_chair_puts_an_amendment_to_a_vote(harness: Harness) -> None:
         ballot = await fresh(person, "Äänestys päättyy", 0)
         assert "Tilalle: Puisto säilyy ja kasvaa." in text_of(ballot)
         assert (await person.press("Kannatan", ballot))["text"] == (
-            "Äänesi on tallennettu: Kannatan.")
+            "Äänesi on tallennettu: Kannatan."
+        )
     harness.clock.advance(timedelta(days=1, minutes=1))
     await close_votes(harness)
     await fresh(member, "Tulos: Hyväksytty.", 0)

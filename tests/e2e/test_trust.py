@@ -23,7 +23,8 @@ async def test_membership_ends_with_the_term(harness: Harness) -> None:
     await member.send("/jasenet")
     assert text_of(await member.expect_message()) == (
         "Jäsenlista on vain pöydän jäsenille.\n"
-        "Jos olet jäsen, pyydä koordinaattorilta kutsulinkki.")
+        "Jos olet jäsen, pyydä koordinaattorilta kutsulinkki."
+    )
 
 
 @pytest.mark.parametrize("flood_limit", [5])
@@ -35,7 +36,8 @@ async def test_a_flood_from_one_person_is_dropped_with_one_note(harness: Harness
         await member.send("hei")
     replies = sorted([text_of(await member.expect_message()) for _ in range(5)])
     assert replies == ["En ymmärtänyt. Paina /valikko, niin näet kaikki toiminnot."] * 4 + [
-        "Odota hetki. Tuli monta viestiä nopeasti, joten en käsitellyt kaikkia."]
+        "Odota hetki. Tuli monta viestiä nopeasti, joten en käsitellyt kaikkia."
+    ]
     await member.expect_no_message(within=0.5)
     await other.send("/apua")  # others are served as usual
     assert "/valikko" in text_of(await other.expect_message())

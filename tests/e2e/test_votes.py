@@ -32,8 +32,9 @@ async def test_operating_money_vote_with_bad_input(harness: Harness) -> None:
     await say(coordinator, "Kerro Pois! -kahvit", "Kuinka paljon rahaa?")
     before = await harness.snapshot()
     reply = await say(coordinator, "paljon", "En ymmärtänyt summaa.")
-    assert text_of(reply) == ("En ymmärtänyt summaa. Kirjoita pelkkä luku, "
-                              "esimerkiksi 150 tai 150,50.")
+    assert text_of(reply) == (
+        "En ymmärtänyt summaa. Kirjoita pelkkä luku, esimerkiksi 150 tai 150,50."
+    )
     assert await harness.snapshot() == before
     await say(coordinator, "150,5", "Kenelle raha maksetaan?")
     await say(coordinator, "Kahvila Kiveriö", "Kuinka kauan äänestys on auki?")
@@ -57,8 +58,9 @@ async def test_operating_money_vote_with_bad_input(harness: Harness) -> None:
     own = (await outsider.history())[-1]
     answer = await outsider.press_data(own, f"v:{ballot.id}:agree")
     assert answer["text"] == "Vain tämän pöydän jäsenet voivat äänestää."
-    answer = await coordinator.press_data((await coordinator.history())[-1],
-                                          f"v:{ballot.id}:agree")
+    answer = await coordinator.press_data(
+        (await coordinator.history())[-1], f"v:{ballot.id}:agree"
+    )
     assert answer["text"] == "Vain tämän pöydän jäsenet voivat äänestää."
     answer = await members[2].press_data(ballot_message, f"v:{ballot.id}:maybe")
     assert answer["text"] == "Tämä nappi ei ole enää käytössä. Paina /valikko."
@@ -81,8 +83,9 @@ async def test_secret_chair_election(harness: Harness) -> None:
     coordinator = await harness.person("Kaija", Role.COORDINATOR)
     names = ["Aino", "Bertta", "Cecilia", "Daniel", "Eino", "Fanni"]
     # Aino chairs the table until the election.
-    voters = [await harness.person(name, Role.CHAIR if name == "Aino" else Role.MEMBER)
-              for name in names]
+    voters = [
+        await harness.person(name, Role.CHAIR if name == "Aino" else Role.MEMBER) for name in names
+    ]
     await start_ballot(coordinator, "Puheenjohtajan vaali")
     await fresh(coordinator, "Kuinka kauan äänestys on auki?", 0)
     assert (await coordinator.press("3 päivää"))["text"] == "Äänestys alkoi."
@@ -92,19 +95,24 @@ async def test_secret_chair_election(harness: Harness) -> None:
     assert buttons(ballot_message) == [[name] for name in [*names, "Tyhjä"]]
 
     before = await harness.snapshot()
-    plan = {"Aino": "Bertta", "Bertta": "Bertta", "Cecilia": "Aino", "Daniel": "Bertta",
-            "Eino": "Tyhjä"}
+    plan = {
+        "Aino": "Bertta",
+        "Bertta": "Bertta",
+        "Cecilia": "Aino",
+        "Daniel": "Bertta",
+        "Eino": "Tyhjä",
+    }
     for voter in voters[:5]:
         answer = await voter.press(plan[voter.first_name])
         assert answer["text"] == "Äänesi on tallennettu. Kukaan ei näe, ketä äänestit."
     answer = await voters[0].press("Aino")
     assert answer["text"] == "Olet jo äänestänyt. Salaisessa vaalissa ääntä ei voi muuttaa."
-    answer = await coordinator.press_data((await coordinator.history())[-1],
-                                          ballot_message["reply_markup"]["inline_keyboard"][0][0]
-                                          ["callback_data"])
+    answer = await coordinator.press_data(
+        (await coordinator.history())[-1],
+        ballot_message["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
+    )
     assert answer["text"] == "Vain tämän pöydän jäsenet voivat äänestää."
-    await eventually(harness, lambda s: s.scalar(
-        text("SELECT count(*) FROM secret_choices")), 5)
+    await eventually(harness, lambda s: s.scalar(text("SELECT count(*) FROM secret_choices")), 5)
 
     # What voting changed in the database: who voted, and an anonymous pool. Nothing else.
     after = await harness.snapshot()
@@ -139,8 +147,11 @@ async def test_secret_chair_election(harness: Harness) -> None:
     today = harness.clock.now().astimezone(harness.app.settings.zone).date()
     async with harness.db() as session:
         roles = {p.first_name: role for p, role in await table_roster(session, table.id, today)}
-        seated = list(await session.scalars(select(AuditEntry.action).where(
-            AuditEntry.action == "election.seated")))
+        seated = list(
+            await session.scalars(
+                select(AuditEntry.action).where(AuditEntry.action == "election.seated")
+            )
+        )
     assert roles["Bertta"] is Role.CHAIR and roles["Aino"] is Role.MEMBER
     assert [r for r in roles.values() if r is Role.CHAIR] == [Role.CHAIR]
     assert seated == ["election.seated"]

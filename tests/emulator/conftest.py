@@ -55,7 +55,6 @@ class Api:
         assert body["ok"] is False and body["error_code"] == status, body
         return status, body["description"]
 
-
     async def next_update(self, kind: str, timeout: int = 2) -> dict:
         """Confirm updates until one of `kind` arrives; return its payload."""
         offset = None
@@ -78,4 +77,3 @@ async def api(
     emu: EmulatorClient, emulator_server: EmulatorServer, http: aiohttp.ClientSession
 ) -> Api:
     return Api(http, emulator_server.base_url)
-

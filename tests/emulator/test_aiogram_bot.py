@@ -32,12 +32,17 @@ def make_router(seen: dict[str, object]) -> Router:
 
     @router.message(CommandStart())
     async def start(message: Message) -> None:
-        keyboard = InlineKeyboardMarkup(inline_keyboard=[[
-            InlineKeyboardButton(text="Kyllä", callback_data="join:yes"),
-            InlineKeyboardButton(text="Ei", callback_data="join:no"),
-        ]])
-        await message.answer("<b>Tervetuloa</b> pöytään!", parse_mode="HTML",
-                             reply_markup=keyboard)
+        keyboard = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(text="Kyllä", callback_data="join:yes"),
+                    InlineKeyboardButton(text="Ei", callback_data="join:no"),
+                ]
+            ]
+        )
+        await message.answer(
+            "<b>Tervetuloa</b> pöytään!", parse_mode="HTML", reply_markup=keyboard
+        )
 
     @router.callback_query(F.data.startswith("join:"))
     async def join(query: CallbackQuery) -> None:
@@ -194,19 +199,22 @@ async def test_every_method_poytabot_calls_parses_in_aiogram(bot: Bot, emu: Emul
     group = await emu.create_group("Foorumi", members=[alice, bob], forum=True)
     await group.add_bot(by=alice, admin=True)
 
-    sent = await bot.send_message(alice.id, "Hei", reply_parameters=ReplyParameters(
-        message_id=1))
+    sent = await bot.send_message(alice.id, "Hei", reply_parameters=ReplyParameters(message_id=1))
     assert sent.reply_to_message is not None
     edited = await bot.edit_message_text("Moi", chat_id=alice.id, message_id=sent.message_id)
     assert not isinstance(edited, bool) and edited.text == "Moi"
-    keyboard = InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text="a", callback_data="a")]])
-    await bot.edit_message_reply_markup(chat_id=alice.id, message_id=sent.message_id,
-                                        reply_markup=keyboard)
-    document = await bot.send_document(alice.id, BufferedInputFile(b"doc", "a.txt"),
-                                       caption="Liite")
-    await bot.edit_message_caption(chat_id=alice.id, message_id=document.message_id,
-                                   caption="Uusi")
+    keyboard = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="a", callback_data="a")]]
+    )
+    await bot.edit_message_reply_markup(
+        chat_id=alice.id, message_id=sent.message_id, reply_markup=keyboard
+    )
+    document = await bot.send_document(
+        alice.id, BufferedInputFile(b"doc", "a.txt"), caption="Liite"
+    )
+    await bot.edit_message_caption(
+        chat_id=alice.id, message_id=document.message_id, caption="Uusi"
+    )
     photo = await bot.send_photo(alice.id, BufferedInputFile(_png(), "p.png"))
     assert photo.photo is not None and photo.photo[0].width == 2
     file = await bot.get_file(photo.photo[0].file_id)
@@ -235,8 +243,9 @@ async def test_every_method_poytabot_calls_parses_in_aiogram(bot: Bot, emu: Emul
     assert len(admins) == 2
     assert await bot.get_chat_member_count(group.id) == 3
     scope = BotCommandScopeAllPrivateChats()
-    assert await bot.set_my_commands([BotCommand(command="start", description="Aloita")],
-                                     scope=scope)
+    assert await bot.set_my_commands(
+        [BotCommand(command="start", description="Aloita")], scope=scope
+    )
     assert [c.command for c in await bot.get_my_commands(scope=scope)] == ["start"]
     assert await bot.delete_my_commands(scope=scope)
     assert await bot.set_chat_menu_button(chat_id=alice.id, menu_button=MenuButtonCommands())

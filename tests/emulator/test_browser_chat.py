@@ -32,8 +32,13 @@ from tests.emulator.conftest import TOKEN, Api
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 PHONE: ViewportSize = {"width": 390, "height": 844}
@@ -65,23 +70,32 @@ def make_router() -> Router:
     @router.message(CommandStart())
     async def start(message: Message) -> None:
         assert message.from_user is not None
-        keyboard = InlineKeyboardMarkup(inline_keyboard=[[
-            InlineKeyboardButton(text="Kyllä", callback_data="join:yes"),
-            InlineKeyboardButton(text="Ei", callback_data="join:no"),
-        ]])
+        keyboard = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(text="Kyllä", callback_data="join:yes"),
+                    InlineKeyboardButton(text="Ei", callback_data="join:no"),
+                ]
+            ]
+        )
         await message.answer(
             f"<b>Tervetuloa</b> pöytään, <i>{message.from_user.first_name}</i>! "
             "Tuletko kokoukseen?",
-            parse_mode="HTML", reply_markup=keyboard,
+            parse_mode="HTML",
+            reply_markup=keyboard,
         )
 
     @router.callback_query(F.data.startswith("join:"))
     async def join(query: CallbackQuery) -> None:
         assert isinstance(query.message, Message)
         answer = "Kyllä" if query.data == "join:yes" else "Ei"
-        keyboard = InlineKeyboardMarkup(inline_keyboard=[[
-            InlineKeyboardButton(text="Peru", callback_data="cancel"),
-        ]])
+        keyboard = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(text="Peru", callback_data="cancel"),
+                ]
+            ]
+        )
         await query.message.edit_text(
             f"Vastasit: <b>{answer}</b>", parse_mode="HTML", reply_markup=keyboard
         )
@@ -97,7 +111,7 @@ def make_router() -> Router:
         await bot.send_chat_action(message.chat.id, "typing")
         agenda = await message.answer(
             "<b>Kokous</b> torstaina klo <code>17.00</code>\n"
-            "Paikka: <i>Kaupungintalo</i>, <a href=\"https://www.lahti.fi\">lahti.fi</a>",
+            'Paikka: <i>Kaupungintalo</i>, <a href="https://www.lahti.fi">lahti.fi</a>',
             parse_mode="HTML",
         )
         await message.answer_document(
@@ -113,7 +127,8 @@ def make_router() -> Router:
             "Tuletko paikan päälle?",
             reply_markup=ReplyKeyboardMarkup(
                 keyboard=[[KeyboardButton(text="Tulen"), KeyboardButton(text="Etänä")]],
-                resize_keyboard=True, one_time_keyboard=True,
+                resize_keyboard=True,
+                one_time_keyboard=True,
             ),
         )
 
@@ -168,7 +183,11 @@ async def browser() -> AsyncIterator[Browser]:
 async def phone_page(browser: Browser, url: str) -> tuple[Page, list[str]]:
     """A page at the phone viewport, and the uncaught script errors it collects."""
     context = await browser.new_context(
-        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="fi-FI",
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="fi-FI",
         timezone_id="Europe/Helsinki",
     )
     page = await context.new_page()
@@ -228,7 +247,10 @@ async def test_person_picks_themself_starts_the_bot_and_sees_a_button_edit_live(
 
 
 async def test_screenshot_of_a_real_conversation_on_a_phone(
-    emulator_server: EmulatorServer, emu: EmulatorClient, chat_bot: None, browser: Browser,
+    emulator_server: EmulatorServer,
+    emu: EmulatorClient,
+    chat_bot: None,
+    browser: Browser,
     tmp_path: Path,
 ):
     kaija = await emu.create_user("Kaija", "Koski", username="kaija", language_code="fi")
@@ -323,7 +345,10 @@ async def test_group_chat_shows_messages_from_other_people(
 
 
 async def test_html_in_user_text_is_shown_literally(
-    emulator_server: EmulatorServer, emu: EmulatorClient, chat_bot: None, browser: Browser,
+    emulator_server: EmulatorServer,
+    emu: EmulatorClient,
+    chat_bot: None,
+    browser: Browser,
     api: Api,
 ):
     aino: User = await emu.create_user("Aino", "Aalto")

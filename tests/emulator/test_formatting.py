@@ -37,7 +37,12 @@ def test_html_spoiler_blockquote_mention_and_emoji():
     )
     assert text == "abcd👍"
     assert [e["type"] for e in entities] == [
-        "spoiler", "spoiler", "expandable_blockquote", "text_mention", "custom_emoji"]
+        "spoiler",
+        "spoiler",
+        "expandable_blockquote",
+        "text_mention",
+        "custom_emoji",
+    ]
     assert entities[3]["user"] == {"id": 5}
     assert entities[4]["custom_emoji_id"] == "123"
 

@@ -16,8 +16,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 async def test_python_m_emulator_serves_both_apis():
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "emulator", "--port", "0", "--bot", "42:SECRET:demo_bot",
-        cwd=ROOT, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "emulator",
+        "--port",
+        "0",
+        "--bot",
+        "42:SECRET:demo_bot",
+        cwd=ROOT,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         assert process.stderr is not None

@@ -57,8 +57,9 @@ def build(base_url: str, seen: dict[str, object]) -> Application:
 
     async def poll(update: Update, context: Context) -> None:
         assert update.effective_chat is not None
-        await context.bot.send_poll(update.effective_chat.id, "Sopiiko?", ["Kyllä", "Ei"],
-                                    is_anonymous=False)
+        await context.bot.send_poll(
+            update.effective_chat.id, "Sopiiko?", ["Kyllä", "Ei"], is_anonymous=False
+        )
 
     async def poll_answer(update: Update, context: Context) -> None:
         assert update.poll_answer is not None
@@ -193,11 +194,13 @@ async def test_every_method_poytabot_calls_parses_in_ptb(
     async with running(build(emulator_server.base_url, {})) as app:
         bot = app.bot
         sent = await bot.send_message(alice.id, "Hei", reply_to_message_id=1)
-        edited = await bot.edit_message_text("Moi", chat_id=alice.id,
-                                             message_id=sent.message_id)
+        edited = await bot.edit_message_text("Moi", chat_id=alice.id, message_id=sent.message_id)
         assert not isinstance(edited, bool) and edited.text == "Moi"
-        await bot.edit_message_reply_markup(alice.id, sent.message_id, reply_markup=(
-            InlineKeyboardMarkup([[InlineKeyboardButton("a", callback_data="a")]])))
+        await bot.edit_message_reply_markup(
+            alice.id,
+            sent.message_id,
+            reply_markup=(InlineKeyboardMarkup([[InlineKeyboardButton("a", callback_data="a")]])),
+        )
         document = await bot.send_document(alice.id, b"doc", filename="a.txt", caption="Liite")
         await bot.edit_message_caption(alice.id, document.message_id, caption="Uusi")
         photo = await bot.send_photo(alice.id, image.getvalue())

@@ -58,10 +58,12 @@ async def test_edits_count_too(api: Api, emu: EmulatorClient):
     await emu.set_rate_limits(True)
     sent = await api.ok("sendMessage", chat_id=alice.id, text="0")
     for i in range(1, 3):
-        await api.ok("editMessageText", chat_id=alice.id, message_id=sent["message_id"],
-                     text=str(i))
-    status, _, _ = await api.call("editMessageText", chat_id=alice.id,
-                                  message_id=sent["message_id"], text="3")
+        await api.ok(
+            "editMessageText", chat_id=alice.id, message_id=sent["message_id"], text=str(i)
+        )
+    status, _, _ = await api.call(
+        "editMessageText", chat_id=alice.id, message_id=sent["message_id"], text="3"
+    )
     assert status == 429
 
 
@@ -81,9 +83,7 @@ async def test_group_limit_20_per_minute(api: Api, emu: EmulatorClient):
 async def test_injected_429_storm(api: Api, emu: EmulatorClient):
     (alice,) = await started_users(emu, 1)
     await emu.inject_faults(too_many_rate=0.3, methods=["sendMessage"], retry_after=3, seed=7)
-    statuses = [
-        (await api.call("sendMessage", chat_id=alice.id, text="x"))[0] for _ in range(100)
-    ]
+    statuses = [(await api.call("sendMessage", chat_id=alice.id, text="x"))[0] for _ in range(100)]
     assert 15 <= statuses.count(429) <= 45
     assert set(statuses) == {200, 429}
     assert (await api.call("getMe"))[0] == 200  # other methods unaffected
@@ -107,9 +107,7 @@ async def test_injected_delay(api: Api, emu: EmulatorClient):
     assert time.monotonic() - started >= 0.3
 
 
-async def test_dropped_connection(
-    api: Api, emu: EmulatorClient, emulator_server: EmulatorServer
-):
+async def test_dropped_connection(api: Api, emu: EmulatorClient, emulator_server: EmulatorServer):
     await emu.inject_faults(drop_rate=1.0, methods=["getMe"])
     with pytest.raises(aiohttp.ClientError):
         await api.call("getMe")

@@ -28,8 +28,9 @@ async def run(database_url: str, now: datetime, rounds: int) -> TickResult:
         for _round in range(rounds):
             result = await tick(sessionmaker, clock, i18n)
             for field in fields(TickResult):
-                setattr(total, field.name,
-                        getattr(total, field.name) + getattr(result, field.name))
+                setattr(
+                    total, field.name, getattr(total, field.name) + getattr(result, field.name)
+                )
     finally:
         await engine.dispose()
     return total

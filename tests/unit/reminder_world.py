@@ -34,37 +34,71 @@ class World:
         return {*self.seated, self.coordinator}
 
 
-async def _person(session: AsyncSession, name: str, telegram_id: int, now: datetime,
-                  language: str = "fi") -> Person:
-    person = Person(telegram_id=telegram_id, first_name=name, private_chat_open=True,
-                    language=language, created_at=now)
+async def _person(
+    session: AsyncSession, name: str, telegram_id: int, now: datetime, language: str = "fi"
+) -> Person:
+    person = Person(
+        telegram_id=telegram_id,
+        first_name=name,
+        private_chat_open=True,
+        language=language,
+        created_at=now,
+    )
     session.add(person)
     await session.flush()
     return person
 
 
-async def make_world(sessionmaker: async_sessionmaker[AsyncSession], now: datetime,
-                     members: int = 3, zone: str = "Europe/Helsinki") -> World:
+async def make_world(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    now: datetime,
+    members: int = 3,
+    zone: str = "Europe/Helsinki",
+) -> World:
     async with sessionmaker() as session, session.begin():
-        table = Table(slug="pohjoinen", name_fi="Pohjoinen kumppanuuspöytä",
-                      name_sv="Norra partnerskapsbordet", name_en="North partnership table",
-                      timezone=zone, group_is_forum=False, position=0)
-        other = Table(slug="etelainen", name_fi="Eteläinen kumppanuuspöytä",
-                      name_sv="Södra partnerskapsbordet", name_en="South partnership table",
-                      timezone=zone, group_is_forum=False, position=1)
+        table = Table(
+            slug="pohjoinen",
+            name_fi="Pohjoinen kumppanuuspöytä",
+            name_sv="Norra partnerskapsbordet",
+            name_en="North partnership table",
+            timezone=zone,
+            group_is_forum=False,
+            position=0,
+        )
+        other = Table(
+            slug="etelainen",
+            name_fi="Eteläinen kumppanuuspöytä",
+            name_sv="Södra partnerskapsbordet",
+            name_en="South partnership table",
+            timezone=zone,
+            group_is_forum=False,
+            position=1,
+        )
         session.add_all([table, other])
         await session.flush()
 
         async def seat(person: Person, role: Role, at: Table) -> None:
-            session.add(Membership(person_id=person.id, table_id=at.id, role=role,
-                                   starts_on=TERM_START, ends_on=TERM_END))
+            session.add(
+                Membership(
+                    person_id=person.id,
+                    table_id=at.id,
+                    role=role,
+                    starts_on=TERM_START,
+                    ends_on=TERM_END,
+                )
+            )
 
         chair = await _person(session, "Pirjo", 1000, now)
         await seat(chair, Role.CHAIR, table)
         seated = []
         for number in range(members):
-            member = await _person(session, f"Jäsen{number}", 1001 + number, now,
-                                   language="sv" if number == 1 else "fi")
+            member = await _person(
+                session,
+                f"Jäsen{number}",
+                1001 + number,
+                now,
+                language="sv" if number == 1 else "fi",
+            )
             await seat(member, Role.MEMBER, table)
             seated.append(member.id)
         coordinator = await _person(session, "Kaisa", 900, now)
@@ -88,4 +122,3 @@ async def reminders(sessionmaker: async_sessionmaker[AsyncSession]) -> list[Remi
 async def count(sessionmaker: async_sessionmaker[AsyncSession], model: type) -> int:
     async with sessionmaker() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
-

@@ -25,28 +25,34 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 NOW = datetime(2026, 1, 12, 8, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("typed", "local"), [
-    ("14.1. 17.00", datetime(2026, 1, 14, 17, 0)),
-    ("14.1.2026 klo 17.00", datetime(2026, 1, 14, 17, 0)),
-    ("14.1.26 17:30", datetime(2026, 1, 14, 17, 30)),
-    ("17.00", datetime(2026, 1, 12, 17, 0)),
-    ("5.1. 9.00", datetime(2027, 1, 5, 9, 0)),  # a day already gone means next year
-    ("29.3. 4.30", datetime(2026, 3, 29, 4, 30)),  # the night clocks go forward
-])
+@pytest.mark.parametrize(
+    ("typed", "local"),
+    [
+        ("14.1. 17.00", datetime(2026, 1, 14, 17, 0)),
+        ("14.1.2026 klo 17.00", datetime(2026, 1, 14, 17, 0)),
+        ("14.1.26 17:30", datetime(2026, 1, 14, 17, 30)),
+        ("17.00", datetime(2026, 1, 12, 17, 0)),
+        ("5.1. 9.00", datetime(2027, 1, 5, 9, 0)),  # a day already gone means next year
+        ("29.3. 4.30", datetime(2026, 3, 29, 4, 30)),  # the night clocks go forward
+    ],
+)
 def test_typed_finnish_times_are_read_in_helsinki(typed: str, local: datetime) -> None:
     assert parse_when(typed, NOW, HELSINKI) == local.replace(tzinfo=HELSINKI).astimezone(UTC)
 
 
-@pytest.mark.parametrize(("typed", "problem"), [
-    ("huomenna", WhenProblem.FORMAT),
-    ("14.1. 25.00", WhenProblem.FORMAT),
-    ("", WhenProblem.FORMAT),
-    ("31.2. 10.00", WhenProblem.NO_SUCH_DAY),
-    ("12.1.2026 9.00", WhenProblem.PAST),
-    ("9.00", WhenProblem.PAST),
-    ("1.1.2025 10.00", WhenProblem.PAST),
-    ("1.6.2027 10.00", WhenProblem.TOO_FAR),
-])
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        ("huomenna", WhenProblem.FORMAT),
+        ("14.1. 25.00", WhenProblem.FORMAT),
+        ("", WhenProblem.FORMAT),
+        ("31.2. 10.00", WhenProblem.NO_SUCH_DAY),
+        ("12.1.2026 9.00", WhenProblem.PAST),
+        ("9.00", WhenProblem.PAST),
+        ("1.1.2025 10.00", WhenProblem.PAST),
+        ("1.6.2027 10.00", WhenProblem.TOO_FAR),
+    ],
+)
 def test_bad_times_are_named(typed: str, problem: WhenProblem) -> None:
     assert parse_when(typed, NOW, HELSINKI) is problem
 
@@ -62,7 +68,7 @@ def test_split_keeps_paragraphs_whole_and_under_the_limit() -> None:
 
 
 def test_split_never_cuts_a_tag_and_reopens_it() -> None:
-    text = "<b>" + "lihava sana " * 60 + "</b> ja <a href=\"https://lahti.fi\">linkki</a>"
+    text = "<b>" + "lihava sana " * 60 + '</b> ja <a href="https://lahti.fi">linkki</a>'
     parts = split_html(text, 100)
     assert len(parts) > 1
     for part in parts:
@@ -90,8 +96,12 @@ def test_short_text_is_one_part() -> None:
 
 
 ROWS = [
-    (1, 10, Role.MEMBER), (2, 10, Role.CHAIR), (3, 10, Role.COORDINATOR),
-    (4, 20, Role.MEMBER), (5, 20, Role.VICE_CHAIR), (6, None, Role.LEAD_COORDINATOR),
+    (1, 10, Role.MEMBER),
+    (2, 10, Role.CHAIR),
+    (3, 10, Role.COORDINATOR),
+    (4, 20, Role.MEMBER),
+    (5, 20, Role.VICE_CHAIR),
+    (6, None, Role.LEAD_COORDINATOR),
     (7, 20, Role.YOUTH_REP),
 ]
 
@@ -108,26 +118,31 @@ def test_chairs_only_and_coordinators_only() -> None:
 
 
 def test_routes_follow_each_persons_choice() -> None:
-    routes = route([
-        (1, 101, None, Channel.TELEGRAM),
-        (2, 102, "b@example.fi", Channel.BOTH),
-        (3, 103, "C@Example.fi", Channel.EMAIL),
-        (4, None, None, Channel.TELEGRAM),  # never started the bot, no e-mail
-        (5, None, "e@example.fi", Channel.TELEGRAM),  # e-mail known but not wanted
-        (6, 106, None, Channel.EMAIL),  # wants e-mail only but gave no address
-    ])
+    routes = route(
+        [
+            (1, 101, None, Channel.TELEGRAM),
+            (2, 102, "b@example.fi", Channel.BOTH),
+            (3, 103, "C@Example.fi", Channel.EMAIL),
+            (4, None, None, Channel.TELEGRAM),  # never started the bot, no e-mail
+            (5, None, "e@example.fi", Channel.TELEGRAM),  # e-mail known but not wanted
+            (6, 106, None, Channel.EMAIL),  # wants e-mail only but gave no address
+        ]
+    )
     assert routes.telegram == {101: 1, 102: 2}
     assert routes.email == {"b@example.fi": 2, "c@example.fi": 3}
     assert routes.unreachable == 3
 
 
-@pytest.mark.parametrize(("name", "mime", "allowed"), [
-    ("esityslista.pdf", "application/pdf", True),
-    ("muistio.DOCX", None, True),
-    ("kokous.ics", "text/calendar", True),
-    ("ohjelma.exe", "application/x-msdownload", False),
-    ("skripti.sh", "text/x-shellscript", False),
-    (None, None, False),
-])
+@pytest.mark.parametrize(
+    ("name", "mime", "allowed"),
+    [
+        ("esityslista.pdf", "application/pdf", True),
+        ("muistio.DOCX", None, True),
+        ("kokous.ics", "text/calendar", True),
+        ("ohjelma.exe", "application/x-msdownload", False),
+        ("skripti.sh", "text/x-shellscript", False),
+        (None, None, False),
+    ],
+)
 def test_file_types(name: str | None, mime: str | None, allowed: bool) -> None:
     assert file_allowed(name, mime) is allowed

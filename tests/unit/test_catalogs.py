@@ -23,7 +23,8 @@ def extracted() -> set[str]:
     ids: set[str] = set()
     for package in PACKAGES:
         for _file, _line, message, _comments, _context in extract_from_dir(
-                ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS):
+            ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS
+        ):
             ids.add(message if isinstance(message, str) else message[0])
     return ids
 
@@ -35,6 +36,9 @@ def test_every_message_is_translated(extracted: set[str], language: str) -> None
     translated = {m.id: m.string for m in catalog if m.id}
     missing = sorted(i for i in extracted if not translated.get(i))
     assert missing == [], f"{language}: {len(missing)} untranslated, e.g. {missing[:3]}"
-    wrong = sorted(i for i in extracted
-                   if set(PLACEHOLDER.findall(i)) != set(PLACEHOLDER.findall(translated[i])))
+    wrong = sorted(
+        i
+        for i in extracted
+        if set(PLACEHOLDER.findall(i)) != set(PLACEHOLDER.findall(translated[i]))
+    )
     assert wrong == [], f"{language}: placeholders differ in {wrong[:3]}"

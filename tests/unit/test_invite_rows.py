@@ -12,7 +12,9 @@ def test_semicolon_csv_with_header_and_finnish_role_words() -> None:
     parsed, problems = parse_member_rows(rows)
     assert problems == []
     assert [(r.name, r.role, r.email) for r in parsed] == [
-        ("Maija Meikäläinen", Role.MEMBER, "maija@example.fi"), ("Pekka Puu", Role.CHAIR, None)]
+        ("Maija Meikäläinen", Role.MEMBER, "maija@example.fi"),
+        ("Pekka Puu", Role.CHAIR, None),
+    ]
 
 
 def test_comma_csv_in_windows_encoding() -> None:
@@ -24,8 +26,11 @@ def test_bad_rows_are_reported_by_line() -> None:
     rows = [["nimi", "rooli"], ["", "jäsen"], ["Liisa", "kuningatar"], ["Olli", "jäsen", "ei"]]
     parsed, problems = parse_member_rows(rows)
     assert parsed == []
-    assert problems == [ImportProblem(2, "name"), ImportProblem(3, "role"),
-                        ImportProblem(4, "email")]
+    assert problems == [
+        ImportProblem(2, "name"),
+        ImportProblem(3, "role"),
+        ImportProblem(4, "email"),
+    ]
 
 
 def test_binary_garbage_is_unreadable() -> None:

@@ -21,14 +21,24 @@ def _event(data: bytes) -> tuple[Calendar, object]:
     return calendar, events[0]
 
 
-@pytest.mark.parametrize(("starts", "local_hour"), [
-    (datetime(2026, 1, 14, 15, tzinfo=UTC), 17),  # EET, UTC+2
-    (datetime(2026, 6, 16, 14, tzinfo=UTC), 17),  # EEST, UTC+3
-    (datetime(2026, 3, 29, 14, tzinfo=UTC), 17),  # the day clocks go forward
-])
+@pytest.mark.parametrize(
+    ("starts", "local_hour"),
+    [
+        (datetime(2026, 1, 14, 15, tzinfo=UTC), 17),  # EET, UTC+2
+        (datetime(2026, 6, 16, 14, tzinfo=UTC), 17),  # EEST, UTC+3
+        (datetime(2026, 3, 29, 14, tzinfo=UTC), 17),  # the day clocks go forward
+    ],
+)
 def test_local_time_survives_a_round_trip(starts: datetime, local_hour: int) -> None:
-    invitation = Invitation(meeting_uid(7), "Kokous", starts, starts.replace(hour=starts.hour + 2),
-                            "Kirjasto", "Tervetuloa", 0)
+    invitation = Invitation(
+        meeting_uid(7),
+        "Kokous",
+        starts,
+        starts.replace(hour=starts.hour + 2),
+        "Kirjasto",
+        "Tervetuloa",
+        0,
+    )
     calendar, event = _event(invitation_ics(invitation, HKI, NOW))
     start = event.decoded("dtstart")
     assert start.astimezone(HKI).hour == local_hour

@@ -33,17 +33,20 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("text", "start", "end"), [
-    # Winter: Helsinki is UTC+2.
-    ("14.1. 17-19", utc(2026, 1, 14, 15), utc(2026, 1, 14, 17)),
-    ("ke 14.1.2026 klo 17.00", utc(2026, 1, 14, 15), utc(2026, 1, 14, 17)),
-    ("14.1.2026 17.00-19.00", utc(2026, 1, 14, 15), utc(2026, 1, 14, 17)),
-    ("14.1.2026 17.00–19.30", utc(2026, 1, 14, 15), utc(2026, 1, 14, 17, 30)),
-    ("  Ke 14.1.26  klo 17:15 ", utc(2026, 1, 14, 15, 15), utc(2026, 1, 14, 17, 15)),
-    # Summer: UTC+3.
-    ("16.6. 17-19", utc(2026, 6, 16, 14), utc(2026, 6, 16, 16)),
-    ("ti 16.6.2026 klo 9", utc(2026, 6, 16, 6), utc(2026, 6, 16, 8)),
-])
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        # Winter: Helsinki is UTC+2.
+        ("14.1. 17-19", utc(2026, 1, 14, 15), utc(2026, 1, 14, 17)),
+        ("ke 14.1.2026 klo 17.00", utc(2026, 1, 14, 15), utc(2026, 1, 14, 17)),
+        ("14.1.2026 17.00-19.00", utc(2026, 1, 14, 15), utc(2026, 1, 14, 17)),
+        ("14.1.2026 17.00–19.30", utc(2026, 1, 14, 15), utc(2026, 1, 14, 17, 30)),
+        ("  Ke 14.1.26  klo 17:15 ", utc(2026, 1, 14, 15, 15), utc(2026, 1, 14, 17, 15)),
+        # Summer: UTC+3.
+        ("16.6. 17-19", utc(2026, 6, 16, 14), utc(2026, 6, 16, 16)),
+        ("ti 16.6.2026 klo 9", utc(2026, 6, 16, 6), utc(2026, 6, 16, 8)),
+    ],
+)
 def test_typed_times_are_helsinki_local(text: str, start: datetime, end: datetime) -> None:
     assert parse_time(text, now=NOW, zone=HKI) == Slot(start, end)
 
@@ -55,24 +58,28 @@ def test_day_without_year_means_the_next_such_day() -> None:
 
 def test_today_later_is_this_year_and_earlier_today_is_past() -> None:
     now = utc(2026, 1, 14, 12)  # 14.00 in Helsinki
-    assert parse_time("14.1. 17", now=now, zone=HKI) == Slot(utc(2026, 1, 14, 15),
-                                                              utc(2026, 1, 14, 17))
+    assert parse_time("14.1. 17", now=now, zone=HKI) == Slot(
+        utc(2026, 1, 14, 15), utc(2026, 1, 14, 17)
+    )
     assert parse_time("14.1. 13", now=now, zone=HKI) is TimeProblem.PAST
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ("huomenna", TimeProblem.FORMAT),
-    ("14.1.", TimeProblem.FORMAT),
-    ("", TimeProblem.FORMAT),
-    ("31.2.2026 17", TimeProblem.IMPOSSIBLE),
-    ("14.13. 17", TimeProblem.IMPOSSIBLE),
-    ("14.1.2026 25.00", TimeProblem.IMPOSSIBLE),
-    ("14.1.2026 17.75", TimeProblem.IMPOSSIBLE),
-    ("29.3.2026 3.30", TimeProblem.IMPOSSIBLE),  # clocks jump from 3.00 to 4.00
-    ("ti 14.1.2026 17", TimeProblem.WEEKDAY),
-    ("14.1.2026 19-17", TimeProblem.END_BEFORE_START),
-    ("1.11.2025 17", TimeProblem.PAST),
-])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("huomenna", TimeProblem.FORMAT),
+        ("14.1.", TimeProblem.FORMAT),
+        ("", TimeProblem.FORMAT),
+        ("31.2.2026 17", TimeProblem.IMPOSSIBLE),
+        ("14.13. 17", TimeProblem.IMPOSSIBLE),
+        ("14.1.2026 25.00", TimeProblem.IMPOSSIBLE),
+        ("14.1.2026 17.75", TimeProblem.IMPOSSIBLE),
+        ("29.3.2026 3.30", TimeProblem.IMPOSSIBLE),  # clocks jump from 3.00 to 4.00
+        ("ti 14.1.2026 17", TimeProblem.WEEKDAY),
+        ("14.1.2026 19-17", TimeProblem.END_BEFORE_START),
+        ("1.11.2025 17", TimeProblem.PAST),
+    ],
+)
 def test_bad_times_name_their_problem(text: str, problem: TimeProblem) -> None:
     assert parse_time(text, now=NOW, zone=HKI) is problem
 
@@ -89,7 +96,8 @@ def test_leap_day_without_year_finds_the_next_leap_year() -> None:
 
 def test_picker_slot_and_its_problems() -> None:
     assert slot_from_picker(date(2026, 6, 16), 17, 0, now=NOW, zone=HKI) == Slot(
-        utc(2026, 6, 16, 14), utc(2026, 6, 16, 16))
+        utc(2026, 6, 16, 14), utc(2026, 6, 16, 16)
+    )
     assert slot_from_picker(date(2025, 11, 30), 17, 0, now=NOW, zone=HKI) is TimeProblem.PAST
     assert slot_from_picker(date(2026, 3, 29), 3, 0, now=NOW, zone=HKI) is TimeProblem.IMPOSSIBLE
 
@@ -97,10 +105,12 @@ def test_picker_slot_and_its_problems() -> None:
 def test_deadline_rules() -> None:
     first = utc(2026, 1, 14, 15)
     assert check_deadline(NOW - timedelta(minutes=1), now=NOW, first_start=first) is (
-        DeadlineProblem.PAST)
+        DeadlineProblem.PAST
+    )
     assert check_deadline(first, now=NOW, first_start=first) is DeadlineProblem.AFTER_MEETING
     assert check_deadline(first + timedelta(days=1), now=NOW, first_start=first) is (
-        DeadlineProblem.AFTER_MEETING)
+        DeadlineProblem.AFTER_MEETING
+    )
     assert check_deadline(first - timedelta(hours=1), now=NOW, first_start=first) is None
 
 
@@ -120,8 +130,12 @@ def test_at_most_twenty_distinct_slots() -> None:
 
 
 def test_ranking_most_yes_then_most_if_need_be_then_earliest() -> None:
-    slots = [(1, utc(2026, 1, 1)), (2, utc(2026, 1, 2)), (3, utc(2026, 1, 3)),
-             (4, utc(2026, 1, 4))]
+    slots = [
+        (1, utc(2026, 1, 1)),
+        (2, utc(2026, 1, 2)),
+        (3, utc(2026, 1, 3)),
+        (4, utc(2026, 1, 4)),
+    ]
     answers = {
         1: [Answer.YES, Answer.NO, Answer.NO],
         2: [Answer.YES, Answer.YES, Answer.NO],

@@ -70,19 +70,22 @@ async def sessionmaker(database_url: str) -> AsyncIterator[async_sessionmaker[As
         await engine.dispose()
 
 
-async def queue(sessionmaker: async_sessionmaker[AsyncSession], chats: list[int],
-                batch: str = "b") -> None:
+async def queue(
+    sessionmaker: async_sessionmaker[AsyncSession], chats: list[int], batch: str = "b"
+) -> None:
     now = datetime.now(UTC)
     async with sessionmaker() as session, session.begin():
         people = {}
         for chat in chats:
-            person = Person(telegram_id=chat, first_name=str(chat), private_chat_open=True,
-                            created_at=now)
+            person = Person(
+                telegram_id=chat, first_name=str(chat), private_chat_open=True, created_at=now
+            )
             session.add(person)
             await session.flush()
             people[chat] = person.id
-        await enqueue(session, batch=batch, chat_ids=chats, now=now, text="Tiedote",
-                      person_ids=people)
+        await enqueue(
+            session, batch=batch, chat_ids=chats, now=now, text="Tiedote", person_ids=people
+        )
 
 
 async def states(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[int, OutboxMessage]:
@@ -91,23 +94,33 @@ async def states(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[int, Ou
 
 
 async def test_each_answer_leads_to_its_own_state(
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    bot = ScriptedBot({
-        2: [TelegramForbiddenError(METHOD, "Forbidden: bot was blocked by the user")],
-        3: [TelegramForbiddenError(METHOD, "Forbidden: bot can't initiate conversation "
-                                           "with a user")],
-        4: [TelegramNetworkError(METHOD, "Request timeout error")],
-        5: [TelegramServerError(METHOD, "Bad Gateway")],
-        6: [TelegramBadRequest(METHOD, "Bad Request: chat not found")],
-        7: [TelegramNetworkError(METHOD, "ClientConnectorError: refused")],
-    })
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    bot = ScriptedBot(
+        {
+            2: [TelegramForbiddenError(METHOD, "Forbidden: bot was blocked by the user")],
+            3: [
+                TelegramForbiddenError(
+                    METHOD, "Forbidden: bot can't initiate conversation with a user"
+                )
+            ],
+            4: [TelegramNetworkError(METHOD, "Request timeout error")],
+            5: [TelegramServerError(METHOD, "Bad Gateway")],
+            6: [TelegramBadRequest(METHOD, "Bad Request: chat not found")],
+            7: [TelegramNetworkError(METHOD, "ClientConnectorError: refused")],
+        }
+    )
     await queue(sessionmaker, [1, 2, 3, 4, 5, 6, 7])
     sender = OutboxSender(bot, sessionmaker, Clock(), limiter=fast())  # type: ignore[arg-type]
     assert await sender.drain() == 5
     rows = await states(sessionmaker)
     assert {chat: row.status for chat, row in rows.items()} == {
-        1: Delivery.SENT, 2: Delivery.BLOCKED, 3: Delivery.UNREACHABLE,
-        4: Delivery.UNCERTAIN, 5: Delivery.PENDING, 6: Delivery.UNREACHABLE,
+        1: Delivery.SENT,
+        2: Delivery.BLOCKED,
+        3: Delivery.UNREACHABLE,
+        4: Delivery.UNCERTAIN,
+        5: Delivery.PENDING,
+        6: Delivery.UNREACHABLE,
         7: Delivery.PENDING,
     }
     assert rows[1].telegram_message_id is not None and rows[1].sent_at is not None
@@ -121,7 +134,8 @@ async def test_each_answer_leads_to_its_own_state(
 
 
 async def test_retries_back_off_then_give_up(
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     errors: list[Exception] = [TelegramServerError(METHOD, "Bad Gateway") for _ in range(5)]
     bot = ScriptedBot({1: errors})
     await queue(sessionmaker, [1])
@@ -142,11 +156,17 @@ async def test_retries_back_off_then_give_up(
 
 
 async def test_a_429_pauses_every_send_then_retries_the_same_row(
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     bot = ScriptedBot({1: [TelegramRetryAfter(METHOD, "Too Many Requests", retry_after=1)]})
     await queue(sessionmaker, [1, 2, 3, 4])
-    sender = OutboxSender(bot, sessionmaker, Clock(), limiter=fast(),  # type: ignore[arg-type]
-                          concurrency=1)
+    sender = OutboxSender(
+        bot,
+        sessionmaker,
+        Clock(),
+        limiter=fast(),  # type: ignore[arg-type]
+        concurrency=1,
+    )
     loop = asyncio.get_running_loop()
     started = loop.time()
     assert await sender.drain() == 4
@@ -158,7 +178,8 @@ async def test_a_429_pauses_every_send_then_retries_the_same_row(
 
 
 async def test_a_stale_claim_is_taken_over_and_a_live_one_is_left(
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     await queue(sessionmaker, [1, 2])
     now = datetime.now(UTC)
     async with sessionmaker() as session, session.begin():
@@ -176,12 +197,21 @@ async def test_a_stale_claim_is_taken_over_and_a_live_one_is_left(
 
 
 async def test_two_senders_share_the_work_without_doubles(
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     chats = list(range(1, 61))
     await queue(sessionmaker, chats)
     bot = ScriptedBot({}, delay=0.002)
-    senders = [OutboxSender(bot, sessionmaker, Clock(), limiter=fast(),  # type: ignore[arg-type]
-                            claim_batch=5) for _ in range(2)]
+    senders = [
+        OutboxSender(
+            bot,
+            sessionmaker,
+            Clock(),
+            limiter=fast(),  # type: ignore[arg-type]
+            claim_batch=5,
+        )
+        for _ in range(2)
+    ]
     done = await asyncio.gather(*(s.drain() for s in senders))
     assert sum(done) == len(chats)
     assert all(done)  # both took part

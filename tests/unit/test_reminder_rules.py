@@ -38,6 +38,7 @@ def utc(*args: int) -> datetime:
 
 # ---- offsets -> due times ------------------------------------------------------------------
 
+
 def test_meeting_reminders_in_winter_come_at_meeting_time_local() -> None:
     meeting = local(2026, 1, 14, 18, 0)  # ke 14.1.2026 klo 18.00, UTC+2
     due = due_times(meeting, DEFAULT_OFFSETS[ReminderKind.MEETING], HEL)
@@ -108,8 +109,7 @@ SEASONS = {
 
 @pytest.mark.parametrize("season", SEASONS)
 @pytest.mark.parametrize("kind", list(ReminderKind))
-def test_every_kind_comes_at_the_anchors_local_clock_time(kind: ReminderKind,
-                                                           season: str) -> None:
+def test_every_kind_comes_at_the_anchors_local_clock_time(kind: ReminderKind, season: str) -> None:
     anchor = local(*SEASONS[season])
     for offset, due in due_times(anchor, DEFAULT_OFFSETS[kind], HEL).items():
         assert due < anchor
@@ -122,6 +122,7 @@ def test_every_kind_comes_at_the_anchors_local_clock_time(kind: ReminderKind,
 
 
 # ---- usefulness after downtime ---------------------------------------------------------------
+
 
 def test_a_reminder_after_the_meeting_began_is_not_useful() -> None:
     start = utc(2026, 1, 14, 16)
@@ -140,8 +141,11 @@ def test_older_reminder_is_superseded_by_a_later_one_also_due() -> None:
 
 # ---- quiet hours, digest and kinds off -------------------------------------------------------
 
-@pytest.mark.parametrize(("hour", "quiet"), [(20, False), (21, True), (23, True), (0, True),
-                                             (7, True), (8, False), (12, False)])
+
+@pytest.mark.parametrize(
+    ("hour", "quiet"),
+    [(20, False), (21, True), (23, True), (0, True), (7, True), (8, False), (12, False)],
+)
 def test_default_quiet_hours_are_21_to_08_local(hour: int, quiet: bool) -> None:
     assert in_quiet_hours(local(2026, 7, 1, hour, 30), HEL, Prefs()) is quiet
     assert in_quiet_hours(local(2026, 1, 1, hour, 30), HEL, Prefs()) is quiet
@@ -151,8 +155,7 @@ def test_quiet_hours_that_do_not_wrap_midnight_and_turned_off() -> None:
     early = Prefs(quiet_start=1, quiet_end=5)
     assert in_quiet_hours(local(2026, 1, 1, 3), HEL, early)
     assert not in_quiet_hours(local(2026, 1, 1, 23), HEL, early)
-    assert not in_quiet_hours(local(2026, 1, 1, 23), HEL, Prefs(quiet_start=None,
-                                                                  quiet_end=None))
+    assert not in_quiet_hours(local(2026, 1, 1, 23), HEL, Prefs(quiet_start=None, quiet_end=None))
 
 
 def test_next_local_hour_across_the_march_change() -> None:
@@ -163,56 +166,91 @@ def test_next_local_hour_across_the_march_change() -> None:
 
 def test_deadline_reminder_in_quiet_hours_waits_for_the_morning() -> None:
     now = local(2026, 1, 12, 22, 30)
-    plan = plan_delivery(kind=ReminderKind.VOTE, anchor=local(2026, 1, 13, 22, 30), now=now,
-                         zone=HEL, prefs=Prefs())
+    plan = plan_delivery(
+        kind=ReminderKind.VOTE, anchor=local(2026, 1, 13, 22, 30), now=now, zone=HEL, prefs=Prefs()
+    )
     assert plan == Plan(Route.SEND, local(2026, 1, 13, 8, 0))
 
 
 def test_quiet_hours_morning_in_summer_time() -> None:
     now = local(2026, 7, 12, 23, 0)
-    plan = plan_delivery(kind=ReminderKind.AGENDA_CUTOFF, anchor=local(2026, 7, 13, 23),
-                         now=now, zone=HEL, prefs=Prefs())
+    plan = plan_delivery(
+        kind=ReminderKind.AGENDA_CUTOFF,
+        anchor=local(2026, 7, 13, 23),
+        now=now,
+        zone=HEL,
+        prefs=Prefs(),
+    )
     assert plan.at == utc(2026, 7, 13, 5, 0)
 
 
 def test_same_day_meeting_reminder_comes_even_in_quiet_hours() -> None:
     now = local(2026, 1, 14, 7, 0)
-    plan = plan_delivery(kind=ReminderKind.MEETING, anchor=local(2026, 1, 14, 9, 0), now=now,
-                         zone=HEL, prefs=Prefs())
+    plan = plan_delivery(
+        kind=ReminderKind.MEETING,
+        anchor=local(2026, 1, 14, 9, 0),
+        now=now,
+        zone=HEL,
+        prefs=Prefs(),
+    )
     assert plan == Plan(Route.SEND, now)
 
 
 def test_meeting_reminder_for_another_day_waits_in_quiet_hours() -> None:
     now = local(2026, 1, 7, 22, 30)
-    plan = plan_delivery(kind=ReminderKind.MEETING, anchor=local(2026, 1, 14, 22, 30),
-                         now=now, zone=HEL, prefs=Prefs())
+    plan = plan_delivery(
+        kind=ReminderKind.MEETING,
+        anchor=local(2026, 1, 14, 22, 30),
+        now=now,
+        zone=HEL,
+        prefs=Prefs(),
+    )
     assert plan == Plan(Route.SEND, local(2026, 1, 8, 8, 0))
 
 
 def test_waiting_for_morning_never_passes_the_deadline() -> None:
     now = local(2026, 1, 12, 5, 0)
-    plan = plan_delivery(kind=ReminderKind.VOTE, anchor=local(2026, 1, 12, 7, 0), now=now,
-                         zone=HEL, prefs=Prefs())
+    plan = plan_delivery(
+        kind=ReminderKind.VOTE, anchor=local(2026, 1, 12, 7, 0), now=now, zone=HEL, prefs=Prefs()
+    )
     assert plan == Plan(Route.SEND, now)
 
 
 def test_turned_off_kind_is_skipped() -> None:
     prefs = Prefs(kinds_off=frozenset({"vote"}))
     now = local(2026, 1, 12, 12)
-    assert plan_delivery(kind=ReminderKind.VOTE, anchor=now + timedelta(days=1), now=now,
-                         zone=HEL, prefs=prefs).route is Route.SKIP
-    assert plan_delivery(kind=ReminderKind.MEETING, anchor=now + timedelta(days=1), now=now,
-                         zone=HEL, prefs=prefs).route is Route.SEND
+    assert (
+        plan_delivery(
+            kind=ReminderKind.VOTE, anchor=now + timedelta(days=1), now=now, zone=HEL, prefs=prefs
+        ).route
+        is Route.SKIP
+    )
+    assert (
+        plan_delivery(
+            kind=ReminderKind.MEETING,
+            anchor=now + timedelta(days=1),
+            now=now,
+            zone=HEL,
+            prefs=prefs,
+        ).route
+        is Route.SEND
+    )
 
 
 def test_digest_collects_until_the_morning_unless_that_is_too_late() -> None:
     prefs = Prefs(digest=True)
     now = local(2026, 1, 12, 12)
-    later = plan_delivery(kind=ReminderKind.STATEMENT_CITY, anchor=local(2026, 1, 19, 12),
-                          now=now, zone=HEL, prefs=prefs)
+    later = plan_delivery(
+        kind=ReminderKind.STATEMENT_CITY,
+        anchor=local(2026, 1, 19, 12),
+        now=now,
+        zone=HEL,
+        prefs=prefs,
+    )
     assert later == Plan(Route.DIGEST, local(2026, 1, 13, 8))
-    urgent = plan_delivery(kind=ReminderKind.MEETING, anchor=local(2026, 1, 12, 14), now=now,
-                           zone=HEL, prefs=prefs)
+    urgent = plan_delivery(
+        kind=ReminderKind.MEETING, anchor=local(2026, 1, 12, 14), now=now, zone=HEL, prefs=prefs
+    )
     assert urgent == Plan(Route.SEND, now)
 
 
@@ -228,4 +266,6 @@ def test_group_digests_one_per_person_and_time_soonest_first() -> None:
     c = DigestLine(ReminderKind.MINUTES_APPROVAL, utc(2026, 1, 16), "C")
     digests = group_digests([(1, at, a), (2, at, c), (1, at, b)])
     assert [(d.person_id, [line.title for line in d.lines]) for d in digests] == [
-        (1, ["A", "B"]), (2, ["C"])]
+        (1, ["A", "B"]),
+        (2, ["C"]),
+    ]

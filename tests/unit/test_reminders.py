@@ -65,6 +65,7 @@ def resolvers() -> Iterator[dict[str, set[int]]]:
     def make(name: str):  # type: ignore[no-untyped-def]
         async def resolver(session: AsyncSession, target_id: int) -> set[int]:
             return pending.get(f"{name}:{target_id}", set())
+
         return resolver
 
     for name in ("meeting_poll", "vote"):
@@ -74,12 +75,25 @@ def resolvers() -> Iterator[dict[str, set[int]]]:
         unregister_pending_resolver(name)
 
 
-async def meeting(db: async_sessionmaker[AsyncSession], world: World, meeting_id: int,
-                  starts: datetime, now: datetime, title: str = "Kevätkokous") -> list[Reminder]:
+async def meeting(
+    db: async_sessionmaker[AsyncSession],
+    world: World,
+    meeting_id: int,
+    starts: datetime,
+    now: datetime,
+    title: str = "Kevätkokous",
+) -> list[Reminder]:
     async with db() as session, session.begin():
-        return await schedule(session, target=Target("meeting", meeting_id),
-                              table_id=world.table_id, kind=ReminderKind.MEETING,
-                              anchor=starts, title=title, now=now, audience=Audience.TABLE)
+        return await schedule(
+            session,
+            target=Target("meeting", meeting_id),
+            table_id=world.table_id,
+            kind=ReminderKind.MEETING,
+            anchor=starts,
+            title=title,
+            now=now,
+            audience=Audience.TABLE,
+        )
 
 
 def recipients(rows: list[OutboxMessage]) -> Counter[int | None]:
@@ -88,13 +102,18 @@ def recipients(rows: list[OutboxMessage]) -> Counter[int | None]:
 
 # ---- scheduling ------------------------------------------------------------------------------
 
+
 async def test_meeting_gets_three_reminders_at_local_meeting_time(
-        db: async_sessionmaker[AsyncSession]) -> None:
+    db: async_sessionmaker[AsyncSession],
+) -> None:
     now = local(2026, 1, 2, 12)
     world = await make_world(db, now)
     rows = await meeting(db, world, 1, local(2026, 1, 14, 18), now)
     assert [r.due_at.astimezone(HEL).replace(tzinfo=None) for r in rows] == [
-        datetime(2026, 1, 7, 18), datetime(2026, 1, 13, 18), datetime(2026, 1, 14, 16)]
+        datetime(2026, 1, 7, 18),
+        datetime(2026, 1, 13, 18),
+        datetime(2026, 1, 14, 16),
+    ]
     again = await meeting(db, world, 1, local(2026, 1, 14, 18), now, title="Kevätkokous 2")
     assert [r.id for r in again] == [r.id for r in rows]
     assert len(await reminders(db)) == 3
@@ -106,13 +125,20 @@ async def test_a_naive_anchor_is_refused(db: async_sessionmaker[AsyncSession]) -
     world = await make_world(db, now)
     async with db() as session:
         with pytest.raises(ValueError, match="aware"):
-            await schedule(session, target=Target("meeting", 1), table_id=world.table_id,
-                           kind=ReminderKind.MEETING, anchor=datetime(2026, 1, 14, 18),
-                           title="Kokous", now=now)
+            await schedule(
+                session,
+                target=Target("meeting", 1),
+                table_id=world.table_id,
+                kind=ReminderKind.MEETING,
+                anchor=datetime(2026, 1, 14, 18),
+                title="Kokous",
+                now=now,
+            )
 
 
 async def test_reminders_already_past_when_scheduled_are_not_made(
-        db: async_sessionmaker[AsyncSession]) -> None:
+    db: async_sessionmaker[AsyncSession],
+) -> None:
     now = local(2026, 1, 12, 12)
     world = await make_world(db, now)
     rows = await meeting(db, world, 1, local(2026, 1, 14, 18), now)
@@ -129,8 +155,8 @@ async def test_table_offsets_are_configurable(db: async_sessionmaker[AsyncSessio
 
 
 async def test_every_kind_reaches_its_audience_at_the_right_local_time(
-        db: async_sessionmaker[AsyncSession], i18n: I18n,
-        resolvers: dict[str, set[int]]) -> None:
+    db: async_sessionmaker[AsyncSession], i18n: I18n, resolvers: dict[str, set[int]]
+) -> None:
     now = local(2026, 2, 1, 12)  # winter time; the things happen in summer time
     world = await make_world(db, now)
     drafter, checker = world.members[0], world.members[2]
@@ -141,21 +167,33 @@ async def test_every_kind_reaches_its_audience_at_the_right_local_time(
         ReminderKind.MEETING_POLL: (Audience.TABLE, (), {world.members[1]}),
         ReminderKind.VOTE: (Audience.MEMBERS, (), {world.chair, world.members[0]}),
         ReminderKind.AGENDA_CUTOFF: (Audience.TABLE, (), world.everyone_at_table),
-        ReminderKind.STATEMENT_CITY: (Audience.NAMED | Audience.CHAIRS | Audience.COORDINATORS,
-                                      (drafter,), {drafter, world.chair, world.coordinator}),
+        ReminderKind.STATEMENT_CITY: (
+            Audience.NAMED | Audience.CHAIRS | Audience.COORDINATORS,
+            (drafter,),
+            {drafter, world.chair, world.coordinator},
+        ),
         ReminderKind.STATEMENT_INTERNAL: (
-            Audience.NAMED | Audience.CHAIRS | Audience.COORDINATORS, (drafter,),
-            {drafter, world.chair, world.coordinator}),
+            Audience.NAMED | Audience.CHAIRS | Audience.COORDINATORS,
+            (drafter,),
+            {drafter, world.chair, world.coordinator},
+        ),
         ReminderKind.MINUTES_APPROVAL: (Audience.NAMED, (checker,), {checker}),
         ReminderKind.TERM_ENDING: (Audience.COORDINATORS, (), {world.coordinator}),
     }
     async with db() as session, session.begin():
         for number, (kind, (audience, named, _who)) in enumerate(expected.items(), start=1):
             # Each kind at its own hour, so that no two reminders fall due together.
-            await schedule(session, target=Target(kind.value, number), table_id=world.table_id,
-                           kind=kind, anchor=local(2026, 4, 20, 10 + number),
-                           title=f"Asia {kind.value}", now=now, audience=audience,
-                           person_ids=named)
+            await schedule(
+                session,
+                target=Target(kind.value, number),
+                table_id=world.table_id,
+                kind=kind,
+                anchor=local(2026, 4, 20, 10 + number),
+                title=f"Asia {kind.value}",
+                now=now,
+                audience=audience,
+                person_ids=named,
+            )
     clock = FrozenClock(now)
     rows = sorted(await reminders(db), key=lambda r: r.due_at)
     assert len(rows) == 12
@@ -175,14 +213,18 @@ async def test_every_kind_reaches_its_audience_at_the_right_local_time(
         new = (await outbox(db))[before:]
         assert set(recipients(new)) == expected[row.kind][2], row.kind
         assert all(m.not_before == row.due_at for m in new)
-        title = ("Pohjoinen kumppanuuspöytä" if row.kind is ReminderKind.TERM_ENDING
-                 else f"Asia {row.kind.value}")
+        title = (
+            "Pohjoinen kumppanuuspöytä"
+            if row.kind is ReminderKind.TERM_ENDING
+            else f"Asia {row.kind.value}"
+        )
         assert all(title in m.payload["text"] for m in new)
     assert recipients(await outbox(db))[world.other_table_member] == 0
 
 
 async def test_message_text_is_in_the_persons_language_and_title_escaped(
-        db: async_sessionmaker[AsyncSession], i18n: I18n) -> None:
+    db: async_sessionmaker[AsyncSession], i18n: I18n
+) -> None:
     now = local(2026, 1, 2, 12)
     world = await make_world(db, now)
     await meeting(db, world, 1, local(2026, 1, 14, 18), now, title="<b>Kevät</b> & talous")
@@ -195,7 +237,8 @@ async def test_message_text_is_in_the_persons_language_and_title_escaped(
 
 
 async def test_moved_meeting_moves_its_reminders_and_rearms_sent_ones(
-        db: async_sessionmaker[AsyncSession], i18n: I18n) -> None:
+    db: async_sessionmaker[AsyncSession], i18n: I18n
+) -> None:
     now = local(2026, 1, 2, 12)
     world = await make_world(db, now)
     await meeting(db, world, 1, local(2026, 1, 14, 18), now)
@@ -206,8 +249,11 @@ async def test_moved_meeting_moves_its_reminders_and_rearms_sent_ones(
     async with db() as session, session.begin():  # the sender delivered them
         await session.execute(update(OutboxMessage).values(status=Delivery.SENT))
     rows = await meeting(db, world, 1, local(2026, 1, 21, 17), clock.now())
-    assert [r.due_at for r in rows] == [local(2026, 1, 14, 17), local(2026, 1, 20, 17),
-                                        local(2026, 1, 21, 15)]
+    assert [r.due_at for r in rows] == [
+        local(2026, 1, 14, 17),
+        local(2026, 1, 20, 17),
+        local(2026, 1, 21, 15),
+    ]
     clock.set(local(2026, 1, 13, 18))  # the old day-before time: nothing now
     await tick(db, clock, i18n)
     assert len(await outbox(db)) == first
@@ -218,7 +264,8 @@ async def test_moved_meeting_moves_its_reminders_and_rearms_sent_ones(
 
 
 async def test_cancelled_meeting_removes_its_reminders(
-        db: async_sessionmaker[AsyncSession], i18n: I18n) -> None:
+    db: async_sessionmaker[AsyncSession], i18n: I18n
+) -> None:
     now = local(2026, 1, 2, 12)
     world = await make_world(db, now)
     await meeting(db, world, 1, local(2026, 1, 14, 18), now)
@@ -236,16 +283,24 @@ async def test_cancelled_meeting_removes_its_reminders(
 
 # ---- non-responders, preferences, quiet hours, digest ----------------------------------------
 
+
 async def test_vote_deadline_reminder_goes_only_to_those_who_have_not_voted(
-        db: async_sessionmaker[AsyncSession], i18n: I18n,
-        resolvers: dict[str, set[int]]) -> None:
+    db: async_sessionmaker[AsyncSession], i18n: I18n, resolvers: dict[str, set[int]]
+) -> None:
     now = local(2026, 5, 1, 12)
     world = await make_world(db, now)
     resolvers["vote:7"] = {world.members[0], world.members[2], world.other_table_member}
     async with db() as session, session.begin():
-        await schedule(session, target=Target("vote", 7), table_id=world.table_id,
-                       kind=ReminderKind.VOTE, anchor=local(2026, 5, 10, 15), title="Budjetti",
-                       now=now, audience=Audience.MEMBERS)
+        await schedule(
+            session,
+            target=Target("vote", 7),
+            table_id=world.table_id,
+            kind=ReminderKind.VOTE,
+            anchor=local(2026, 5, 10, 15),
+            title="Budjetti",
+            now=now,
+            audience=Audience.MEMBERS,
+        )
     resolvers["vote:7"].discard(world.members[2])  # voted before the reminder
     await tick(db, FrozenClock(local(2026, 5, 9, 15)), i18n)
     rows = await outbox(db)
@@ -254,13 +309,21 @@ async def test_vote_deadline_reminder_goes_only_to_those_who_have_not_voted(
 
 
 async def test_missing_resolver_is_retried_then_fails_without_sending(
-        db: async_sessionmaker[AsyncSession], i18n: I18n) -> None:
+    db: async_sessionmaker[AsyncSession], i18n: I18n
+) -> None:
     now = local(2026, 5, 1, 12)
     world = await make_world(db, now)
     async with db() as session, session.begin():
-        await schedule(session, target=Target("vote", 7), table_id=world.table_id,
-                       kind=ReminderKind.VOTE, anchor=local(2026, 5, 30, 15), title="Budjetti",
-                       now=now, audience=Audience.MEMBERS)
+        await schedule(
+            session,
+            target=Target("vote", 7),
+            table_id=world.table_id,
+            kind=ReminderKind.VOTE,
+            anchor=local(2026, 5, 30, 15),
+            title="Budjetti",
+            now=now,
+            audience=Audience.MEMBERS,
+        )
     clock = FrozenClock(local(2026, 5, 29, 15))
     for _attempt in range(5):
         await tick(db, clock, i18n)
@@ -272,15 +335,26 @@ async def test_missing_resolver_is_retried_then_fails_without_sending(
 
 
 async def test_quiet_hours_defer_and_turned_off_kinds_are_skipped(
-        db: async_sessionmaker[AsyncSession], i18n: I18n) -> None:
+    db: async_sessionmaker[AsyncSession], i18n: I18n
+) -> None:
     now = local(2026, 7, 1, 12)
     world = await make_world(db, now)
     night_owl, no_meetings = world.members[0], world.members[2]
     async with db() as session, session.begin():
-        session.add(ReminderPreference(person_id=night_owl, kinds_off=[], digest=False,
-                                       quiet_start=None, quiet_end=None))
-        session.add(ReminderPreference(person_id=no_meetings, kinds_off=["meeting"],
-                                       digest=False, quiet_start=21, quiet_end=8))
+        session.add(
+            ReminderPreference(
+                person_id=night_owl, kinds_off=[], digest=False, quiet_start=None, quiet_end=None
+            )
+        )
+        session.add(
+            ReminderPreference(
+                person_id=no_meetings,
+                kinds_off=["meeting"],
+                digest=False,
+                quiet_start=21,
+                quiet_end=8,
+            )
+        )
     await meeting(db, world, 1, local(2026, 7, 14, 22, 30), now)
     await tick(db, FrozenClock(local(2026, 7, 7, 22, 30)), i18n)
     rows = {m.person_id: m for m in await outbox(db)}
@@ -291,7 +365,8 @@ async def test_quiet_hours_defer_and_turned_off_kinds_are_skipped(
 
 
 async def test_cancel_or_move_drops_messages_still_waiting_for_quiet_hours_to_end(
-        db: async_sessionmaker[AsyncSession], i18n: I18n) -> None:
+    db: async_sessionmaker[AsyncSession], i18n: I18n
+) -> None:
     now = local(2026, 7, 1, 12)
     world = await make_world(db, now)
     await meeting(db, world, 1, local(2026, 7, 14, 22, 30), now)
@@ -316,7 +391,8 @@ async def test_cancel_or_move_drops_messages_still_waiting_for_quiet_hours_to_en
 
 
 async def test_same_day_meeting_reminder_passes_quiet_hours(
-        db: async_sessionmaker[AsyncSession], i18n: I18n) -> None:
+    db: async_sessionmaker[AsyncSession], i18n: I18n
+) -> None:
     now = local(2026, 1, 1, 12)
     world = await make_world(db, now)
     await meeting(db, world, 1, local(2026, 1, 14, 8, 30), now)
@@ -328,18 +404,30 @@ async def test_same_day_meeting_reminder_passes_quiet_hours(
 
 
 async def test_digest_gathers_reminders_into_one_morning_message(
-        db: async_sessionmaker[AsyncSession], i18n: I18n) -> None:
+    db: async_sessionmaker[AsyncSession], i18n: I18n
+) -> None:
     now = local(2026, 10, 1, 12)
     world = await make_world(db, now)
     reader = world.members[0]
     async with db() as session, session.begin():
-        session.add(ReminderPreference(person_id=reader, kinds_off=[], digest=True,
-                                       quiet_start=21, quiet_end=8))
-        for number, (kind, hour) in enumerate([(ReminderKind.STATEMENT_CITY, 10),
-                                               (ReminderKind.AGENDA_CUTOFF, 14)], start=1):
-            await schedule(session, target=Target(kind.value, number), table_id=world.table_id,
-                           kind=kind, anchor=local(2026, 10, 27, hour),
-                           title=f"Asia {number} <&>", now=now, audience=Audience.MEMBERS)
+        session.add(
+            ReminderPreference(
+                person_id=reader, kinds_off=[], digest=True, quiet_start=21, quiet_end=8
+            )
+        )
+        for number, (kind, hour) in enumerate(
+            [(ReminderKind.STATEMENT_CITY, 10), (ReminderKind.AGENDA_CUTOFF, 14)], start=1
+        ):
+            await schedule(
+                session,
+                target=Target(kind.value, number),
+                table_id=world.table_id,
+                kind=kind,
+                anchor=local(2026, 10, 27, hour),
+                title=f"Asia {number} <&>",
+                now=now,
+                audience=Audience.MEMBERS,
+            )
     clock = FrozenClock(local(2026, 10, 20, 10))  # statement: 7 days before
     await tick(db, clock, i18n)
     assert reader not in recipients(await outbox(db))
@@ -366,13 +454,17 @@ async def test_digest_gathers_reminders_into_one_morning_message(
 
 
 async def test_digest_items_whose_thing_already_began_are_dropped(
-        db: async_sessionmaker[AsyncSession], i18n: I18n) -> None:
+    db: async_sessionmaker[AsyncSession], i18n: I18n
+) -> None:
     now = local(2026, 1, 1, 12)
     world = await make_world(db, now)
     reader = world.members[0]
     async with db() as session, session.begin():
-        session.add(ReminderPreference(person_id=reader, kinds_off=[], digest=True,
-                                       quiet_start=21, quiet_end=8))
+        session.add(
+            ReminderPreference(
+                person_id=reader, kinds_off=[], digest=True, quiet_start=21, quiet_end=8
+            )
+        )
     await meeting(db, world, 1, local(2026, 1, 14, 10), now)
     await tick(db, FrozenClock(local(2026, 1, 7, 10)), i18n)
     await tick(db, FrozenClock(local(2026, 1, 14, 11)), i18n)  # back after a long stop
@@ -384,8 +476,10 @@ async def test_digest_items_whose_thing_already_began_are_dropped(
 
 # ---- term endings ----------------------------------------------------------------------------
 
+
 async def test_term_ending_is_derived_from_memberships_for_coordinators(
-        db: async_sessionmaker[AsyncSession], i18n: I18n) -> None:
+    db: async_sessionmaker[AsyncSession], i18n: I18n
+) -> None:
     now = local(2027, 1, 10, 12)
     world = await make_world(db, now)
     async with db() as session, session.begin():
@@ -402,13 +496,17 @@ async def test_term_ending_is_derived_from_memberships_for_coordinators(
 
 
 async def test_extended_term_moves_the_term_reminders(
-        db: async_sessionmaker[AsyncSession]) -> None:
+    db: async_sessionmaker[AsyncSession],
+) -> None:
     now = local(2027, 1, 10, 12)
     world = await make_world(db, now)
     async with db() as session, session.begin():
         await sync_term_endings(session, now=now)
-        await session.execute(update(Membership).where(Membership.role != Role.COORDINATOR)
-                              .values(ends_on=date(2029, 5, 31)))
+        await session.execute(
+            update(Membership)
+            .where(Membership.role != Role.COORDINATOR)
+            .values(ends_on=date(2029, 5, 31))
+        )
         await sync_term_endings(session, now=now)
         rows = await reminders_of(session, Target("term", world.table_id))
     assert [r.anchor_at for r in rows] == [local(2029, 5, 31, 9)] * 2

@@ -48,12 +48,14 @@ async def db(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession
 
 
 def messages_per_reminder(rows: list[OutboxMessage]) -> Counter[int]:
-    return Counter(int(m.batch.split(":")[1].split(".")[0]) for m in rows
-                   if m.batch.startswith("rem:"))
+    return Counter(
+        int(m.batch.split(":")[1].split(".")[0]) for m in rows if m.batch.startswith("rem:")
+    )
 
 
 async def test_fifty_reminders_due_during_a_two_hour_stop_are_sent_once_or_missed(
-        db: async_sessionmaker[AsyncSession], i18n: I18n) -> None:
+    db: async_sessionmaker[AsyncSession], i18n: I18n
+) -> None:
     stop = local(2026, 1, 14, 12)
     world = await make_world(db, stop - timedelta(days=1))
     async with db() as session, session.begin():
@@ -65,11 +67,21 @@ async def test_fifty_reminders_due_during_a_two_hour_stop_are_sent_once_or_misse
                 kind, anchor, offset = ReminderKind.MEETING, due + timedelta(minutes=30), 30
             else:
                 anchor = stop + timedelta(days=1)
-                kind, offset = ReminderKind.AGENDA_CUTOFF, int((anchor - due) / timedelta(
-                    minutes=1))
-            await schedule(session, target=Target("thing", number), table_id=world.table_id,
-                           kind=kind, anchor=anchor, title=f"Asia {number}", now=stop,
-                           audience=Audience.TABLE, offsets=[offset])
+                kind, offset = (
+                    ReminderKind.AGENDA_CUTOFF,
+                    int((anchor - due) / timedelta(minutes=1)),
+                )
+            await schedule(
+                session,
+                target=Target("thing", number),
+                table_id=world.table_id,
+                kind=kind,
+                anchor=anchor,
+                title=f"Asia {number}",
+                now=stop,
+                audience=Audience.TABLE,
+                offsets=[offset],
+            )
     rows = await reminders(db)
     assert len(rows) == 50
     assert all(stop < r.due_at <= stop + timedelta(hours=2) for r in rows)
@@ -84,7 +96,8 @@ async def test_fifty_reminders_due_during_a_two_hour_stop_are_sent_once_or_misse
     useful = {r.id for r in rows if r.anchor_at > back}
     assert {r.id for r in rows if r.status is ReminderStatus.SENT} == useful
     assert {r.id for r in rows if r.status is ReminderStatus.MISSED} == {
-        r.id for r in rows} - useful
+        r.id for r in rows
+    } - useful
     assert 25 <= len(useful) < 50 and result.sent == len(useful)
     assert result.missed == 50 - len(useful)
     per_reminder = messages_per_reminder(await outbox(db))
@@ -98,13 +111,20 @@ async def test_fifty_reminders_due_during_a_two_hour_stop_are_sent_once_or_misse
 
 
 async def test_a_claim_left_by_a_dead_process_is_taken_over_once(
-        db: async_sessionmaker[AsyncSession], i18n: I18n) -> None:
+    db: async_sessionmaker[AsyncSession], i18n: I18n
+) -> None:
     now = local(2026, 6, 1, 12)
     world = await make_world(db, now - timedelta(days=10))
     async with db() as session, session.begin():
-        await schedule(session, target=Target("meeting", 1), table_id=world.table_id,
-                       kind=ReminderKind.MEETING, anchor=now + timedelta(days=1, hours=1),
-                       title="Kesäkokous", now=now - timedelta(days=10))
+        await schedule(
+            session,
+            target=Target("meeting", 1),
+            table_id=world.table_id,
+            kind=ReminderKind.MEETING,
+            anchor=now + timedelta(days=1, hours=1),
+            title="Kesäkokous",
+            now=now - timedelta(days=10),
+        )
     claimed = await _claim(db, now, "dead-process")
     assert len(claimed) == 1
     clock = FrozenClock(now)
@@ -112,23 +132,30 @@ async def test_a_claim_left_by_a_dead_process_is_taken_over_once(
     clock.advance(CLAIM_TTL + timedelta(seconds=1))
     assert (await tick(db, clock, i18n)).sent == 1
     # The dead process wakes up and tries to finish its claim: nothing happens.
-    await _process(db, claimed[0], "dead-process", clock.now(), i18n, "Europe/Helsinki",
-                   TickResult())
+    await _process(
+        db, claimed[0], "dead-process", clock.now(), i18n, "Europe/Helsinki", TickResult()
+    )
     assert len(await outbox(db)) == len(world.everyone_at_table)
     [row] = [r for r in await reminders(db) if r.id == claimed[0]]
     assert row.status is ReminderStatus.SENT and row.attempts == 2
 
 
 async def test_a_hundred_restarts_leave_reminders_and_jobs_unchanged(
-        db: async_sessionmaker[AsyncSession], i18n: I18n) -> None:
+    db: async_sessionmaker[AsyncSession], i18n: I18n
+) -> None:
     now = local(2026, 2, 10, 10)
     world = await make_world(db, now - timedelta(days=30))
     async with db() as session, session.begin():
         for number in range(5):
-            await schedule(session, target=Target("meeting", number), table_id=world.table_id,
-                           kind=ReminderKind.MEETING,
-                           anchor=now + timedelta(days=number + 1, minutes=30),
-                           title=f"Kokous {number}", now=now - timedelta(days=30))
+            await schedule(
+                session,
+                target=Target("meeting", number),
+                table_id=world.table_id,
+                kind=ReminderKind.MEETING,
+                anchor=now + timedelta(days=number + 1, minutes=30),
+                title=f"Kokous {number}",
+                now=now - timedelta(days=30),
+            )
     clock = FrozenClock(now)
     counts: set[tuple[int, int, int]] = set()
     for _restart in range(100):
@@ -146,13 +173,25 @@ async def test_a_hundred_restarts_leave_reminders_and_jobs_unchanged(
     assert outbox_rows == 5 * len(world.everyone_at_table)  # each meeting's week-before
 
 
-async def _run_workers(database_url: str, now: datetime, rounds: int,
-                       processes: int = 2) -> list[dict[str, int]]:
+async def _run_workers(
+    database_url: str, now: datetime, rounds: int, processes: int = 2
+) -> list[dict[str, int]]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    workers = [await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.unit.reminder_worker", database_url, now.isoformat(),
-        str(rounds), cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE) for _ in range(processes)]
+    workers = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.unit.reminder_worker",
+            database_url,
+            now.isoformat(),
+            str(rounds),
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for _ in range(processes)
+    ]
     results = []
     for worker in workers:
         stdout, stderr = await asyncio.wait_for(worker.communicate(), timeout=90)
@@ -162,15 +201,21 @@ async def _run_workers(database_url: str, now: datetime, rounds: int,
 
 
 async def test_two_processes_ticking_one_database_never_send_twice(
-        db: async_sessionmaker[AsyncSession], database_url: str) -> None:
+    db: async_sessionmaker[AsyncSession], database_url: str
+) -> None:
     created = local(2026, 9, 1, 12)
     world: World = await make_world(db, created, members=15)
     async with db() as session, session.begin():
         for number in range(60):
-            await schedule(session, target=Target("meeting", number), table_id=world.table_id,
-                           kind=ReminderKind.MEETING,
-                           anchor=local(2026, 9, 20, 18) + timedelta(minutes=number),
-                           title=f"Kokous {number}", now=created)
+            await schedule(
+                session,
+                target=Target("meeting", number),
+                table_id=world.table_id,
+                kind=ReminderKind.MEETING,
+                anchor=local(2026, 9, 20, 18) + timedelta(minutes=number),
+                title=f"Kokous {number}",
+                now=created,
+            )
     # Both processes start together, long after the week-before and day-before times.
     now = local(2026, 9, 20, 15)
     results = await _run_workers(database_url, now, rounds=3)

@@ -12,8 +12,14 @@ GROUP = Chat(id=-100123, type="supergroup", title="Pöytä")
 
 
 def _update(user: User, sender_chat: Chat | None = None) -> tuple[Update, dict]:
-    message = Message(message_id=1, date=datetime.now(UTC), chat=GROUP, from_user=user,
-                      sender_chat=sender_chat, text="/link")
+    message = Message(
+        message_id=1,
+        date=datetime.now(UTC),
+        chat=GROUP,
+        from_user=user,
+        sender_chat=sender_chat,
+        text="/link",
+    )
     return Update(update_id=1, message=message), {"event_from_user": user}
 
 

@@ -16,14 +16,17 @@ from bot.logs import RedactFilter
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 
 
-@pytest.mark.parametrize(("key", "value", "words"), [
-    ("database_url", "mysql://x", "POYTABOT_DATABASE_URL: use sqlite+aiosqlite"),
-    ("timezone", "Mars/Olympus", "POYTABOT_TIMEZONE: unknown time zone 'Mars/Olympus'"),
-    ("default_language", "de", "POYTABOT_DEFAULT_LANGUAGE: must be one of fi, sv, en"),
-    ("lead_coordinators", "12,abc", "POYTABOT_LEAD_COORDINATORS"),
-    ("api_base_url", "ftp://x", "POYTABOT_API_BASE_URL: must start with http"),
-    ("invite_valid_days", "0", "POYTABOT_INVITE_VALID_DAYS"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("database_url", "mysql://x", "POYTABOT_DATABASE_URL: use sqlite+aiosqlite"),
+        ("timezone", "Mars/Olympus", "POYTABOT_TIMEZONE: unknown time zone 'Mars/Olympus'"),
+        ("default_language", "de", "POYTABOT_DEFAULT_LANGUAGE: must be one of fi, sv, en"),
+        ("lead_coordinators", "12,abc", "POYTABOT_LEAD_COORDINATORS"),
+        ("api_base_url", "ftp://x", "POYTABOT_API_BASE_URL: must start with http"),
+        ("invite_valid_days", "0", "POYTABOT_INVITE_VALID_DAYS"),
+    ],
+)
 def test_bad_setting_names_the_key(key: str, value: str, words: str) -> None:
     with pytest.raises(SettingError) as caught:
         load_settings(_env_file=None, **{key: value})
@@ -35,8 +38,12 @@ def test_webhook_mode_refuses_to_start_without_secret() -> None:
     with pytest.raises(SettingError) as caught:
         load_settings(_env_file=None, mode="webhook", webhook_url="https://bot.example.fi")
     assert str(caught.value).startswith("POYTABOT_WEBHOOK_SECRET: webhook mode refuses")
-    settings = load_settings(_env_file=None, mode="webhook", webhook_url="https://b.example.fi",
-                             webhook_secret="s3cret-token")
+    settings = load_settings(
+        _env_file=None,
+        mode="webhook",
+        webhook_url="https://b.example.fi",
+        webhook_secret="s3cret-token",
+    )
     assert settings.mode is Mode.WEBHOOK
 
 
@@ -53,14 +60,23 @@ def test_missing_token_is_one_line() -> None:
 
 def _poytabot(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("POYTABOT_")}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], env={**clean, **env},
-                          cwd=cwd, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env={**clean, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_run_with_a_bad_setting_prints_one_line_and_exits_2(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[2]
-    result = _poytabot(["run"], {"POYTABOT_BOT_TOKEN": TOKEN, "POYTABOT_TIMEZONE": "Nowhere",
-                                 "PYTHONPATH": str(root)}, tmp_path)
+    result = _poytabot(
+        ["run"],
+        {"POYTABOT_BOT_TOKEN": TOKEN, "POYTABOT_TIMEZONE": "Nowhere", "PYTHONPATH": str(root)},
+        tmp_path,
+    )
     assert result.returncode == 2
     assert result.stderr == "poytabot: POYTABOT_TIMEZONE: unknown time zone 'Nowhere'\n"
     assert "Traceback" not in result.stdout + result.stderr
@@ -86,17 +102,35 @@ def test_admin_grant_makes_a_lead_coordinator_and_checks_the_role(tmp_path: Path
     import sqlite3
 
     root = Path(__file__).resolve().parents[2]
-    env = {"PYTHONPATH": str(root),
-           "POYTABOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/admin.sqlite3"}
+    env = {
+        "PYTHONPATH": str(root),
+        "POYTABOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/admin.sqlite3",
+    }
     wrong = _poytabot(["admin", "grant", "--telegram-id", "5", "--role", "king"], env, tmp_path)
     assert wrong.returncode == 2 and wrong.stderr.startswith("poytabot: unknown role 'king'")
-    ok = _poytabot(["admin", "grant", "--telegram-id", "5", "--name", "Leena", "--role",
-                    "coordinator", "--table", "pohjoinen"], env, tmp_path)
+    ok = _poytabot(
+        [
+            "admin",
+            "grant",
+            "--telegram-id",
+            "5",
+            "--name",
+            "Leena",
+            "--role",
+            "coordinator",
+            "--table",
+            "pohjoinen",
+        ],
+        env,
+        tmp_path,
+    )
     assert ok.returncode == 0, ok.stderr
     with sqlite3.connect(tmp_path / "admin.sqlite3") as db:
-        rows = db.execute("SELECT p.first_name, m.role, t.slug FROM memberships m "
-                          "JOIN people p ON p.id = m.person_id "
-                          "JOIN tables t ON t.id = m.table_id").fetchall()
+        rows = db.execute(
+            "SELECT p.first_name, m.role, t.slug FROM memberships m "
+            "JOIN people p ON p.id = m.person_id "
+            "JOIN tables t ON t.id = m.table_id"
+        ).fetchall()
         actions = [a for (a,) in db.execute("SELECT action FROM audit_log")]
     assert rows == [("Leena", "coordinator", "pohjoinen")]
     assert actions == ["role.grant"]

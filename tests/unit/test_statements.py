@@ -38,8 +38,9 @@ def test_amendment_replaces_the_first_occurrence_only() -> None:
 
 
 def test_diff_marks_removed_and_added_lines() -> None:
-    diff = version_diff("Puisto säilyy.\nTie levenee.", "Puisto säilyy.\nTie kapenee.",
-                        "versio 1", "versio 2")
+    diff = version_diff(
+        "Puisto säilyy.\nTie levenee.", "Puisto säilyy.\nTie kapenee.", "versio 1", "versio 2"
+    )
     assert "-Tie levenee." in diff and "+Tie kapenee." in diff
     assert version_diff("sama", "sama", "a", "b") == ""
 
@@ -60,7 +61,8 @@ def test_clean_draft() -> None:
 def test_local_dates_become_utc() -> None:
     assert parse_local_moment("14.1.2027", HELSINKI) == datetime(2027, 1, 14, 14, 0, tzinfo=UTC)
     assert parse_local_moment("1.7.2027 klo 12.30", HELSINKI) == datetime(
-        2027, 7, 1, 9, 30, tzinfo=UTC)
+        2027, 7, 1, 9, 30, tzinfo=UTC
+    )
     assert parse_local_moment("31.2.2027", HELSINKI) is None
     assert parse_local_moment("huomenna", HELSINKI) is None
 
@@ -80,10 +82,14 @@ def test_euros() -> None:
 
 def _doc() -> StatementDocument:
     return StatementDocument(
-        title="Lausunto: Kaava", facts=[("Pöytä", "Pohjoinen"), ("Diaarinumero", "D/1/2027")],
-        text="Ensimmäinen kappale.\n\nToinen *kappale*.", vote_heading="Äänestyksen tulos",
-        vote_lines=["Kannatan: 12"], dissent_heading="Eriävät mielipiteet",
-        dissents=[("Pekka", "Olen eri mieltä.")])
+        title="Lausunto: Kaava",
+        facts=[("Pöytä", "Pohjoinen"), ("Diaarinumero", "D/1/2027")],
+        text="Ensimmäinen kappale.\n\nToinen *kappale*.",
+        vote_heading="Äänestyksen tulos",
+        vote_lines=["Kannatan: 12"],
+        dissent_heading="Eriävät mielipiteet",
+        dissents=[("Pekka", "Olen eri mieltä.")],
+    )
 
 
 def test_docx_has_every_part() -> None:

@@ -25,9 +25,12 @@ async def test_sqlite_connections_are_tuned(tmp_path: Path) -> None:
         sessions = create_sessionmaker(engine)
         with pytest.raises(IntegrityError):
             async with sessions() as session, session.begin():
-                await session.execute(text(
-                    "INSERT INTO memberships (person_id, table_id, role, starts_on) "
-                    "VALUES (999, 999, 'member', '2026-01-01')"))
+                await session.execute(
+                    text(
+                        "INSERT INTO memberships (person_id, table_id, role, starts_on) "
+                        "VALUES (999, 999, 'member', '2026-01-01')"
+                    )
+                )
     finally:
         await engine.dispose()
 
@@ -45,9 +48,10 @@ async def test_two_sqlite_writers_wait_for_each_other(tmp_path: Path) -> None:
             await session.execute(text("SELECT 1"))
             order.append(f"{name} in")
             await asyncio.sleep(hold)
-            await session.execute(text(
-                "INSERT INTO stored_files (file_name, created_at) VALUES (:n, '2026-01-01')"),
-                {"n": name})
+            await session.execute(
+                text("INSERT INTO stored_files (file_name, created_at) VALUES (:n, '2026-01-01')"),
+                {"n": name},
+            )
             order.append(f"{name} out")
 
     try:

@@ -15,17 +15,30 @@ def test_lahti_has_four_tables_by_default() -> None:
 
 def test_another_citys_file(tmp_path: Path) -> None:
     path = tmp_path / "tables.toml"
-    path.write_text('[[tables]]\nslug = "kanta"\nfi = "Kanta"\nsv = "Kärnan"\nen = "Core"\n'
-                    'timezone = "Europe/Helsinki"\n', encoding="utf-8")
-    assert read_tables_file(path) == [{"slug": "kanta", "fi": "Kanta", "sv": "Kärnan",
-                                       "en": "Core", "timezone": "Europe/Helsinki"}]
+    path.write_text(
+        '[[tables]]\nslug = "kanta"\nfi = "Kanta"\nsv = "Kärnan"\nen = "Core"\n'
+        'timezone = "Europe/Helsinki"\n',
+        encoding="utf-8",
+    )
+    assert read_tables_file(path) == [
+        {
+            "slug": "kanta",
+            "fi": "Kanta",
+            "sv": "Kärnan",
+            "en": "Core",
+            "timezone": "Europe/Helsinki",
+        }
+    ]
 
 
-@pytest.mark.parametrize(("content", "words"), [
-    ("[[tables]]\nslug = 'x'\nfi = 'X'\n", "a table lacks sv, en"),
-    ("tables = 3\n", "needs at least one [[tables]] entry"),
-    ("[[tables]\n", "Expected ']]'"),
-])
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("[[tables]]\nslug = 'x'\nfi = 'X'\n", "a table lacks sv, en"),
+        ("tables = 3\n", "needs at least one [[tables]] entry"),
+        ("[[tables]\n", "Expected ']]'"),
+    ],
+)
 def test_broken_files_are_refused(tmp_path: Path, content: str, words: str) -> None:
     path = tmp_path / "tables.toml"
     path.write_text(content, encoding="utf-8")

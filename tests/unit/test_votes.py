@@ -48,22 +48,35 @@ async def seat(session: AsyncSession, count: int) -> tuple[Table, list[Person]]:
         person = Person(first_name=f"Jäsen {index}", private_chat_open=False, created_at=NOW)
         session.add(person)
         await session.flush()
-        await grant_role(session, person=person, table=table, role=Role.MEMBER,
-                         starts_on=date(2026, 6, 1), ends_on=None, actor_id=None)
+        await grant_role(
+            session,
+            person=person,
+            table=table,
+            role=Role.MEMBER,
+            starts_on=date(2026, 6, 1),
+            ends_on=None,
+            actor_id=None,
+        )
         people.append(person)
     return table, people
 
 
 async def test_open_votes_are_upserts_and_change(session: AsyncSession) -> None:
     table, people = await seat(session, 5)
-    ballot = await open_ballot(session, table_id=table.id, kind=BallotKind.PROPOSAL,
-                               title="Esitys", now=NOW, closes_at=NOW + timedelta(days=1),
-                               created_by=None)
+    ballot = await open_ballot(
+        session,
+        table_id=table.id,
+        kind=BallotKind.PROPOSAL,
+        title="Esitys",
+        now=NOW,
+        closes_at=NOW + timedelta(days=1),
+        created_by=None,
+    )
     assert await cast_open_vote(session, ballot, people[0].id, Choice.AGREE, NOW) is Cast.RECORDED
-    assert await cast_open_vote(session, ballot, people[0].id, Choice.AGREE,
-                                NOW) is Cast.UNCHANGED
-    assert await cast_open_vote(session, ballot, people[0].id, Choice.DISAGREE,
-                                NOW) is Cast.CHANGED
+    assert await cast_open_vote(session, ballot, people[0].id, Choice.AGREE, NOW) is Cast.UNCHANGED
+    assert (
+        await cast_open_vote(session, ballot, people[0].id, Choice.DISAGREE, NOW) is Cast.CHANGED
+    )
     rows = list(await session.scalars(select(OpenVote)))
     assert [(r.person_id, r.choice) for r in rows] == [(people[0].id, Choice.DISAGREE)]
     late = NOW + timedelta(days=1)
@@ -73,26 +86,44 @@ async def test_open_votes_are_upserts_and_change(session: AsyncSession) -> None:
 async def test_closing_counts_quorum_and_is_claimed_once(session: AsyncSession) -> None:
     table, people = await seat(session, 6)
     await set_rules(session, table.id, Rules(quorum_percent=50))
-    ballot = await open_ballot(session, table_id=table.id, kind=BallotKind.MONEY,
-                               title="Kahvit", now=NOW, closes_at=NOW + timedelta(hours=1),
-                               created_by=None, amount_cents=5000, recipient="Kahvila")
-    for person, choice in zip(people[:4], [Choice.AGREE, Choice.AGREE, Choice.ABSTAIN,
-                                           Choice.DISAGREE], strict=True):
+    ballot = await open_ballot(
+        session,
+        table_id=table.id,
+        kind=BallotKind.MONEY,
+        title="Kahvit",
+        now=NOW,
+        closes_at=NOW + timedelta(hours=1),
+        created_by=None,
+        amount_cents=5000,
+        recipient="Kahvila",
+    )
+    for person, choice in zip(
+        people[:4], [Choice.AGREE, Choice.AGREE, Choice.ABSTAIN, Choice.DISAGREE], strict=True
+    ):
         await cast_open_vote(session, ballot, person.id, choice, NOW)
     closed = await close_ballot(session, ballot.id, NOW + timedelta(hours=1), SETTINGS)
     assert closed is not None and closed.outcome == Outcome.PASSED
-    assert closed.result == {"tally": {"agree": 2, "abstain": 1, "disagree": 1, "block": 0},
-                             "voted": 4, "seated": 6}
+    assert closed.result == {
+        "tally": {"agree": 2, "abstain": 1, "disagree": 1, "block": 0},
+        "voted": 4,
+        "seated": 6,
+    }
     assert await close_ballot(session, ballot.id, NOW + timedelta(hours=2), SETTINGS) is None
 
 
 async def test_secret_choices_cannot_be_tied_to_voters(session: AsyncSession) -> None:
     table, people = await seat(session, 9)
     options = [str(p.id) for p in people[:3]] + [EMPTY_BALLOT]
-    ballot = await open_ballot(session, table_id=table.id, kind=BallotKind.CHAIR,
-                               title="Puheenjohtajan vaali", now=NOW,
-                               closes_at=NOW + timedelta(days=1), created_by=None,
-                               options=options)
+    ballot = await open_ballot(
+        session,
+        table_id=table.id,
+        kind=BallotKind.CHAIR,
+        title="Puheenjohtajan vaali",
+        now=NOW,
+        closes_at=NOW + timedelta(days=1),
+        created_by=None,
+        options=options,
+    )
     assert ballot.secret
     plan = [options[0]] * 4 + [options[1]] * 3 + [EMPTY_BALLOT]
     seen_tokens: set[str] = set()
@@ -102,26 +133,34 @@ async def test_secret_choices_cannot_be_tied_to_voters(session: AsyncSession) ->
         # Every vote rewrites the whole pool: no row survives to carry the age of a vote.
         assert not tokens & seen_tokens
         seen_tokens |= tokens
-    assert await cast_secret_vote(session, ballot, people[0].id, options[1],
-                                  NOW) is Cast.ALREADY_VOTED
+    assert (
+        await cast_secret_vote(session, ballot, people[0].id, options[1], NOW)
+        is Cast.ALREADY_VOTED
+    )
     assert await cast_secret_vote(session, ballot, people[8].id, "999", NOW) is Cast.BAD_OPTION
 
     # What is stored: who voted, apart from what was voted, with nothing joining them.
-    columns = await session.run_sync(lambda s: {
-        name: {c["name"] for c in inspect(s.connection()).get_columns(name)}
-        for name in ("secret_choices", "secret_participation")})
+    columns = await session.run_sync(
+        lambda s: {
+            name: {c["name"] for c in inspect(s.connection()).get_columns(name)}
+            for name in ("secret_choices", "secret_participation")
+        }
+    )
     assert columns["secret_choices"] == {"token", "ballot_id", "option"}
     assert columns["secret_participation"] == {"id", "ballot_id", "person_id"}
-    foreign = await session.run_sync(lambda s: inspect(s.connection()).get_foreign_keys(
-        "secret_choices"))
+    foreign = await session.run_sync(
+        lambda s: inspect(s.connection()).get_foreign_keys("secret_choices")
+    )
     assert [fk["referred_table"] for fk in foreign] == ["ballots"]
     assert set(await session.scalars(select(SecretParticipation.person_id))) == {
-        p.id for p in people[:8]}
+        p.id for p in people[:8]
+    }
     assert list(await session.scalars(select(OpenVote))) == []
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
-        sql = await session.scalar(text(
-            "SELECT sql FROM sqlite_master WHERE name = 'secret_choices'"))
+        sql = await session.scalar(
+            text("SELECT sql FROM sqlite_master WHERE name = 'secret_choices'")
+        )
         assert "WITHOUT ROWID" in sql
     else:
         ages = await session.scalars(text("SELECT DISTINCT xmin::text FROM secret_choices"))
@@ -131,9 +170,12 @@ async def test_secret_choices_cannot_be_tied_to_voters(session: AsyncSession) ->
 
     closed = await close_ballot(session, ballot.id, NOW + timedelta(days=1), SETTINGS)
     assert closed is not None and closed.outcome == Outcome.ELECTED
-    assert closed.result == {"counts": {options[0]: 4, options[1]: 3, options[2]: 0,
-                                        EMPTY_BALLOT: 1},
-                             "voted": 8, "seated": 9, "winner": options[0]}
+    assert closed.result == {
+        "counts": {options[0]: 4, options[1]: 3, options[2]: 0, EMPTY_BALLOT: 1},
+        "voted": 8,
+        "seated": 9,
+        "winner": options[0],
+    }
     ballot_row = await session.get(Ballot, ballot.id)
     assert ballot_row is not None and ballot_row.status.value == "closed"
 
@@ -143,12 +185,19 @@ async def test_vote_reminders_go_to_those_who_have_not_voted(session: AsyncSessi
     from storage.votes import not_voted
 
     table, people = await seat(session, 3)
-    ballot = await open_ballot(session, table_id=table.id, kind=BallotKind.PROPOSAL,
-                               title="Esitys", now=NOW, closes_at=NOW + timedelta(days=3),
-                               created_by=None)
+    ballot = await open_ballot(
+        session,
+        table_id=table.id,
+        kind=BallotKind.PROPOSAL,
+        title="Esitys",
+        now=NOW,
+        closes_at=NOW + timedelta(days=3),
+        created_by=None,
+    )
     reminders = list(await session.scalars(select(Reminder)))
     assert [(r.target_type, r.target_id, r.kind.value) for r in reminders] == [
-        ("vote", ballot.id, "vote")]
+        ("vote", ballot.id, "vote")
+    ]
     await cast_open_vote(session, ballot, people[0].id, Choice.AGREE, NOW)
     assert await not_voted(session, ballot.id) == {people[1].id, people[2].id}
     await close_ballot(session, ballot.id, NOW + timedelta(days=3), SETTINGS)
