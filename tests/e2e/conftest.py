@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ from emulator.client import text_of
 from scheduler.limits import Limit, Limiter
 from storage.people import Person, Table, grant_role
 from storage.roles import Role
+from tests.e2e.smtp_sink import Inbox, smtp_server
 
 BOT_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 BOT_USERNAME = "poytabot"
@@ -209,3 +210,10 @@ async def shown(user: Any, containing: str, *, chat: Any = None, within: float =
             texts = [text_of(m) for m in (await user.history(chat))[-3:]]
             raise AssertionError(f"{containing!r} not shown; the chat ends with {texts!r}")
         await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    """A local SMTP server: what it received, and its port."""
+    with smtp_server() as running:
+        yield running

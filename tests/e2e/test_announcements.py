@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from datetime import timedelta
-from email import message_from_bytes, policy
-from email.message import Message as MimeMessage
 from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select, update
 
 from emulator.client import buttons, text_of, wait_until
@@ -27,6 +21,7 @@ from storage.outbox import Delivery, OutboxMessage
 from storage.people import Person, Table
 from storage.roles import Role
 from tests.e2e.conftest import Harness, shown
+from tests.e2e.smtp_sink import Inbox
 
 NOT_YOURS = "Sinulla ei ole oikeutta tähän."
 
@@ -168,37 +163,6 @@ def _ack_data(message: dict[str, Any]) -> str:
 async def _pinned(group: Any, message_id: int) -> bool:
     history = await group.history()
     return any(m["message_id"] == message_id and m.get("pinned") for m in history)
-
-
-class Inbox:
-    """What the local SMTP server received."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], MimeMessage]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(
-            (list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default))
-        )
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 async def test_report_counts_blocked_never_started_and_email_only(

@@ -13,7 +13,7 @@ from scheduler.mail import Mailer
 from storage.announcements import Channel, ContactPreference
 from storage.people import Person
 from tests.e2e.conftest import Harness
-from tests.e2e.test_announcements import Inbox, smtp  # noqa: F401  (the SMTP fixture)
+from tests.e2e.smtp_sink import Inbox
 from tests.e2e.test_meetings import ics_of, poll_with_group, reply, settle
 
 
@@ -29,7 +29,7 @@ async def _choose(harness: Harness, user: Any, address: str, channel: Channel) -
 
 async def test_invitation_reaches_e_mail_choosers_with_the_ics(
     harness: Harness, smtp: tuple[Inbox, int]
-) -> None:  # noqa: F811
+) -> None:
     inbox, port = smtp
     harness.app.outbox.mailer = Mailer(
         host="127.0.0.1", port=port, sender="botti@lahti.fi", starttls=False
