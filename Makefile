@@ -19,18 +19,19 @@ demo: $(STAMP)
 	$(BIN)/poytabot demo
 
 ## test: lint, types and the whole suite (PostgreSQL runs too when POYTABOT_TEST_POSTGRES_URL is set)
-test: $(STAMP) browser
-	$(BIN)/ruff check .
-	$(BIN)/mypy
+test: lint browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 ## run: real Telegram; reads POYTABOT_BOT_TOKEN from .env
 run: $(STAMP)
 	$(BIN)/poytabot run
 
+## lint: style, format, types and the architecture contracts (pyproject.toml [tool.importlinter])
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

@@ -19,17 +19,18 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
-from bot.commands import publish_default_commands
-from bot.config import TELEGRAM_API, Settings
-from bot.i18n import PersonLanguageMiddleware, create_i18n, language_from_telegram
+from bot.i18n import PersonLanguageMiddleware, create_i18n
 from bot.middlewares import (
+    AnswerRefusals,
     CommitBeforeReply,
     FloodGuard,
     PersonMiddleware,
     TransactionMiddleware,
 )
+from core.clock import Clock
+from core.settings import TELEGRAM_API, Settings
 from handlers import get_routers
+from notify.commands import publish_default_commands
 from scheduler import Ticker
 from scheduler.announcements import ProgressReporter
 from scheduler.limits import Limiter, LimitEveryReply
@@ -41,6 +42,7 @@ from scheduler.reminders import sync_terms
 from scheduler.votes import close_due_ballots
 from storage.db import create_engine, create_sessionmaker
 from storage.tables_config import read_tables_file, sync_tables
+from views.language import language_from_telegram
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,9 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(PersonMiddleware(settings, clock))
     # The error handler runs after the update's session is gone; it picks its own language.
     PersonLanguageMiddleware(i18n).setup(dispatcher, exclude={"error"})
+    refusals = AnswerRefusals()
+    dispatcher.message.outer_middleware(refusals)
+    dispatcher.callback_query.outer_middleware(refusals)
     dispatcher.include_routers(*get_routers())
     dispatcher.errors.register(report_error)
     return dispatcher

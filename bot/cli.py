@@ -12,8 +12,8 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from bot.app import build_app, close_app
-from bot.config import Mode, SettingError, Settings, load_settings
 from bot.logs import setup_logging
+from core.settings import Mode, SettingError, Settings, load_settings
 from storage.migrate import upgrade
 from storage.tables_config import TablesFileError
 
@@ -144,7 +144,7 @@ async def _run_sender(settings: Settings, interval: float) -> None:
     from datetime import timedelta
 
     from bot.app import create_bot
-    from bot.clock import Clock
+    from core.clock import Clock
     from scheduler.mail import Mailer
     from scheduler.outbox import OutboxSender, run_forever
     from storage.db import create_engine, create_sessionmaker

@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.app import App, build_app, close_app
-from bot.config import load_settings
 from bot.logs import setup_logging
+from core.settings import load_settings
 from emulator import EmulatorClient, EmulatorServer
 from emulator.client import User
 from storage.migrate import upgrade

@@ -14,7 +14,7 @@ from aiogram.utils.i18n import I18n, I18nMiddleware
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from bot.config import LANGUAGES
+from views.language import language_from_telegram
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -47,15 +47,6 @@ class PoCatalogI18n(I18n):
 
 def create_i18n(default_language: str) -> PoCatalogI18n:
     return PoCatalogI18n(path=LOCALES, default_locale=default_language, domain=DOMAIN)
-
-
-def language_from_telegram(code: str | None, default: str) -> str:
-    """Telegram gives IETF tags such as 'fi', 'sv-FI' or 'en-GB'."""
-    if code:
-        base = code.split("-")[0].lower()
-        if base in LANGUAGES:
-            return base
-    return default
 
 
 class PersonLanguageMiddleware(I18nMiddleware):

@@ -22,12 +22,13 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
-from bot.config import Settings
-from bot.i18n import language_from_telegram
+from core.clock import Clock
+from core.settings import Settings
+from handlers.routing import Refused
 from storage.people import Person, access_for, grant_role, person_by_telegram_id
 from storage.roles import NOBODY, Role
 from storage.updates import ProcessedUpdate
+from views.language import language_from_telegram
 
 log = logging.getLogger(__name__)
 
@@ -227,3 +228,24 @@ class FloodGuard(BaseMiddleware):
                 await event.callback_query.answer(text, show_alert=True)
             elif event.message is not None and event.message.chat.type == "private":
                 await event.message.answer(text)
+
+
+class AnswerRefusals(BaseMiddleware):
+    """A handler or filter that raised `Refused` changed nothing; tell the person why.
+
+    The update's transaction is rolled back first, so a refusal can never leave half an act.
+    """
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        try:
+            return await handler(event, data)
+        except Refused as refusal:
+            session: AsyncSession | None = data.get("session")
+            if session is not None:
+                await session.rollback()
+            text = str(refusal.text)
+            if isinstance(event, CallbackQuery):
+                await event.answer(text, show_alert=True)
+            elif isinstance(event, Message):
+                await event.answer(text)
+            return None

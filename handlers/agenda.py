@@ -14,11 +14,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import Cancel
-from bot.clock import Clock
-from bot.config import Settings
-from bot.filters import IsKnown
-from bot.render import esc, moment
+from core.clock import Clock
+from core.settings import Settings
+from handlers.filters import IsKnown
 from handlers.meeting_poll import text_problem_text, time_problem_text
 from handlers.meeting_views import (
     ActCb,
@@ -52,12 +50,13 @@ from storage.meetings import (
 from storage.outbox import OutboxKind, StoredFile
 from storage.people import Table
 from storage.roles import Access
+from views.callbacks import Cancel, Form, Skip
+from views.text import esc, moment
 
 router = Router(name="agenda")
 router.message.filter(IsKnown())
 router.callback_query.filter(IsKnown())
 
-SKIP = "skip"
 FILE_LIMIT = 20 * 1024 * 1024  # what a bot may download from Telegram
 
 
@@ -78,8 +77,8 @@ class EditItem(StatesGroup):
 def _cancel_keyboard(skip: bool = False) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if skip:
-        builder.button(text=_("Ohita"), callback_data=Cancel(what=SKIP))
-    builder.button(text=_("Peru"), callback_data=Cancel(what="agenda"))
+        builder.button(text=_("Ohita"), callback_data=Skip(form=Form.AGENDA))
+    builder.button(text=_("Peru"), callback_data=Cancel(form=Form.AGENDA))
     builder.adjust(2)
     return builder.as_markup()
 
@@ -133,7 +132,7 @@ async def propose_pressed(
         )
 
 
-@router.callback_query(Cancel.filter(F.what == "agenda"))
+@router.callback_query(Cancel.filter(F.form == Form.AGENDA))
 async def propose_cancelled(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await query.answer()
@@ -180,7 +179,7 @@ async def _ask_attachment(message: Message, state: FSMContext) -> None:
     )
 
 
-@router.callback_query(StateFilter(ProposeItem.body), Cancel.filter(F.what == SKIP))
+@router.callback_query(StateFilter(ProposeItem.body), Skip.filter(F.form == Form.AGENDA))
 async def body_skipped(query: CallbackQuery, state: FSMContext) -> None:
     await query.answer()
     await state.update_data(body="")
@@ -226,7 +225,7 @@ async def attachment_not_a_file(message: Message) -> None:
     )
 
 
-@router.callback_query(StateFilter(ProposeItem.attachment), Cancel.filter(F.what == SKIP))
+@router.callback_query(StateFilter(ProposeItem.attachment), Skip.filter(F.form == Form.AGENDA))
 async def attachment_skipped(
     query: CallbackQuery,
     state: FSMContext,

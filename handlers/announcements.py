@@ -20,11 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import MenuItem
-from bot.clock import Clock
-from bot.commands import command
-from bot.config import Settings
-from bot.render import esc, moment, plain_text
+from core.clock import Clock
+from core.settings import Settings
+from handlers.routing import command
 from storage.announcements import (
     ANNOUNCEMENT_MAX,
     FILE_MAX_BYTES,
@@ -52,6 +50,8 @@ from storage.audit import record
 from storage.outbox import OutboxKind, StoredFile, enqueue
 from storage.people import Person, Table, tables_in_order
 from storage.roles import Access
+from views.callbacks import Menu, MenuItem
+from views.text import esc, moment, plain_text
 
 router = Router(name="announcements")
 router.message.filter(F.chat.type == "private")
@@ -122,7 +122,7 @@ async def announce_command(
     await _start(message, access, session, state)
 
 
-@router.callback_query(MenuItem.filter(F.item == "announce"))
+@router.callback_query(MenuItem.filter(F.item == Menu.ANNOUNCE))
 async def announce_button(
     query: CallbackQuery, access: Access, session: AsyncSession, state: FSMContext
 ) -> None:

@@ -6,7 +6,7 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.commands import COMMANDS
+from views.commands import COMMANDS
 
 router = Router(name="fallback")
 

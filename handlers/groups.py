@@ -16,12 +16,12 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import LinkGroup
-from bot.commands import command
-from bot.render import NOT_ALLOWED
+from handlers.routing import command
 from storage.audit import record
 from storage.people import Person, Table, table_by_group, tables_in_order
 from storage.roles import Access
+from views.callbacks import LinkGroup
+from views.common import NOT_ALLOWED
 
 router = Router(name="groups")
 in_groups = F.chat.type.in_({"group", "supergroup"})

@@ -17,15 +17,16 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import Cancel, InviteRole, InviteTable, MenuItem
-from bot.clock import Clock
-from bot.commands import command
-from bot.config import Settings
-from bot.filters import IsCoordinator
-from bot.render import NOT_ALLOWED, day, esc, role_name
+from core.clock import Clock
+from core.settings import Settings
+from handlers.filters import IsCoordinator
+from handlers.routing import command
 from storage.invites import INVITE_CSV_LIMIT, create_invite, parse_member_rows
 from storage.people import Table, tables_in_order
 from storage.roles import INVITABLE_ROLES, Access, Role
+from views.callbacks import Cancel, Form, InviteRole, InviteTable, Menu, MenuItem
+from views.common import NOT_ALLOWED
+from views.text import day, esc, role_name
 
 router = Router(name="invites")
 router.message.filter(F.chat.type == "private", IsCoordinator())
@@ -50,7 +51,7 @@ async def invite_command(
     await _ask_table_or_role(message, access, session, i18n)
 
 
-@router.callback_query(MenuItem.filter(F.item == "invite"))
+@router.callback_query(MenuItem.filter(F.item == Menu.INVITE))
 async def invite_button(
     query: CallbackQuery, access: Access, session: AsyncSession, i18n: I18n
 ) -> None:
@@ -123,7 +124,7 @@ async def import_chosen(
     await state.set_state(InviteImport.waiting_for_csv)
     await state.update_data(table_id=callback_data.table_id)
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Peru"), callback_data=Cancel(what="import"))
+    builder.button(text=_("Peru"), callback_data=Cancel(form=Form.IMPORT))
     if isinstance(query.message, Message):
         await query.message.answer(
             _(
@@ -136,7 +137,7 @@ async def import_chosen(
         )
 
 
-@router.callback_query(Cancel.filter(F.what == "import"))
+@router.callback_query(Cancel.filter(F.form == Form.IMPORT))
 async def import_cancelled(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await query.answer()

@@ -8,12 +8,13 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import MenuItem, PickLanguage
-from bot.commands import command, publish_person_commands
-from bot.config import LANGUAGES
-from bot.menu import menu_keyboard
+from core.settings import LANGUAGES
+from handlers.routing import command
+from notify.commands import publish_person_commands
 from storage.people import Person
 from storage.roles import Access
+from views.callbacks import Menu, MenuItem, PickLanguage
+from views.menu import menu_keyboard
 
 router = Router(name="language")
 
@@ -32,7 +33,7 @@ async def language_command(message: Message) -> None:
     await message.answer(_("Valitse kieli."), reply_markup=language_keyboard())
 
 
-@router.callback_query(MenuItem.filter(F.item == "language"))
+@router.callback_query(MenuItem.filter(F.item == Menu.LANGUAGE))
 async def language_button(query: CallbackQuery) -> None:
     await query.answer()
     if isinstance(query.message, Message):

@@ -15,11 +15,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import Cancel
-from bot.clock import Clock
-from bot.config import Settings
-from bot.filters import IsOrganizer
-from bot.render import day, esc, moment
+from core.clock import Clock
+from core.settings import Settings
+from handlers.filters import IsOrganizer
 from handlers.meeting_views import (
     KIND_NAMES,
     NewCb,
@@ -47,6 +45,8 @@ from storage.meeting_rules import (
 from storage.meetings import create_poll, invitee_ids, poll_state
 from storage.people import Table, tables_in_order
 from storage.roles import Access
+from views.callbacks import Cancel, Form
+from views.text import day, esc, moment
 
 router = Router(name="meeting_poll")
 router.message.filter(F.chat.type == "private", IsOrganizer())
@@ -67,7 +67,7 @@ class NewMeeting(StatesGroup):
 
 
 def cancel_row(builder: InlineKeyboardBuilder) -> None:
-    builder.button(text=_("Peru"), callback_data=Cancel(what="meeting"))
+    builder.button(text=_("Peru"), callback_data=Cancel(form=Form.MEETING))
 
 
 def cancel_only() -> InlineKeyboardMarkup:
@@ -181,7 +181,7 @@ async def table_chosen(
         await _ask_title(query.message, state, table_id)
 
 
-@router.callback_query(Cancel.filter(F.what == "meeting"))
+@router.callback_query(Cancel.filter(F.form == Form.MEETING))
 async def cancelled(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await query.answer()

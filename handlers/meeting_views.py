@@ -17,9 +17,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
-from bot.i18n import language_from_telegram
-from bot.render import clock_time, day, esc, moment, split_text
+from core.settings import Settings
 from storage.meeting_rules import Answer, MeetingKind, Rsvp
 from storage.meetings import (
     AgendaItem,
@@ -33,8 +31,10 @@ from storage.meetings import (
     participants,
 )
 from storage.outbox import OutboxKind, OutboxMessage, StoredFile, enqueue
-from storage.people import Person, Table
+from storage.people import Table
 from storage.roles import Access
+from views.language import reader_language
+from views.text import clock_time, day, esc, moment, split_text
 
 # ---- button data: it selects; every handler re-checks the person's right --------------------
 
@@ -93,10 +93,6 @@ RSVP_WORDS: dict[Rsvp, LazyProxy] = {
     Rsvp.NOT_COMING: __("En tule"),
     Rsvp.MAYBE: __("Ehkä"),
 }
-
-
-def person_language(person: Person, default: str) -> str:
-    return str(person.language or language_from_telegram(person.telegram_language, default))
 
 
 def span(starts_at: datetime, ends_at: datetime, zone: ZoneInfo, language: str) -> str:
@@ -354,7 +350,7 @@ async def audience(
             continue
         if person.telegram_id is None or not person.private_chat_open:
             continue
-        language = person_language(person, settings.default_language)
+        language = reader_language(person, settings.default_language)
         by_language.setdefault(language, []).append((person.telegram_id, person.id))
     return by_language
 

@@ -14,12 +14,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import Cancel, MenuItem
-from bot.clock import Clock
-from bot.commands import command
-from bot.config import Settings
-from bot.filters import IsKnown
-from bot.render import esc, moment, plain_text, split_text
+from core.clock import Clock
+from core.settings import Settings
+from handlers.filters import IsKnown
 from handlers.meeting_poll import time_problem_text
 from handlers.meeting_views import (
     ANSWER_WORDS,
@@ -36,13 +33,13 @@ from handlers.meeting_views import (
     may_see,
     meeting_heading,
     not_yours,
-    person_language,
     rsvp_keyboard,
     send_to_meeting,
     show_minutes,
     span,
     stale,
 )
+from handlers.routing import command
 from scheduler.meetings import after_close
 from storage.announcements import Channel
 from storage.announcements import preferences as contact_preferences
@@ -70,6 +67,9 @@ from storage.meetings import (
 from storage.outbox import OutboxKind, StoredFile, enqueue_email
 from storage.people import Table, tables_in_order
 from storage.roles import Access
+from views.callbacks import Cancel, Form, Menu, MenuItem
+from views.language import reader_language
+from views.text import esc, moment, plain_text, split_text
 
 router = Router(name="meetings")
 router.message.filter(IsKnown())
@@ -100,7 +100,7 @@ async def meetings_command(
     await message.answer(text, reply_markup=keyboard)
 
 
-@router.callback_query(MenuItem.filter(F.item == "meetings"))
+@router.callback_query(MenuItem.filter(F.item == Menu.MEETINGS))
 async def meetings_button(
     query: CallbackQuery,
     access: Access,
@@ -243,7 +243,7 @@ async def meeting_view(
             if upcoming:
                 builder.button(text=_("Siirrä kokous"), callback_data=ActCb(m=m, do="move"))
                 builder.button(text=_("Peru kokous"), callback_data=ActCb(m=m, do="cancel"))
-    builder.button(text=_("Takaisin"), callback_data=MenuItem(item="meetings"))
+    builder.button(text=_("Takaisin"), callback_data=MenuItem(item=Menu.MEETINGS))
     builder.adjust(*([3] if meeting.status is MeetingStatus.SCHEDULED and upcoming else []), 2)
     return "\n".join(lines), builder.as_markup()
 
@@ -457,7 +457,7 @@ async def _email_invitation(
     for person in invited:
         channel = chosen.get(person.id, Channel.TELEGRAM)
         if person.email and channel in (Channel.EMAIL, Channel.BOTH):
-            language = person_language(person, settings.default_language)
+            language = reader_language(person, settings.default_language)
             by_language.setdefault(language, {})[person.email.lower()] = person.id
             if channel is Channel.EMAIL:
                 only_mail.add(person.id)
@@ -530,7 +530,7 @@ async def move_pressed(
     await state.set_state(MoveMeeting.time)
     await state.update_data(meeting_id=meeting.id)
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Peru"), callback_data=Cancel(what="meeting"))
+    builder.button(text=_("Peru"), callback_data=Cancel(form=Form.MEETING))
     if isinstance(query.message, Message):
         await query.message.answer(
             _("Kirjoita uusi aika, esimerkiksi <code>14.1. 17-19</code>."),
@@ -585,7 +585,7 @@ async def cancel_pressed(
     builder.button(
         text=_("Kyllä, peru kokous"), callback_data=ActCb(m=meeting.id, do="cancel_yes")
     )
-    builder.button(text=_("Ei"), callback_data=Cancel(what="meeting"))
+    builder.button(text=_("Ei"), callback_data=Cancel(form=Form.MEETING))
     if isinstance(query.message, Message):
         await query.message.answer(
             _("Haluatko varmasti perua kokouksen? Kaikki saavat tiedon."),

@@ -8,13 +8,13 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import MenuItem
-from bot.clock import Clock
-from bot.commands import command
-from bot.config import Settings
-from bot.render import day, esc, role_name, split_text
+from core.clock import Clock
+from core.settings import Settings
+from handlers.routing import command
 from storage.people import Person, current_memberships, table_roster, tables_in_order
 from storage.roles import Access
+from views.callbacks import Menu, MenuItem
+from views.text import day, esc, role_name, split_text
 
 router = Router(name="members")
 
@@ -34,7 +34,7 @@ async def members_command(
         await message.answer(part)
 
 
-@router.callback_query(MenuItem.filter(F.item == "members"))
+@router.callback_query(MenuItem.filter(F.item == Menu.MEMBERS))
 async def members_button(
     query: CallbackQuery,
     access: Access,
@@ -85,7 +85,7 @@ async def me_command(
         await message.answer(await me_text(person, session, settings, clock, i18n))
 
 
-@router.callback_query(MenuItem.filter(F.item == "me"))
+@router.callback_query(MenuItem.filter(F.item == Menu.ME))
 async def me_button(
     query: CallbackQuery,
     person: Person | None,

@@ -14,11 +14,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import Cancel
-from bot.clock import Clock
-from bot.config import Settings
-from bot.filters import IsKnown
-from bot.render import esc
+from core.clock import Clock
+from core.settings import Settings
+from handlers.filters import IsKnown
 from handlers.meeting_views import (
     ActCb,
     PersonCb,
@@ -40,6 +38,8 @@ from storage.meetings import (
 from storage.outbox import OutboxKind, StoredFile
 from storage.people import Table
 from storage.roles import Access
+from views.callbacks import Cancel, Form
+from views.text import esc
 
 router = Router(name="minutes")
 router.message.filter(IsKnown())
@@ -55,11 +55,11 @@ class MinutesFlow(StatesGroup):
 
 def _cancel() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Peru"), callback_data=Cancel(what="minutes"))
+    builder.button(text=_("Peru"), callback_data=Cancel(form=Form.MINUTES))
     return builder.as_markup()
 
 
-@router.callback_query(Cancel.filter(F.what == "minutes"))
+@router.callback_query(Cancel.filter(F.form == Form.MINUTES))
 async def minutes_cancelled(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await query.answer()
@@ -222,7 +222,7 @@ async def _checkers_view(
         text=_("Valmis") if chosen else _("Ei tarkastajia"),
         callback_data=ActCb(m=meeting_id, do="minutes_done"),
     )
-    builder.button(text=_("Peru"), callback_data=Cancel(what="minutes"))
+    builder.button(text=_("Peru"), callback_data=Cancel(form=Form.MINUTES))
     builder.adjust(2)
     return (
         _(

@@ -12,11 +12,9 @@ from aiogram.utils.i18n.lazy_proxy import LazyProxy
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import MenuItem
-from bot.clock import Clock
-from bot.commands import command
-from bot.filters import IsMember
-from bot.render import esc
+from core.clock import Clock
+from handlers.filters import IsMember
+from handlers.routing import command
 from storage.audit import record
 from storage.people import Person, Table, tables_in_order
 from storage.reminder_rules import ReminderKind
@@ -28,6 +26,8 @@ from storage.reminders import (
     set_meeting_offsets,
 )
 from storage.roles import Access
+from views.callbacks import Menu, MenuItem
+from views.text import esc
 
 
 class RemToggle(CallbackData, prefix="rmk"):
@@ -213,7 +213,7 @@ async def reminders_command(
     )
 
 
-@router.callback_query(MenuItem.filter(F.item == "reminders"))
+@router.callback_query(MenuItem.filter(F.item == Menu.REMINDERS))
 async def reminders_button(
     query: CallbackQuery, person: Person, access: Access, session: AsyncSession
 ) -> None:

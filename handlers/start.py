@@ -9,15 +9,17 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import MenuItem
-from bot.clock import Clock
-from bot.commands import COMMANDS, command, publish_person_commands
-from bot.config import Settings
-from bot.menu import menu_keyboard
-from bot.render import esc, role_name
+from core.clock import Clock
+from core.settings import Settings
+from handlers.routing import command
+from notify.commands import publish_person_commands
 from storage.invites import JoinOutcome, use_invite
 from storage.people import Person, access_for, tables_in_order
 from storage.roles import Access
+from views.callbacks import Menu, MenuItem
+from views.commands import COMMANDS
+from views.menu import menu_keyboard
+from views.text import esc, role_name
 
 router = Router(name="start")
 router.message.filter(F.chat.type == "private")
@@ -106,7 +108,7 @@ async def show_help(message: Message, access: Access, i18n: I18n) -> None:
     await message.answer(help_text(access, i18n.current_locale))
 
 
-@router.callback_query(MenuItem.filter(F.item == "help"))
+@router.callback_query(MenuItem.filter(F.item == Menu.HELP))
 async def help_button(query: CallbackQuery, access: Access, i18n: I18n) -> None:
     await query.answer()
     if isinstance(query.message, Message):

@@ -19,24 +19,12 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.announce import open_topic, send_private, tell_group, tell_members
-from bot.ballot_texts import OUTCOME_LABELS, tally_line
-from bot.callbacks import Cancel, MenuItem
-from bot.clock import Clock
-from bot.commands import command
-from bot.config import Settings
-from bot.documents import (
-    DRAFT_FILE_TYPES,
-    MAX_UPLOAD_BYTES,
-    FileTooLarge,
-    StatementDocument,
-    UnreadableFile,
-    read_draft_file,
-    statement_docx,
-    statement_markdown,
-)
-from bot.filters import IsKnown
-from bot.render import NOT_ALLOWED, day, esc, moment, split_text
+from core.clock import Clock
+from core.settings import Settings
+from handlers.filters import IsKnown
+from handlers.routing import command
+from notify.fanout import Rendered
+from notify.table import open_topic, send_private, tell_group, tell_members
 from storage.audit import record
 from storage.people import Person, Table, table_roster, tables_in_order
 from storage.roles import CHAIR_ROLES, SEATED_ROLES, Access, Role
@@ -71,6 +59,20 @@ from storage.statements import (
 )
 from storage.vote_rules import Outcome, Tally
 from storage.votes import vote_of
+from views.callbacks import Cancel, Form, Menu, MenuItem
+from views.common import NOT_ALLOWED
+from views.documents import (
+    DRAFT_FILE_TYPES,
+    MAX_UPLOAD_BYTES,
+    FileTooLarge,
+    StatementDocument,
+    UnreadableFile,
+    read_draft_file,
+    statement_docx,
+    statement_markdown,
+)
+from views.text import day, esc, moment, split_text
+from views.votes import OUTCOME_LABELS, tally_line
 
 
 class StAct(CallbackData, prefix="sa"):
@@ -141,7 +143,7 @@ def _cancel_markup(extra: list[tuple[str, CallbackData]] | None = None) -> Inlin
     builder = InlineKeyboardBuilder()
     for text, data in extra or []:
         builder.button(text=text, callback_data=data)
-    builder.button(text=_("Peru"), callback_data=Cancel(what="statement"))
+    builder.button(text=_("Peru"), callback_data=Cancel(form=Form.STATEMENT))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -282,7 +284,7 @@ async def _load(session: AsyncSession, statement_id: int, access: Access) -> Sta
 # ---- listing and opening ------------------------------------------------------------------
 
 
-@router.callback_query(MenuItem.filter(F.item == "statements"))
+@router.callback_query(MenuItem.filter(F.item == Menu.STATEMENTS))
 async def statements_menu(
     query: CallbackQuery,
     access: Access,
@@ -448,7 +450,7 @@ async def new_statement(
     )
 
 
-@router.callback_query(Cancel.filter(F.what == "statement"))
+@router.callback_query(Cancel.filter(F.form == Form.STATEMENT))
 async def cancel(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await query.answer(_("Peruttu."))
@@ -606,21 +608,21 @@ async def got_internal_due(
         for file_id, name, mime in data.get("files", [])
     ]
 
-    def render() -> tuple[str, InlineKeyboardMarkup | None]:
-        return (
+    def render(language: str) -> Rendered:
+        return Rendered(
             request_text(statement, table, settings.zone, i18n.current_locale, now),
             statement_button(statement.id),
         )
 
-    def caption() -> tuple[str, InlineKeyboardMarkup | None]:
-        return _("Liite: {subject}").format(subject=esc(statement.subject)), None
+    def caption(language: str) -> Rendered:
+        return Rendered(_("Liite: {subject}").format(subject=esc(statement.subject)), None)
 
     await tell_members(
         session,
         i18n,
         table_id=table.id,
         batch=f"statement:{statement.id}:new",
-        render=render,
+        view=render,
         now=now,
         today=today,
     )
@@ -630,7 +632,7 @@ async def got_internal_due(
             i18n,
             table_id=table.id,
             batch=f"statement:{statement.id}:file:{file.id}",
-            render=caption,
+            view=caption,
             now=now,
             today=today,
             file=file,
@@ -926,8 +928,8 @@ async def _save_version(
     table = await session.get(Table, statement.table_id)
     assert table is not None
 
-    def render() -> tuple[str, InlineKeyboardMarkup | None]:
-        return (
+    def render(language: str) -> Rendered:
+        return Rendered(
             _("✍️ Uusi versio {number}: {subject}\nTekijä: {author}").format(
                 number=result.number, subject=esc(statement.subject), author=esc(person.full_name)
             ),
@@ -1122,8 +1124,8 @@ async def amendment_new(
     version = await session.get(StatementVersion, result.version_id)
     assert version is not None
 
-    def render() -> tuple[str, InlineKeyboardMarkup | None]:
-        return (
+    def render(language: str) -> Rendered:
+        return Rendered(
             amendment_text(result, statement, version, person.full_name),
             amendment_markup(result.id),
         )
@@ -1133,7 +1135,7 @@ async def amendment_new(
         i18n,
         table_id=statement.table_id,
         batch=f"amendment:{result.id}:new",
-        render=render,
+        view=render,
         now=now,
         today=today,
         only=deciders,
@@ -1214,8 +1216,8 @@ async def amendment_decided(
     table = await session.get(Table, statement.table_id)
     assert table is not None
 
-    def render() -> tuple[str, InlineKeyboardMarkup | None]:
-        return (
+    def render(language: str) -> Rendered:
+        return Rendered(
             _("✍️ Uusi versio {number}: {subject}\nMuutosehdotus hyväksyttiin.").format(
                 number=result.number, subject=esc(statement.subject)
             ),

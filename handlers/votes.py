@@ -17,15 +17,13 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.announce import send_private, tell_group, tell_members
-from bot.ballot_texts import CHOICE_LABELS, VoteCast, VoteReason, ballot_text, vote_keyboard
-from bot.callbacks import Cancel, MenuItem
-from bot.clock import Clock
-from bot.commands import command
-from bot.config import Settings
-from bot.filters import IsKnown
-from bot.render import NOT_ALLOWED, esc
+from core.clock import Clock
+from core.settings import Settings
+from handlers.filters import IsKnown
+from handlers.routing import command
 from handlers.statements import AmDecide, StAct
+from notify.fanout import Rendered
+from notify.table import send_private, tell_group, tell_members
 from storage.audit import record
 from storage.people import Person, Table, table_roster, tables_in_order
 from storage.roles import SEATED_ROLES, Access
@@ -51,6 +49,10 @@ from storage.votes import (
     set_rules,
     vote_of,
 )
+from views.callbacks import Cancel, Form, Menu, MenuItem
+from views.common import NOT_ALLOWED
+from views.text import esc
+from views.votes import CHOICE_LABELS, VoteCast, VoteReason, ballot_text, vote_keyboard
 
 
 class BallotLength(CallbackData, prefix="bl"):
@@ -214,7 +216,7 @@ async def got_reason(
 # ---- listing --------------------------------------------------------------------------------
 
 
-@router.callback_query(MenuItem.filter(F.item == "votes"))
+@router.callback_query(MenuItem.filter(F.item == Menu.VOTES))
 async def votes_menu(
     query: CallbackQuery, access: Access, session: AsyncSession, i18n: I18n
 ) -> None:
@@ -274,7 +276,7 @@ def _length_markup() -> InlineKeyboardMarkup:
     labels = {24: _("1 päivä"), 72: _("3 päivää"), 168: _("1 viikko")}
     for hours in LENGTHS:
         builder.button(text=labels[hours], callback_data=BallotLength(hours=hours))
-    builder.button(text=_("Peru"), callback_data=Cancel(what="ballot"))
+    builder.button(text=_("Peru"), callback_data=Cancel(form=Form.BALLOT))
     builder.adjust(3, 1)
     return builder.as_markup()
 
@@ -289,7 +291,7 @@ async def _ask_length(query: CallbackQuery, state: FSMContext, **data: Any) -> N
     )
 
 
-@router.callback_query(Cancel.filter(F.what == "ballot"))
+@router.callback_query(Cancel.filter(F.form == Form.BALLOT))
 async def cancel(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await query.answer(_("Peruttu."))
@@ -503,7 +505,7 @@ async def length_chosen(
     )
     names = await option_names(session, ballot)
 
-    def render() -> tuple[str, InlineKeyboardMarkup | None]:
+    def render(language: str) -> Rendered:
         keyboard = vote_keyboard(ballot, names)
         if ballot.statement_id is not None:
             keyboard.inline_keyboard.append(
@@ -514,7 +516,7 @@ async def length_chosen(
                     )
                 ]
             )
-        return ballot_text(ballot, settings.zone, i18n.current_locale), keyboard
+        return Rendered(ballot_text(ballot, settings.zone, i18n.current_locale), keyboard)
 
     # Coordinators serve the table but do not vote, so the ballot goes to seated members.
     await tell_members(
@@ -522,7 +524,7 @@ async def length_chosen(
         i18n,
         table_id=table.id,
         batch=f"ballot:{ballot.id}:open",
-        render=render,
+        view=render,
         now=now,
         today=today,
         with_coordinators=False,

@@ -11,7 +11,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
+from core.clock import Clock
 from handlers.announcements import AnnAcks
 from scheduler.outbox import OutboxSender
 from storage.announcements import Announcement, AnnouncementStatus, Report, report_for

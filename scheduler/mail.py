@@ -8,7 +8,7 @@ from email.utils import make_msgid
 
 import aiosmtplib
 
-from bot.config import Settings
+from core.settings import Settings
 
 
 @dataclass(frozen=True)

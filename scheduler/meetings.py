@@ -15,12 +15,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
-from bot.config import Settings
-from bot.render import esc
+from core.clock import Clock
+from core.settings import Settings
 from handlers.meeting_views import (
     ActCb,
-    person_language,
     poll_keyboard,
     poll_text,
     send_to_meeting,
@@ -38,6 +36,8 @@ from storage.meetings import (
 )
 from storage.outbox import OutboxMessage, enqueue
 from storage.people import Person, Table
+from views.language import reader_language
+from views.text import esc
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ async def after_close(
     organiser = await session.get(Person, meeting.created_by_id) if meeting.created_by_id else None
     if organiser is None or organiser.telegram_id is None:
         return
-    language = person_language(organiser, settings.default_language)
+    language = reader_language(organiser, settings.default_language)
     with i18n.use_locale(language):
         text, markup = await confirm_question(session, meeting, settings, language)
     await enqueue(

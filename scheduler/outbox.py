@@ -35,7 +35,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
+from core.clock import Clock
 from scheduler.limits import GLOBAL, Limit, Limiter, counted
 from scheduler.mail import Attachment, Mailer, MailError
 from storage.outbox import Delivery, EmailMessage, OutboxKind, OutboxMessage, StoredFile

@@ -21,9 +21,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
-from bot.i18n import language_from_telegram
-from bot.render import esc, moment
+from core.clock import Clock
 from scheduler import Ticker
 from storage.outbox import enqueue
 from storage.people import Person, Table
@@ -45,6 +43,8 @@ from storage.reminders import (
     sync_term_endings,
     table_zone,
 )
+from views.language import reader_language
+from views.text import esc, moment
 
 log = logging.getLogger(__name__)
 
@@ -188,10 +188,6 @@ async def _process(
         result.sent += 1
 
 
-def person_language(person: Person, default: str) -> str:
-    return person.language or language_from_telegram(person.telegram_language, default)
-
-
 async def _deliver(
     session: AsyncSession,
     reminder: Reminder,
@@ -244,7 +240,7 @@ async def _deliver(
             count += 1
             continue
         assert person.telegram_id is not None
-        language = person_language(person, i18n.default_locale)
+        language = reader_language(person, i18n.default_locale)
         title = (
             table.name(language)
             if table and reminder.kind is ReminderKind.TERM_ENDING
@@ -371,7 +367,7 @@ async def _send_digests(
             person = people.get(digest.person_id)
             if person is None or person.telegram_id is None:
                 continue
-            language = person_language(person, i18n.default_locale)
+            language = reader_language(person, i18n.default_locale)
             with i18n.context(), i18n.use_locale(language):
                 lines = [
                     f"• <b>{esc(line.title)}</b>: "

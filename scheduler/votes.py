@@ -6,15 +6,14 @@ import logging
 from datetime import datetime
 
 from aiogram import Bot
-from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.announce import seated_count, tell_group, tell_members
-from bot.ballot_texts import result_text
-from bot.clock import Clock
-from bot.config import Settings
+from core.clock import Clock
+from core.settings import Settings
 from handlers.statements import statement_button
+from notify.fanout import Rendered
+from notify.table import seated_count, tell_group, tell_members
 from storage.people import Table
 from storage.statements import Statement, apply_ballot_outcome
 from storage.vote_rules import decide, elect
@@ -29,6 +28,7 @@ from storage.votes import (
     secret_counts,
     turnout,
 )
+from views.votes import result_text
 
 log = logging.getLogger(__name__)
 
@@ -107,16 +107,16 @@ async def _close_and_tell(
         thread_id = statement.group_thread_id if statement else None
         statement_id = statement.id if statement else None
 
-        def render() -> tuple[str, InlineKeyboardMarkup | None]:
+        def render(language: str) -> Rendered:
             markup = statement_button(statement_id) if statement_id else None
-            return result_text(ballot, names), markup
+            return Rendered(result_text(ballot, names), markup)
 
         await tell_members(
             session,
             i18n,
             table_id=ballot.table_id,
             batch=f"ballot:{ballot.id}:result",
-            render=render,
+            view=render,
             now=now,
             today=now.astimezone(settings.zone).date(),
         )

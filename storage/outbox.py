@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -116,6 +117,69 @@ class StoredFile(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One chat's copy of a message: its own text and buttons (each reader's language)."""
+
+    chat_id: int
+    text: str | None
+    reply_markup: dict[str, Any] | None = None
+    person_id: int | None = None
+    is_group: bool = False
+    pin: bool = False
+
+
+async def queue(
+    session: AsyncSession,
+    *,
+    batch: str,
+    messages: Iterable[Outgoing],
+    now: datetime,
+    kind: OutboxKind = OutboxKind.TEXT,
+    file: StoredFile | None = None,
+    not_before: datetime | None = None,
+) -> dict[int, int]:
+    """Queue one message, rendered per chat; chats already queued in this batch are skipped.
+
+    `text` is HTML (escape what people typed); for documents and photos it is the caption.
+    Returns the new rows' ids by chat id.
+    """
+    existing = set(
+        await session.scalars(select(OutboxMessage.chat_id).where(OutboxMessage.batch == batch))
+    )
+    rows: list[dict[str, Any]] = []
+    for message in messages:
+        if message.chat_id in existing:
+            continue
+        existing.add(message.chat_id)
+        payload: dict[str, Any] = {"text": message.text, "parse_mode": "HTML"}
+        if message.reply_markup is not None:
+            payload["reply_markup"] = message.reply_markup
+        rows.append(
+            {
+                "batch": batch,
+                "chat_id": message.chat_id,
+                "person_id": message.person_id,
+                "is_group": message.is_group,
+                "kind": kind,
+                "payload": payload,
+                "file_id": file.id if file else None,
+                "pin": message.pin and message.is_group,
+                "status": Delivery.PENDING,
+                "attempts": 0,
+                "not_before": not_before or now,
+                "created_at": now,
+            }
+        )
+    if not rows:
+        return {}
+    # One multi-row INSERT: an announcement to a thousand people is queued in milliseconds.
+    result = await session.execute(
+        insert(OutboxMessage).returning(OutboxMessage.chat_id, OutboxMessage.id), rows
+    )
+    return {chat_id: row_id for chat_id, row_id in result}
+
+
 async def enqueue(
     session: AsyncSession,
     *,
@@ -131,41 +195,32 @@ async def enqueue(
     person_ids: dict[int, int] | None = None,
     group_chat_ids: Iterable[int] = (),
 ) -> int:
-    """Queue one message for many chats. Chats already queued in this batch are skipped.
+    """Queue the same message for many chats (see `queue` for one rendered per chat).
 
-    `text` is HTML (escape what people typed); for documents and photos it is the caption.
     Returns how many rows were added.
     """
     groups = set(group_chat_ids)
     chats = list(dict.fromkeys([*chat_ids, *groups]))
-    existing = set(
-        await session.scalars(select(OutboxMessage.chat_id).where(OutboxMessage.batch == batch))
+    added = await queue(
+        session,
+        batch=batch,
+        messages=[
+            Outgoing(
+                chat_id,
+                text,
+                reply_markup,
+                person_id=(person_ids or {}).get(chat_id),
+                is_group=chat_id in groups,
+                pin=pin,
+            )
+            for chat_id in chats
+        ],
+        now=now,
+        kind=kind,
+        file=file,
+        not_before=not_before,
     )
-    payload: dict[str, Any] = {"text": text, "parse_mode": "HTML"}
-    if reply_markup is not None:
-        payload["reply_markup"] = reply_markup
-    rows = [
-        {
-            "batch": batch,
-            "chat_id": chat_id,
-            "person_id": (person_ids or {}).get(chat_id),
-            "is_group": chat_id in groups,
-            "kind": kind,
-            "payload": payload,
-            "file_id": file.id if file else None,
-            "pin": pin and chat_id in groups,
-            "status": Delivery.PENDING,
-            "attempts": 0,
-            "not_before": not_before or now,
-            "created_at": now,
-        }
-        for chat_id in chats
-        if chat_id not in existing
-    ]
-    if rows:
-        # One multi-row INSERT: an announcement to a thousand people is queued in milliseconds.
-        await session.execute(insert(OutboxMessage), rows)
-    return len(rows)
+    return len(added)
 
 
 async def enqueue_email(

@@ -20,8 +20,8 @@ from pathlib import Path
 from aiogram.exceptions import TelegramRetryAfter
 
 from bot.app import create_bot
-from bot.clock import Clock
-from bot.config import Settings
+from core.clock import Clock
+from core.settings import Settings
 from emulator import EmulatorServer
 from scheduler.limits import GLOBAL, Limit, Limiter
 from scheduler.outbox import OutboxSender

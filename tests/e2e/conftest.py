@@ -12,8 +12,8 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App, build_app, close_app
-from bot.clock import ShiftedClock
-from bot.config import Settings
+from core.clock import ShiftedClock
+from core.settings import Settings
 from emulator import EmulatorClient, EmulatorServer
 from emulator.client import text_of
 from scheduler.limits import Limit, Limiter

@@ -12,7 +12,6 @@ from icalendar import Calendar
 from PIL import Image
 from sqlalchemy import func, select
 
-from bot.render import day
 from emulator.client import buttons, text_of, wait_until
 from scheduler.meetings import meetings_tick
 from storage.meeting_rules import Answer, Rsvp
@@ -30,6 +29,7 @@ from storage.meetings import (
 from storage.outbox import Delivery, OutboxMessage
 from storage.roles import Role
 from tests.e2e.conftest import Harness, shown
+from views.text import day
 
 MEMBERS = 19  # with the chair, 20 seated members; the coordinator is invited too
 

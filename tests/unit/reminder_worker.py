@@ -12,8 +12,8 @@ import sys
 from dataclasses import asdict, fields
 from datetime import datetime
 
-from bot.clock import FrozenClock
 from bot.i18n import create_i18n
+from core.clock import FrozenClock
 from scheduler.reminders import TickResult, tick
 from storage.db import create_engine, create_sessionmaker
 

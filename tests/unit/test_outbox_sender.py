@@ -21,7 +21,7 @@ from aiogram.methods import SendMessage
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
+from core.clock import Clock
 from scheduler.limits import Limit, Limiter
 from scheduler.outbox import OutboxSender
 from storage.db import create_engine, create_sessionmaker

@@ -12,8 +12,8 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import FrozenClock
 from bot.i18n import create_i18n
+from core.clock import FrozenClock
 from scheduler.reminders import tick
 from storage.db import create_engine, create_sessionmaker
 from storage.outbox import Delivery, OutboxMessage

@@ -16,8 +16,8 @@ import pytest
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import FrozenClock
 from bot.i18n import create_i18n
+from core.clock import FrozenClock
 from scheduler import Ticker
 from scheduler.reminders import CLAIM_TTL, TickResult, _claim, _process, register_jobs, tick
 from scheduler.reminders import sync_terms as sync_terms_job

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.i18n import create_i18n
-from bot.render import TELEGRAM_TEXT_LIMIT, day, esc, moment, split_text
+from views.text import TEXT_LIMIT, day, esc, moment, split_text, visible_length
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
@@ -28,9 +28,10 @@ def test_split_text_never_cuts_a_line_and_loses_nothing() -> None:
     text = "\n".join(lines)
     parts = split_text(text)
     assert len(parts) > 1
-    assert all(len(part) <= TELEGRAM_TEXT_LIMIT for part in parts)
-    rejoined = "\n".join(parts).split("\n")
-    assert rejoined == lines
+    assert all(visible_length(part) <= TEXT_LIMIT for part in parts)
+    # A cut drops the spaces at its end, nothing else.
+    rejoined = [line.rstrip() for line in "\n".join(parts).split("\n")]
+    assert rejoined == [line.rstrip() for line in lines]
 
 
 def test_split_text_prefers_paragraphs() -> None:
@@ -40,3 +41,11 @@ def test_split_text_prefers_paragraphs() -> None:
 
 def test_short_text_is_one_message() -> None:
     assert split_text("Hei!") == ["Hei!"]
+
+
+def test_split_text_counts_utf16_units_so_emoji_heavy_text_fits() -> None:
+    text = "🎉" * 5000  # 10,000 UTF-16 units: Telegram counts each emoji twice
+    parts = split_text(text)
+    assert "".join(parts) == text
+    assert all(visible_length(part) <= TEXT_LIMIT for part in parts)
+    assert len(parts) == 3

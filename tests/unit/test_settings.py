@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Mode, SettingError, load_settings
 from bot.logs import RedactFilter
+from core.settings import Mode, SettingError, load_settings
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 

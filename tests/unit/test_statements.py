@@ -9,16 +9,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from docx import Document
 
-from bot.documents import (
-    MAX_UPLOAD_BYTES,
-    FileTooLarge,
-    StatementDocument,
-    UnreadableFile,
-    read_draft_file,
-    statement_docx,
-    statement_markdown,
-)
-from bot.render import split_text
 from handlers.votes import parse_euros
 from storage.statements import (
     apply_amendment,
@@ -27,6 +17,16 @@ from storage.statements import (
     parse_local_moment,
     version_diff,
 )
+from views.documents import (
+    MAX_UPLOAD_BYTES,
+    FileTooLarge,
+    StatementDocument,
+    UnreadableFile,
+    read_draft_file,
+    statement_docx,
+    statement_markdown,
+)
+from views.text import TEXT_LIMIT, esc, split_text, visible_length
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
@@ -48,8 +48,8 @@ def test_diff_marks_removed_and_added_lines() -> None:
 def test_long_diffs_split_without_losing_lines() -> None:
     old = "\n".join(f"rivi {i}" for i in range(2000))
     new = "\n".join(f"rivi {i} <muutettu>" for i in range(2000))
-    parts = split_text(version_diff(old, new, "1", "2"))
-    assert len(parts) > 1 and all(len(p) <= 4096 for p in parts)
+    parts = split_text(esc(version_diff(old, new, "1", "2")))
+    assert len(parts) > 1 and all(visible_length(p) <= TEXT_LIMIT for p in parts)
     assert sum(p.count("+rivi") for p in parts) == 2000
 
 

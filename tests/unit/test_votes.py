@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
+from core.settings import Settings
 from scheduler.votes import close_ballot
 from storage.db import create_engine, create_sessionmaker
 from storage.people import Person, Table, grant_role

@@ -10,29 +10,29 @@ from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n.lazy_proxy import LazyProxy
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import MenuItem
 from storage.roles import Access, coordinators, everyone, insiders, organizers
+from views.callbacks import Menu, MenuItem
 
 
 @dataclass(frozen=True)
 class MenuEntry:
-    item: str
+    item: Menu
     label: LazyProxy
     shown_to: Callable[[Access], bool]
 
 
 ENTRIES: list[MenuEntry] = [
     # The table's work first, then the person's own settings.
-    MenuEntry("meetings", __("📅 Kokoukset"), insiders),
-    MenuEntry("statements", __("📝 Lausunnot"), insiders),
-    MenuEntry("votes", __("🗳 Äänestykset"), insiders),
-    MenuEntry("members", __("👥 Jäsenet"), insiders),
-    MenuEntry("announce", __("📢 Tiedote"), organizers),
-    MenuEntry("invite", __("✉️ Kutsu jäsen"), coordinators),
-    MenuEntry("reminders", __("🔔 Muistutukset"), insiders),
-    MenuEntry("me", __("🙂 Omat tiedot"), everyone),
-    MenuEntry("language", __("🌐 Kieli"), everyone),
-    MenuEntry("help", __("❓ Ohje"), everyone),
+    MenuEntry(Menu.MEETINGS, __("📅 Kokoukset"), insiders),
+    MenuEntry(Menu.STATEMENTS, __("📝 Lausunnot"), insiders),
+    MenuEntry(Menu.VOTES, __("🗳 Äänestykset"), insiders),
+    MenuEntry(Menu.MEMBERS, __("👥 Jäsenet"), insiders),
+    MenuEntry(Menu.ANNOUNCE, __("📢 Tiedote"), organizers),
+    MenuEntry(Menu.INVITE, __("✉️ Kutsu jäsen"), coordinators),
+    MenuEntry(Menu.REMINDERS, __("🔔 Muistutukset"), insiders),
+    MenuEntry(Menu.ME, __("🙂 Omat tiedot"), everyone),
+    MenuEntry(Menu.LANGUAGE, __("🌐 Kieli"), everyone),
+    MenuEntry(Menu.HELP, __("❓ Ohje"), everyone),
 ]
 
 

@@ -1,24 +1,18 @@
-"""Slash commands: names (with Finnish aliases), who sees them, and the lists sent to Telegram."""
+"""Slash commands as people see them: names (with Finnish aliases), descriptions, who sees them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from aiogram import Bot
-from aiogram.filters import Command
 from aiogram.types import (
     BotCommand,
-    BotCommandScopeAllGroupChats,
-    BotCommandScopeAllPrivateChats,
-    BotCommandScopeChat,
 )
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n.lazy_proxy import LazyProxy
 
-from bot.config import LANGUAGES
-from storage.roles import NOBODY, Access, coordinators, everyone, insiders, organizers
+from storage.roles import Access, coordinators, everyone, insiders, organizers
 
 
 @dataclass(frozen=True)
@@ -47,13 +41,7 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec("link", "liita", __("Liitä tämä ryhmä pöytään"), coordinators, in_groups=True),
 ]
 
-_BY_NAME = {spec.name: spec for spec in COMMANDS}
-
-
-def command(name: str) -> Command:
-    """A filter matching the command and its Finnish alias."""
-    spec = _BY_NAME[name]
-    return Command(*(n for n in (spec.name, spec.alias_fi) if n))
+BY_NAME = {spec.name: spec for spec in COMMANDS}
 
 
 def visible_commands(
@@ -68,30 +56,3 @@ def visible_commands(
             for spec in COMMANDS
             if spec.shown_to(access) and (spec.in_groups or not groups)
         ]
-
-
-async def publish_default_commands(bot: Bot, i18n: I18n) -> None:
-    """What everyone sees before the bot knows them, per language."""
-    for language in LANGUAGES:
-        await bot.set_my_commands(
-            visible_commands(NOBODY, language, i18n),
-            scope=BotCommandScopeAllPrivateChats(),
-            language_code=language,
-        )
-        await bot.set_my_commands(
-            visible_commands(Access(None, is_lead=True), language, i18n, groups=True),
-            scope=BotCommandScopeAllGroupChats(),
-            language_code=language,
-        )
-    await bot.set_my_commands(
-        visible_commands(NOBODY, i18n.default_locale, i18n), scope=BotCommandScopeAllPrivateChats()
-    )
-
-
-async def publish_person_commands(
-    bot: Bot, i18n: I18n, telegram_id: int, access: Access, language: str
-) -> None:
-    """A person's own command list, after joining, a role change or a language change."""
-    await bot.set_my_commands(
-        visible_commands(access, language, i18n), scope=BotCommandScopeChat(chat_id=telegram_id)
-    )

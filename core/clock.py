@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 
 class Clock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def today(self, zone: ZoneInfo) -> date:
+        """The date on the wall calendar where the tables meet (Europe/Helsinki)."""
+        return self.now().astimezone(zone).date()
 
 
 class FrozenClock(Clock):

@@ -11,9 +11,9 @@ from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n.lazy_proxy import LazyProxy
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.render import esc, moment
 from storage.vote_rules import EMPTY_BALLOT, Choice, Outcome, Tally
 from storage.votes import Ballot, BallotKind
+from views.text import esc, moment
 
 
 class VoteCast(CallbackData, prefix="v"):

@@ -1,11 +1,9 @@
-"""Telling a whole table: members' chats through the outbox, one text per language, and the
-table's group (its own forum topic when there is one)."""
+"""Telling a whole table: its people through the outbox, each in their language, and its group
+(its own forum topic when there is one), and one person in their private chat."""
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import Callable
 from datetime import date, datetime
 
 from aiogram import Bot
@@ -14,18 +12,12 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import language_from_telegram
-from storage.outbox import OutboxKind, StoredFile, enqueue
-from storage.people import Person, Table, table_roster
+from notify.fanout import View, person_recipient, tell
+from storage.outbox import OutboxKind, StoredFile
+from storage.people import Table, table_roster
 from storage.roles import SEATED_ROLES, Role
 
 log = logging.getLogger(__name__)
-
-Render = Callable[[], tuple[str, InlineKeyboardMarkup | None]]
-
-
-def person_language(person: Person, default: str) -> str:
-    return person.language or language_from_telegram(person.telegram_language, default)
 
 
 async def seated_count(session: AsyncSession, table_id: int, today: date) -> int:
@@ -40,51 +32,35 @@ async def tell_members(
     *,
     table_id: int,
     batch: str,
-    render: Render,
+    view: View,
     now: datetime,
     today: date,
     with_coordinators: bool = True,
     only: set[int] | None = None,
     file: StoredFile | None = None,
 ) -> int:
-    """Queue a message to the table's people who have opened the bot, each in their language.
+    """Queue a view to the table's people, each in their language (not the table's group).
 
     `only` narrows it to these person ids; with `file` the text is the document's caption.
     Returns how many messages were queued.
     """
-    by_language: dict[str, list[Person]] = defaultdict(list)
-    for person, role in await table_roster(session, table_id, today):
-        if person.telegram_id is None or not person.private_chat_open:
-            continue
-        if role is Role.COORDINATOR and not with_coordinators:
-            continue
-        if only is not None and person.id not in only:
-            continue
-        by_language[person_language(person, i18n.default_locale)].append(person)
-    queued = 0
-    for language, people in sorted(by_language.items()):
-        with i18n.context(), i18n.use_locale(language):
-            text, markup = render()
-        chat_ids = [p.telegram_id for p in people if p.telegram_id is not None]
-        queued += await enqueue(
-            session,
-            batch=batch,
-            chat_ids=chat_ids,
-            now=now,
-            text=text,
-            file=file,
-            kind=OutboxKind.DOCUMENT if file else OutboxKind.TEXT,
-            reply_markup=markup.model_dump(exclude_none=True) if markup else None,
-            person_ids={p.telegram_id: p.id for p in people if p.telegram_id is not None},
-        )
-    return queued
+    people = [
+        person
+        for person, role in await table_roster(session, table_id, today)
+        if (with_coordinators or role is not Role.COORDINATOR)
+        and (only is None or person.id in only)
+    ]
+    to = [person_recipient(p, i18n.default_locale) for p in people]
+    kind = OutboxKind.DOCUMENT if file else OutboxKind.TEXT
+    told = await tell(session, i18n, to, view, batch=batch, now=now, kind=kind, file=file)
+    return told.messages
 
 
 async def tell_group(
     bot: Bot,
     i18n: I18n,
     table: Table,
-    render: Render,
+    view: View,
     thread_id: int | None = None,
     file: StoredFile | None = None,
 ) -> int | None:
@@ -93,7 +69,10 @@ async def tell_group(
     if table.group_chat_id is None:
         return None
     with i18n.context(), i18n.use_locale(i18n.default_locale):
-        text, markup = render()
+        rendered = view(i18n.default_locale)
+    if rendered is None:
+        return None
+    text, markup = rendered.text, rendered.markup
     try:
         if file is not None and file.telegram_file_id:
             message = await bot.send_document(
@@ -102,10 +81,12 @@ async def tell_group(
                 caption=text,
                 message_thread_id=thread_id,
             )
-        else:
+        elif text is not None:
             message = await bot.send_message(
                 table.group_chat_id, text, reply_markup=markup, message_thread_id=thread_id
             )
+        else:
+            return None
     except TelegramAPIError as error:
         log.warning("could not post in the group of table %s: %s", table.id, error)
         return None

@@ -1,0 +1,1 @@
+"""What every layer shares: settings from the environment and the one clock."""
