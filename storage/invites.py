@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ForeignKey, Integer, String, select
+from sqlalchemy import ForeignKey, Integer, String, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -61,7 +61,7 @@ async def create_invite(
     *,
     table: Table,
     role: Role,
-    created_by: int,
+    created_by: int | None,
     now: datetime,
     valid_for: timedelta,
     invitee_name: str | None = None,
@@ -97,13 +97,20 @@ async def use_invite(
     invite = await session.scalar(select(Invite).where(Invite.token == token))
     if invite is None:
         return JoinResult(JoinOutcome.UNKNOWN)
-    if invite.used_at is not None:
+    # One use, decided by the database: when two people open the link at once, one UPDATE
+    # finds it unused and the other finds nothing to change.
+    taken = await session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.used_at.is_(None), Invite.expires_at > now)
+        .values(used_at=now, used_by=person.id)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(invite)
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        if invite.used_at is None:
+            return JoinResult(JoinOutcome.EXPIRED, invite)
         outcome = JoinOutcome.ALREADY_JOINED if invite.used_by == person.id else JoinOutcome.USED
         return JoinResult(outcome, invite)
-    if now >= invite.expires_at:
-        return JoinResult(JoinOutcome.EXPIRED, invite)
-    invite.used_at = now
-    invite.used_by = person.id
     if invite.invitee_email and not person.email:
         person.email = invite.invitee_email
     table = await session.get(Table, invite.table_id)
