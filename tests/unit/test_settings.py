@@ -25,6 +25,11 @@ TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
         ("lead_coordinators", "12,abc", "POYTABOT_LEAD_COORDINATORS"),
         ("api_base_url", "ftp://x", "POYTABOT_API_BASE_URL: must start with http"),
         ("invite_valid_days", "0", "POYTABOT_INVITE_VALID_DAYS"),
+        ("bot_token", "no-colon-here", "POYTABOT_BOT_TOKEN: not a bot token"),
+        ("log_level", "VERBOSE", "POYTABOT_LOG_LEVEL: must be one of DEBUG, INFO"),
+        ("webhook_secret", "has spaces!", "POYTABOT_WEBHOOK_SECRET: Telegram accepts 1-256"),
+        ("webhook_secret", "x" * 257, "POYTABOT_WEBHOOK_SECRET: Telegram accepts 1-256"),
+        ("webhook_listen", "8080", "POYTABOT_WEBHOOK_LISTEN: use host:port"),
     ],
 )
 def test_bad_setting_names_the_key(key: str, value: str, words: str) -> None:
@@ -32,6 +37,8 @@ def test_bad_setting_names_the_key(key: str, value: str, words: str) -> None:
         load_settings(_env_file=None, **{key: value})
     assert words in str(caught.value)
     assert "\n" not in str(caught.value)
+    if key in ("bot_token", "webhook_secret"):
+        assert value not in str(caught.value)  # a secret is never echoed, even a wrong one
 
 
 def test_webhook_mode_refuses_to_start_without_secret() -> None:
