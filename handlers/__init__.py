@@ -34,7 +34,7 @@ def get_routers() -> list[Router]:
         statements.router,
         votes.router,
         reminders.router,
-        announcements.router,
+        announcements.create_router(),
         fallback.router,  # must stay last
     ]
     for router in routers:
