@@ -33,7 +33,7 @@ def get_routers() -> list[Router]:
         minutes.router,
         statements.router,
         votes.router,
-        reminders.router,
+        reminders.create_router(),
         announcements.create_router(),
         fallback.router,  # must stay last
     ]
