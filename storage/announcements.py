@@ -95,6 +95,7 @@ class Announcement(Base):
 
     @property
     def mail_batch(self) -> str:
+        """The e-mail copies: `notify.fanout.tell` names them after the first batch."""
         return f"{self.batch}/mail"
 
 
