@@ -33,8 +33,8 @@ def get_routers() -> list[Router]:
         minutes.router,
         statements.router,
         votes.router,
-        reminders.router,
-        announcements.router,
+        reminders.create_router(),
+        announcements.create_router(),
         fallback.router,  # must stay last
     ]
     for router in routers:

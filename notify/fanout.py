@@ -20,7 +20,7 @@ from storage.announcements import Channel, preferences
 from storage.outbox import OutboxKind, Outgoing, StoredFile, enqueue_email, queue
 from storage.people import Person, Table
 from views.language import reader_language
-from views.text import CAPTION_LIMIT, split_text, visible_length
+from views.text import CAPTION_LIMIT, TEXT_LIMIT, split_text, visible_length
 
 
 @dataclass(frozen=True)
@@ -113,10 +113,11 @@ async def tell(
     file: StoredFile | None = None,
     not_before: datetime | None = None,
     pin: bool = False,
+    limit: int = TEXT_LIMIT,
 ) -> Told:
     """Queue `view` for every recipient, rendered once per language.
 
-    Text longer than one message goes out in parts (batches `batch`, `batch/2`, …), the
+    Text longer than `limit` goes out in parts (batches `batch`, `batch/2`, …), the
     buttons on the last part; with a file, a caption that does not fit goes before it as text.
     Recipients who chose e-mail get the view's e-mail, when it has one; a view without an
     e-mail reaches them in Telegram. The view may return None for a language: nothing is sent.
@@ -146,7 +147,7 @@ async def tell(
     for language, chats in outgoing.items():
         copy = rendered[language]
         assert copy is not None
-        parts = _parts(copy.text, with_file=file is not None)
+        parts = _parts(copy.text, with_file=file is not None, limit=limit)
         markup = copy.markup.model_dump(exclude_none=True) if copy.markup else None
         for number, text in enumerate(parts, start=1):
             last = number == len(parts)
@@ -190,12 +191,12 @@ async def tell(
     return told
 
 
-def _parts(text: str | None, *, with_file: bool) -> list[str | None]:
+def _parts(text: str | None, *, with_file: bool, limit: int) -> list[str | None]:
     """The messages one copy takes; with a file, the last one is the file and its caption."""
     if text is None:
         return [None]
     if with_file:
         if visible_length(text) <= CAPTION_LIMIT:
             return [text]
-        return [*split_text(text), None]
-    return list(split_text(text)) or [text]
+        return [*split_text(text, limit), None]
+    return list(split_text(text, limit)) or [text]

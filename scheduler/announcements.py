@@ -6,45 +6,17 @@ import logging
 
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock
-from handlers.announcements import AnnAcks
 from scheduler.outbox import OutboxSender
-from storage.announcements import Announcement, AnnouncementStatus, Report, report_for
+from storage.announcements import Announcement, AnnouncementStatus, report_for
 from storage.people import Person
+from views.announcements import progress_line, readers_keyboard, report_text
+from views.language import reader_language
 
 log = logging.getLogger(__name__)
-
-
-def progress_line(report: Report) -> str:
-    done = report.total - report.waiting_people
-    return _("Lähetetään: {done}/{total}").format(done=done, total=report.total)
-
-
-def report_text(report: Report) -> str:
-    lines = [
-        _("Tiedote on lähetetty."),
-        "",
-        _("Perillä: {count}").format(count=report.delivered),
-        _("Estänyt botin: {count}").format(count=report.blocked),
-        _("Ei ole aloittanut bottia: {count}").format(count=report.never_started),
-        _("Epäonnistui: {count}").format(count=report.failed),
-    ]
-    if report.uncertain:
-        lines.append(_("Ehkä perillä (yhteys katkesi): {count}").format(count=report.uncertain))
-    if report.emailed or report.email_failed:
-        lines.append(_("Sähköpostilla: {count}").format(count=report.emailed))
-    if report.email_failed:
-        lines.append(_("Sähköposti epäonnistui: {count}").format(count=report.email_failed))
-    if report.groups:
-        lines.append(
-            _("Ryhmät: {done}/{total}").format(done=report.groups_delivered, total=report.groups)
-        )
-    return "\n".join(lines)
 
 
 class ProgressReporter:
@@ -82,9 +54,8 @@ class ProgressReporter:
 
     async def _language(self, session: AsyncSession, author_id: int | None) -> str:
         author = await session.get(Person, author_id) if author_id else None
-        language = (author.language or author.telegram_language or "") if author else ""
-        language = language.split("-")[0]
-        return language if language in self.i18n.available_locales else self.i18n.default_locale
+        default = self.i18n.default_locale
+        return reader_language(author, default) if author is not None else default
 
     async def _update(self, announcement: Announcement) -> None:
         async with self.sessionmaker() as session, session.begin():
@@ -110,14 +81,7 @@ class ProgressReporter:
         chat_id, message_id = announcement.progress_chat_id, announcement.progress_message_id
         if chat_id is None or message_id is None:
             return
-        markup = None
-        if finished and announcement.ask_ack:
-            builder = InlineKeyboardBuilder()
-            builder.button(
-                text=_("👀 Kuka on lukenut?"),
-                callback_data=AnnAcks(announcement_id=announcement.id),
-            )
-            markup = builder.as_markup()
+        markup = readers_keyboard(announcement.id) if finished and announcement.ask_ack else None
         bot = self.sender.bot
         try:
             await self.sender.limiter.call(

@@ -14,20 +14,18 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock
+from notify.reminders import tell_digest, tell_reminder
 from scheduler import Ticker
-from storage.outbox import enqueue
+from storage.claims import claim, is_postgres
 from storage.people import Person, Table
 from storage.reminder_rules import (
     DigestLine,
-    ReminderKind,
     Route,
     group_digests,
     plan_delivery,
@@ -43,8 +41,6 @@ from storage.reminders import (
     sync_term_endings,
     table_zone,
 )
-from views.language import reader_language
-from views.text import esc, moment
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +58,6 @@ class TickResult:
     retried: int = 0  # rows that failed and will be tried again (or gave up)
     messages: int = 0  # outbox rows written, single reminders and digests
     digest_items: int = 0  # person-reminders put into a digest
-
-
-def _is_postgres(sessionmaker: async_sessionmaker[AsyncSession]) -> bool:
-    return bool(sessionmaker.kw["bind"].dialect.name == "postgresql")
 
 
 async def tick(
@@ -95,34 +87,24 @@ async def tick(
 async def _claim(
     sessionmaker: async_sessionmaker[AsyncSession], now: datetime, token: str
 ) -> list[int]:
+    """Take due rows, and rows whose claim ran out (a process died holding them)."""
     async with sessionmaker() as session, session.begin():
-        due = (
-            select(Reminder.id)
-            .where(
-                or_(
-                    and_(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now),
-                    and_(Reminder.status == ReminderStatus.SENDING, Reminder.claimed_until < now),
-                )
-            )
-            .order_by(Reminder.due_at, Reminder.id)
-            .limit(CLAIM_BATCH)
+        return await claim(
+            session,
+            Reminder,
+            due=or_(
+                and_(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now),
+                and_(Reminder.status == ReminderStatus.SENDING, Reminder.claimed_until < now),
+            ),
+            order_by=[Reminder.due_at, Reminder.id],
+            limit=CLAIM_BATCH,
+            values={
+                "status": ReminderStatus.SENDING,
+                "claim_token": token,
+                "claimed_until": now + CLAIM_TTL,
+                "attempts": Reminder.attempts + 1,
+            },
         )
-        if _is_postgres(sessionmaker):
-            due = due.with_for_update(skip_locked=True)
-        ids = list(await session.scalars(due))
-        if ids:
-            await session.execute(
-                update(Reminder)
-                .where(Reminder.id.in_(ids))
-                .values(
-                    status=ReminderStatus.SENDING,
-                    claim_token=token,
-                    claimed_until=now + CLAIM_TTL,
-                    attempts=Reminder.attempts + 1,
-                )
-                .execution_options(synchronize_session=False)
-            )
-        return ids
 
 
 async def _process(
@@ -140,7 +122,7 @@ async def _process(
             Reminder.status == ReminderStatus.SENDING,
             Reminder.claim_token == token,
         )
-        if _is_postgres(sessionmaker):
+        if is_postgres(session):
             mine = mine.with_for_update()
         reminder = await session.scalar(mine)
         if reminder is None:  # cancelled, moved or taken over since it was claimed
@@ -239,80 +221,12 @@ async def _deliver(
             result.digest_items += 1
             count += 1
             continue
-        assert person.telegram_id is not None
-        language = reader_language(person, i18n.default_locale)
-        title = (
-            table.name(language)
-            if table and reminder.kind is ReminderKind.TERM_ENDING
-            else reminder.title
-        )
-        with i18n.context(), i18n.use_locale(language):
-            text = reminder_text(reminder.kind, title, moment(reminder.anchor_at, zone, language))
-        result.messages += await enqueue(
-            session,
-            batch=f"rem:{reminder.id}.{reminder.generation}:{person.id}",
-            chat_ids=[person.telegram_id],
-            now=now,
-            text=text,
-            not_before=plan.at,
-            person_ids={person.telegram_id: person.id},
+        result.messages += await tell_reminder(
+            session, i18n, reminder, person, table=table, zone=zone, at=plan.at, now=now
         )
         count += 1
     await session.flush()
     return count
-
-
-def reminder_text(kind: ReminderKind, title: str, when: str) -> str:
-    """One reminder as a person reads it; `title` is escaped here."""
-    return "\n".join(
-        (
-            _headline(kind),
-            f"<b>{esc(title)}</b>",
-            _when_line(kind, when),
-            "",
-            _("Voit muuttaa muistutuksia komennolla /muistutukset."),
-        )
-    )
-
-
-def _headline(kind: ReminderKind) -> str:
-    headlines = {
-        ReminderKind.MEETING: _("🔔 Muistutus: sinulla on kokous."),
-        ReminderKind.MEETING_POLL: _("🔔 Et ole vielä vastannut kokousaikakyselyyn."),
-        ReminderKind.VOTE: _("🔔 Et ole vielä äänestänyt."),
-        ReminderKind.AGENDA_CUTOFF: _("🔔 Esityslistan asiat pitää lähettää pian."),
-        ReminderKind.STATEMENT_CITY: _("🔔 Lausunnon määräaika lähestyy."),
-        ReminderKind.STATEMENT_INTERNAL: _("🔔 Lausuntoluonnoksen oma määräaika lähestyy."),
-        ReminderKind.MINUTES_APPROVAL: _("🔔 Pöytäkirja odottaa tarkastusta."),
-        ReminderKind.TERM_ENDING: _("🔔 Toimikausi päättyy pian."),
-    }
-    return headlines[kind]
-
-
-def _when_line(kind: ReminderKind, when: str) -> str:
-    lines = {
-        ReminderKind.MEETING: _("Kokous alkaa {when}."),
-        ReminderKind.MEETING_POLL: _("Vastausaika päättyy {when}."),
-        ReminderKind.VOTE: _("Äänestys päättyy {when}."),
-        ReminderKind.AGENDA_CUTOFF: _("Lähetä asiat viimeistään {when}."),
-        ReminderKind.STATEMENT_CITY: _("Kaupunki tarvitsee lausunnon viimeistään {when}."),
-        ReminderKind.STATEMENT_INTERNAL: _("Luonnoksen pitää olla valmis {when}."),
-        ReminderKind.MINUTES_APPROVAL: _("Tarkasta pöytäkirja viimeistään {when}."),
-        ReminderKind.TERM_ENDING: _("Toimikausi päättyy {when}."),
-    }
-    return lines[kind].format(when=when)
-
-
-def digest_text(lines: list[str]) -> str:
-    return "\n".join(
-        (
-            _("🔔 Päivän muistutukset:"),
-            "",
-            *lines,
-            "",
-            _("Voit muuttaa muistutuksia komennolla /muistutukset."),
-        )
-    )
 
 
 async def _send_digests(
@@ -323,17 +237,21 @@ async def _send_digests(
     result: TickResult,
 ) -> None:
     async with sessionmaker() as session, session.begin():
-        due = (
-            select(DigestItem)
-            .where(DigestItem.sent.is_(False), DigestItem.digest_at <= now)
-            .order_by(DigestItem.id)
-            .limit(1000)
+        ids = await claim(
+            session,
+            DigestItem,
+            due=and_(DigestItem.sent.is_(False), DigestItem.digest_at <= now),
+            order_by=[DigestItem.id],
+            limit=1000,
+            values={"sent": True},
         )
-        if _is_postgres(sessionmaker):
-            due = due.with_for_update(skip_locked=True)
-        items = list(await session.scalars(due))
-        if not items:
+        if not ids:
             return
+        items = list(
+            await session.scalars(
+                select(DigestItem).where(DigestItem.id.in_(ids)).order_by(DigestItem.id)
+            )
+        )
         reminders = {
             r.id: r
             for r in await session.scalars(
@@ -349,7 +267,6 @@ async def _send_digests(
         triples = []
         first_item: dict[tuple[int, datetime], int] = {}
         for item in items:
-            item.sent = True
             reminder = reminders.get(item.reminder_id)
             if reminder is None or not still_useful(reminder.anchor_at, now):
                 continue
@@ -367,21 +284,13 @@ async def _send_digests(
             person = people.get(digest.person_id)
             if person is None or person.telegram_id is None:
                 continue
-            language = reader_language(person, i18n.default_locale)
-            with i18n.context(), i18n.use_locale(language):
-                lines = [
-                    f"• <b>{esc(line.title)}</b>: "
-                    + _when_line(line.kind, moment(line.anchor, ZoneInfo(line.zone), language))
-                    for line in digest.lines
-                ]
-                text = digest_text(lines)
-            result.messages += await enqueue(
+            result.messages += await tell_digest(
                 session,
+                i18n,
+                person,
+                digest,
                 batch=f"dig:{person.id}:{first_item[(person.id, digest.at)]}",
-                chat_ids=[person.telegram_id],
                 now=now,
-                text=text,
-                person_ids={person.telegram_id: person.id},
             )
 
 

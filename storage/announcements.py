@@ -1,14 +1,11 @@
-"""Announcements (tiedotteet): who gets them, how they are split and queued, what came of them."""
+"""Announcements (tiedotteet): who gets them and how, who has read them, what came of them."""
 
 from __future__ import annotations
 
 import enum
-import html
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from html.parser import HTMLParser
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -22,24 +19,15 @@ from sqlalchemy import (
     UniqueConstraint,
     select,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UtcDateTime, text_enum
-from storage.outbox import (
-    Delivery,
-    EmailMessage,
-    OutboxKind,
-    OutboxMessage,
-    StoredFile,
-    enqueue,
-    enqueue_email,
-)
-from storage.people import Membership, Person, Table
+from storage.outbox import Delivery, EmailMessage, OutboxMessage
+from storage.people import Membership, Person
 from storage.roles import CHAIR_ROLES, SEATED_ROLES, Role
 
-TEXT_MAX = 4096
-CAPTION_MAX = 1024
 # An announcement longer than this is surely a mistake (about four Telegram messages).
 ANNOUNCEMENT_MAX = 4 * 4000
 FILE_MAX_BYTES = 20 * 1024 * 1024
@@ -102,7 +90,13 @@ class Announcement(Base):
 
     @property
     def batch(self) -> str:
+        """Every reader's first message; the rest of a long one and the e-mail hang off it."""
         return batch_name(self.id, 1)
+
+    @property
+    def mail_batch(self) -> str:
+        """The e-mail copies: `notify.fanout.tell` names them after the first batch."""
+        return f"{self.batch}/mail"
 
 
 class Acknowledgement(Base):
@@ -210,117 +204,6 @@ def file_allowed(file_name: str | None, mime_type: str | None) -> bool:
     return suffix in DOCUMENT_SUFFIXES or (mime_type or "") in DOCUMENT_TYPES
 
 
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-class _Tokens(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=False)
-        self.tokens: list[tuple[str, str, str]] = []  # (kind, raw, name)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tokens.append(("open", self.get_starttag_text() or f"<{tag}>", tag))
-
-    def handle_endtag(self, tag: str) -> None:
-        self.tokens.append(("close", f"</{tag}>", tag))
-
-    def handle_data(self, data: str) -> None:
-        for chunk in re.split(r"(\n\n|\n| )", data):
-            if chunk:
-                self.tokens.append(("text", chunk, ""))
-
-    def handle_entityref(self, name: str) -> None:
-        self.tokens.append(("entity", f"&{name};", ""))
-
-    def handle_charref(self, name: str) -> None:
-        self.tokens.append(("entity", f"&#{name};", ""))
-
-
-def split_html(text: str, limit: int = TEXT_MAX) -> list[str]:
-    """Split Telegram HTML into messages of at most `limit` visible characters (UTF-16).
-
-    Cuts at paragraph breaks, else line breaks, else spaces; never inside a tag or an entity.
-    Tags open at a cut are closed there and opened again at the start of the next part.
-    """
-    parser = _Tokens()
-    parser.feed(text)
-    parser.close()
-    parts: list[str] = []
-    current: list[str] = []
-    stack: list[tuple[str, str]] = []  # (name, raw opening tag)
-    # Where a cut could go: (index in current, rank, visible before it, tags open there).
-    breaks: list[tuple[int, int, int, list[tuple[str, str]]]] = []
-    visible = 0
-
-    def cut(index: int, open_tags: list[tuple[str, str]]) -> None:
-        nonlocal current, visible, breaks
-        closing = "".join(f"</{name}>" for name, _ in reversed(open_tags))
-        part = "".join(current[:index]).rstrip("\n ") + closing
-        if _has_text(part):
-            parts.append(part)
-        rest = current[index:]
-        while rest and rest[0] in ("\n\n", "\n", " "):
-            rest.pop(0)
-        current = [raw for _, raw in open_tags] + rest
-        visible = sum(_visible(t) for t in current)
-        breaks = []
-
-    for kind, raw, name in parser.tokens:
-        if kind == "open":
-            stack.append((name, raw))
-            current.append(raw)
-            continue
-        if kind == "close":
-            for index in range(len(stack) - 1, -1, -1):
-                if stack[index][0] == name:
-                    del stack[index]
-                    break
-            current.append(raw)
-            continue
-        size = _visible(raw)
-        while size > limit - visible and kind == "text" and size > limit // 2:
-            # A word longer than half a message: cut it, there is no better place.
-            room = limit - visible
-            if room > 0:
-                current.append(raw[:room])
-                raw = raw[room:]
-            cut(len(current), list(stack))
-            size = _visible(raw)
-        if visible + size > limit:
-            # The best kind of break that still fills a third of the message.
-            best = max(breaks, key=lambda b: (b[2] >= limit // 3, b[1], b[0]), default=None)
-            if best is not None:
-                cut(best[0], best[3])
-            else:
-                cut(len(current), list(stack))
-        current.append(raw)
-        visible += size
-        rank = {"\n\n": 3, "\n": 2, " ": 1}.get(raw, 0)
-        if rank:
-            breaks.append((len(current), rank, visible, list(stack)))
-    part = "".join(current).strip("\n ")
-    if _has_text(part):
-        parts.append(part)
-    return parts
-
-
-def _visible(token: str) -> int:
-    if token.startswith("<"):
-        return 0
-    if token.startswith("&") and token.endswith(";"):
-        return 1
-    return utf16_len(token)
-
-
-def _has_text(part: str) -> bool:
-    return bool(html.unescape(re.sub(r"<[^>]+>", "", part)).strip())
-
-
-def visible_length(text: str) -> int:
-    return utf16_len(html.unescape(re.sub(r"<[^>]+>", "", text)))
-
-
 def recipients_by_role(
     rows: list[tuple[int, int | None, Role]], table_ids: set[int], audience: Audience
 ) -> set[int]:
@@ -341,29 +224,16 @@ def recipients_by_role(
     return chosen
 
 
-@dataclass(frozen=True)
-class Routes:
-    telegram: dict[int, int]  # chat id -> person id
-    email: dict[str, int | None]  # address -> person id
-    unreachable: int  # neither an open Telegram account nor an e-mail they want
+def reach(
+    telegram_id: int | None, address: str | None, channel: Channel
+) -> tuple[int | None, str | None]:
+    """How one person is reached: (Telegram chat, e-mail address); not at all when both are None.
 
-
-def route(people: list[tuple[int, int | None, str | None, Channel]]) -> Routes:
-    """Who is reached how, from (person id, telegram id, e-mail, preference)."""
-    telegram: dict[int, int] = {}
-    email: dict[str, int | None] = {}
-    unreachable = 0
-    for person_id, telegram_id, address, channel in people:
-        reached = False
-        if channel in (Channel.EMAIL, Channel.BOTH) and address:
-            email[address.lower()] = person_id
-            reached = True
-        if channel is not Channel.EMAIL and telegram_id is not None:
-            telegram[telegram_id] = person_id
-            reached = True
-        if not reached:
-            unreachable += 1
-    return Routes(telegram, email, unreachable)
+    E-mail when they chose it and gave an address; Telegram unless they chose e-mail only.
+    """
+    email = address.lower() if channel in (Channel.EMAIL, Channel.BOTH) and address else None
+    chat = telegram_id if channel is not Channel.EMAIL else None
+    return chat, email
 
 
 # ---- queries ------------------------------------------------------------------------------
@@ -419,6 +289,31 @@ async def set_preference(
     await session.flush()
 
 
+async def acknowledge(
+    session: AsyncSession, announcement_id: int, person_id: int, now: datetime
+) -> bool:
+    """Record that the person has read it; False when they already had (decided by the key)."""
+    try:
+        async with session.begin_nested():
+            session.add(
+                Acknowledgement(announcement_id=announcement_id, person_id=person_id, at=now)
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+async def readers(session: AsyncSession, announcement_id: int) -> list[Person]:
+    """Who pressed "Olen lukenut", in the order they did."""
+    rows = await session.scalars(
+        select(Person)
+        .join(Acknowledgement, Acknowledgement.person_id == Person.id)
+        .where(Acknowledgement.announcement_id == announcement_id)
+        .order_by(Acknowledgement.at)
+    )
+    return list(rows)
+
+
 async def announcement_for_message(
     session: AsyncSession, chat_id: int, message_id: int
 ) -> Announcement | None:
@@ -465,9 +360,7 @@ async def report_for(session: AsyncSession, announcement: Announcement) -> Repor
     for is_group, status in rows:
         counts[(is_group, status)] = counts.get((is_group, status), 0) + 1
     mails = await session.execute(
-        select(EmailMessage.status).where(
-            EmailMessage.batch == batch_name(announcement.id, "mail")
-        )
+        select(EmailMessage.status).where(EmailMessage.batch == announcement.mail_batch)
     )
     mail_states = [status for (status,) in mails]
 
@@ -493,105 +386,3 @@ async def report_for(session: AsyncSession, announcement: Announcement) -> Repor
         groups=sum(c for (g, _), c in counts.items() if g),
         groups_delivered=counts.get((True, Delivery.SENT), 0),
     )
-
-
-# ---- queueing -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Content:
-    """What every recipient gets: text parts, perhaps a file, perhaps an "I have read" button."""
-
-    parts: list[str]
-    markup: dict[str, Any] | None
-    email_subject: str
-    email_body: str
-
-
-async def queue_announcement(
-    session: AsyncSession,
-    announcement: Announcement,
-    content: Content,
-    *,
-    today: date,
-    now: datetime,
-    file: StoredFile | None = None,
-) -> tuple[Routes, int]:
-    """Write every outgoing message of an announcement in the caller's transaction.
-
-    Returns who is reached how, and how many table groups get it.
-    """
-    people = await audience_people(
-        session,
-        set(announcement.table_ids),
-        announcement.audience,
-        today,
-        exclude=announcement.author_id,
-    )
-    chosen = await preferences(session, [p.id for p in people])
-    routes = route(
-        [(p.id, p.telegram_id, p.email, chosen.get(p.id, Channel.TELEGRAM)) for p in people]
-    )
-    groups: list[int] = []
-    if announcement.audience is Audience.MEMBERS:
-        tables = await session.scalars(select(Table).where(Table.id.in_(announcement.table_ids)))
-        groups = [t.group_chat_id for t in tables if t.group_chat_id is not None]
-    kind = OutboxKind(announcement.file_kind) if announcement.file_kind else OutboxKind.TEXT
-    caption_fits = (
-        file is not None
-        and len(content.parts) == 1
-        and visible_length(content.parts[0]) <= CAPTION_MAX
-    )
-    common: dict[str, Any] = {
-        "chat_ids": list(routes.telegram),
-        "now": now,
-        "not_before": announcement.send_at,
-        "pin": announcement.pin,
-        "person_ids": routes.telegram,
-        "group_chat_ids": groups,
-    }
-    if caption_fits:
-        await enqueue(
-            session,
-            batch=batch_name(announcement.id, 1),
-            text=content.parts[0],
-            reply_markup=content.markup,
-            kind=kind,
-            file=file,
-            **common,
-        )
-    else:
-        for number, part in enumerate(content.parts, start=1):
-            last = number == len(content.parts) and file is None
-            await enqueue(
-                session,
-                batch=batch_name(announcement.id, number),
-                text=part,
-                reply_markup=content.markup if last else None,
-                **{**common, "pin": common["pin"] and number == 1},
-            )
-        if file is not None:
-            await enqueue(
-                session,
-                batch=batch_name(announcement.id, "file"),
-                text=None,
-                reply_markup=content.markup,
-                kind=kind,
-                file=file,
-                **{**common, "pin": False},
-            )
-    if routes.email:
-        attachments = [{"file_id": file.id}] if file is not None else []
-        await enqueue_email(
-            session,
-            batch=batch_name(announcement.id, "mail"),
-            recipients=routes.email,
-            subject=content.email_subject,
-            body=content.email_body,
-            now=now,
-            attachments=attachments,
-            not_before=announcement.send_at,
-        )
-    announcement.parts = len(content.parts)
-    announcement.never_started = routes.unreachable
-    return routes, len(groups)

@@ -26,7 +26,7 @@ from storage.roles import Role
 from tests.e2e.conftest import Harness, shown
 
 DENIED = "Tämä toiminto ei ole sinun käytössäsi. Paina /valikko, niin näet omat toimintosi."
-STALE = "Tämä nappi ei ole enää käytössä."
+STALE = "Tämä nappi ei ole enää käytössä. Paina /valikko."
 
 
 async def go_to_local(harness: Harness, hour: int) -> datetime:

@@ -13,12 +13,11 @@ from storage.announcements import (
     WhenProblem,
     file_allowed,
     parse_when,
+    reach,
     recipients_by_role,
-    route,
-    split_html,
-    visible_length,
 )
 from storage.roles import Role
+from views.text import split_text, visible_length
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 # Monday 12.1.2026 at 10.00 in Helsinki (08.00 UTC).
@@ -59,7 +58,7 @@ def test_bad_times_are_named(typed: str, problem: WhenProblem) -> None:
 
 def test_split_keeps_paragraphs_whole_and_under_the_limit() -> None:
     paragraphs = [f"Kappale {n}. " + "sana " * 40 for n in range(12)]
-    parts = split_html("\n\n".join(paragraphs), 500)
+    parts = split_text("\n\n".join(paragraphs), 500)
     assert len(parts) > 1
     assert all(visible_length(p) <= 500 for p in parts)
     rejoined = "\n\n".join(parts)
@@ -69,7 +68,7 @@ def test_split_keeps_paragraphs_whole_and_under_the_limit() -> None:
 
 def test_split_never_cuts_a_tag_and_reopens_it() -> None:
     text = "<b>" + "lihava sana " * 60 + '</b> ja <a href="https://lahti.fi">linkki</a>'
-    parts = split_html(text, 100)
+    parts = split_text(text, 100)
     assert len(parts) > 1
     for part in parts:
         assert part.count("<b>") == part.count("</b>")
@@ -81,18 +80,18 @@ def test_split_never_cuts_a_tag_and_reopens_it() -> None:
 def test_split_counts_entities_and_emoji_as_telegram_does() -> None:
     assert visible_length("a &amp; b") == 5
     assert visible_length("👍") == 2
-    parts = split_html("&amp; " * 300, 100)
+    parts = split_text("&amp; " * 300, 100)
     assert all(visible_length(p) <= 100 for p in parts)
     assert all("&amp;" in p and not p.endswith("&") for p in parts)
 
 
 def test_split_cuts_an_endless_word_as_a_last_resort() -> None:
-    parts = split_html("x" * 250, 100)
+    parts = split_text("x" * 250, 100)
     assert [len(p) for p in parts] == [100, 100, 50]
 
 
 def test_short_text_is_one_part() -> None:
-    assert split_html("Hei <i>kaikki</i>!") == ["Hei <i>kaikki</i>!"]
+    assert split_text("Hei <i>kaikki</i>!") == ["Hei <i>kaikki</i>!"]
 
 
 ROWS = [
@@ -118,19 +117,20 @@ def test_chairs_only_and_coordinators_only() -> None:
 
 
 def test_routes_follow_each_persons_choice() -> None:
-    routes = route(
-        [
-            (1, 101, None, Channel.TELEGRAM),
-            (2, 102, "b@example.fi", Channel.BOTH),
-            (3, 103, "C@Example.fi", Channel.EMAIL),
-            (4, None, None, Channel.TELEGRAM),  # never started the bot, no e-mail
-            (5, None, "e@example.fi", Channel.TELEGRAM),  # e-mail known but not wanted
-            (6, 106, None, Channel.EMAIL),  # wants e-mail only but gave no address
-        ]
-    )
-    assert routes.telegram == {101: 1, 102: 2}
-    assert routes.email == {"b@example.fi": 2, "c@example.fi": 3}
-    assert routes.unreachable == 3
+    people = [
+        (1, 101, None, Channel.TELEGRAM),
+        (2, 102, "b@example.fi", Channel.BOTH),
+        (3, 103, "C@Example.fi", Channel.EMAIL),
+        (4, None, None, Channel.TELEGRAM),  # never started the bot, no e-mail
+        (5, None, "e@example.fi", Channel.TELEGRAM),  # e-mail known but not wanted
+        (6, 106, None, Channel.EMAIL),  # wants e-mail only but gave no address
+    ]
+    routes = {person: reach(chat, address, channel) for person, chat, address, channel in people}
+    telegram = {chat: person for person, (chat, _) in routes.items() if chat is not None}
+    email = {address: person for person, (_, address) in routes.items() if address is not None}
+    assert telegram == {101: 1, 102: 2}
+    assert email == {"b@example.fi": 2, "c@example.fi": 3}
+    assert sum(1 for chat, address in routes.values() if chat is None and address is None) == 3
 
 
 @pytest.mark.parametrize(
