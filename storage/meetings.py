@@ -751,3 +751,53 @@ async def meetings_for(
     return list(
         await session.scalars(select(Meeting).where(condition).order_by(Meeting.id.desc()))
     )
+
+
+def upcoming_and_past(
+    meetings: list[Meeting], now: datetime
+) -> tuple[list[Meeting], list[Meeting]]:
+    """Polls and meetings still ahead, soonest first; then the rest, newest first."""
+    upcoming = [
+        m
+        for m in meetings
+        if m.status in (MeetingStatus.POLLING, MeetingStatus.CLOSED)
+        or (m.status is MeetingStatus.SCHEDULED and m.ends_at and m.ends_at >= now)
+    ]
+    past = [m for m in meetings if m not in upcoming]
+    upcoming.sort(key=lambda m: m.starts_at or m.poll_deadline_at or m.created_at)
+    past.sort(key=lambda m: m.starts_at or m.created_at, reverse=True)
+    return upcoming, past
+
+
+def still_upcoming(meeting: Meeting, now: datetime) -> bool:
+    """Not cancelled, and not yet over (or its time not yet fixed)."""
+    return meeting.status is not MeetingStatus.CANCELLED and (
+        meeting.ends_at is None or meeting.ends_at >= now
+    )
+
+
+def agenda_posted(meeting: Meeting, now: datetime) -> None:
+    meeting.agenda_posted_at = now
+    meeting.agenda_changed = False
+
+
+async def accept_item(session: AsyncSession, meeting: Meeting, item: AgendaItem) -> bool:
+    """A proposal onto the agenda, last; False when it is not a proposal (any more)."""
+    if item.status is not ItemStatus.PROPOSED:
+        return False
+    item.status = ItemStatus.ACCEPTED
+    accepted = await agenda(session, meeting.id)
+    item.position = max((i.position for i in accepted if i.id != item.id), default=0) + 1
+    agenda_touched(meeting)
+    return True
+
+
+def reject_item(meeting: Meeting, item: AgendaItem) -> bool:
+    """A proposal turned down, or an item taken off the agenda; False when already gone."""
+    if item.status is ItemStatus.REJECTED:
+        return False
+    was_listed = item.status is ItemStatus.ACCEPTED
+    item.status = ItemStatus.REJECTED
+    if was_listed:
+        agenda_touched(meeting)
+    return True

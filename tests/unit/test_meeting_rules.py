@@ -13,7 +13,6 @@ from storage.meeting_rules import (
     Slot,
     TextProblem,
     TimeProblem,
-    can_add_slot,
     check_deadline,
     check_text,
     may_edit,
@@ -119,14 +118,6 @@ def test_text_rules() -> None:
     assert check_text(None, 10) is TextProblem.EMPTY
     assert check_text("x" * 11, 10) is TextProblem.TOO_LONG
     assert check_text(" " + "x" * 10 + " ", 10) is None
-
-
-def test_at_most_twenty_distinct_slots() -> None:
-    slots = [Slot(utc(2026, 1, 1 + i, 15), utc(2026, 1, 1 + i, 17)) for i in range(20)]
-    extra = Slot(utc(2026, 2, 1, 15), utc(2026, 2, 1, 17))
-    assert can_add_slot(slots[:19], extra)
-    assert not can_add_slot(slots, extra)
-    assert not can_add_slot(slots[:5], slots[0])
 
 
 def test_ranking_most_yes_then_most_if_need_be_then_earliest() -> None:
