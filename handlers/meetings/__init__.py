@@ -3,7 +3,16 @@ cancel), its agenda and its minutes."""
 
 from aiogram import Router
 
-from handlers.meetings import agenda, changes, listing, minutes, new_poll, poll
+from handlers.meetings import (
+    agenda,
+    changes,
+    listing,
+    minutes,
+    new_poll,
+    poll,
+    poll_times,
+    proposals,
+)
 
 
 def create_router() -> Router:
@@ -13,6 +22,8 @@ def create_router() -> Router:
         poll.create_router(),
         changes.create_router(),
         new_poll.create_router(),
+        poll_times.create_router(),
+        proposals.create_router(),
         agenda.create_router(),
         minutes.create_router(),
     )
