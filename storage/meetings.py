@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.audit import record
 from storage.base import Base, UtcDateTime, text_enum
+from storage.claims import claim
 from storage.meeting_rules import (
     Answer,
     MeetingKind,
@@ -440,30 +441,22 @@ async def poll_state(session: AsyncSession, meeting_id: int) -> PollState:
     return PollState(slots, answers, by_person)
 
 
-async def claim_due_polls(session: AsyncSession, now: datetime) -> list[int]:
-    """Close every poll past its deadline; each is claimed by exactly one process."""
-    due = list(
-        await session.scalars(
-            select(Meeting.id).where(
-                Meeting.status == MeetingStatus.POLLING, Meeting.poll_deadline_at <= now
-            )
-        )
+async def claim_due_polls(session: AsyncSession, now: datetime, limit: int = 100) -> list[int]:
+    """Close the polls past their deadline; each is claimed by exactly one process."""
+    claimed = await claim(
+        session,
+        Meeting,
+        due=(Meeting.status == MeetingStatus.POLLING) & (Meeting.poll_deadline_at <= now),
+        order_by=[Meeting.poll_deadline_at, Meeting.id],
+        limit=limit,
+        values={
+            "status": MeetingStatus.CLOSED,
+            "closed_at": now,
+            "results_version": Meeting.results_version + 1,
+        },
     )
-    claimed = []
-    for meeting_id in due:
-        result = await session.execute(
-            update(Meeting)
-            .where(Meeting.id == meeting_id, Meeting.status == MeetingStatus.POLLING)
-            .values(
-                status=MeetingStatus.CLOSED,
-                closed_at=now,
-                results_version=Meeting.results_version + 1,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            claimed.append(meeting_id)
-            await cancel_reminders(session, poll_target(meeting_id))
+    for meeting_id in claimed:
+        await cancel_reminders(session, poll_target(meeting_id))
     return claimed
 
 

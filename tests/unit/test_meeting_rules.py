@@ -15,6 +15,7 @@ from storage.meeting_rules import (
     TimeProblem,
     check_deadline,
     check_text,
+    deadline_options,
     may_edit,
     minutes_approved,
     missing,
@@ -111,6 +112,18 @@ def test_deadline_rules() -> None:
         DeadlineProblem.AFTER_MEETING
     )
     assert check_deadline(first - timedelta(hours=1), now=NOW, first_start=first) is None
+
+
+def test_ready_made_deadlines_are_at_four_and_before_the_first_time() -> None:
+    today = NOW.astimezone(HKI).date()  # Monday 1.12.2025, 12.00 in Helsinki
+    first = datetime(2025, 12, 5, 17, tzinfo=HKI)
+    options = deadline_options(today, now=NOW, zone=HKI, first_start=first)
+    assert [o.astimezone(HKI) for o in options] == [
+        datetime(2025, 12, 2, 16, tzinfo=HKI),
+        datetime(2025, 12, 3, 16, tzinfo=HKI),
+        datetime(2025, 12, 4, 16, tzinfo=HKI),
+    ]
+    assert deadline_options(today, now=NOW, zone=HKI, first_start=utc(2025, 12, 2, 13)) == []
 
 
 def test_text_rules() -> None:
