@@ -22,7 +22,7 @@ from views.meetings.buttons import (
     OpenMeeting,
     RsvpAnswer,
 )
-from views.meetings.texts import RSVP_WORDS, meeting_heading, span
+from views.meetings.texts import RSVP_WORDS, cancel_keyboard, meeting_heading, span
 from views.text import esc, moment, plain_text
 
 LIST_LIMIT = 15
@@ -215,9 +215,8 @@ def time_confirmed(starts_at: datetime, ends_at: datetime, zone: ZoneInfo, langu
 
 
 def ask_new_time() -> tuple[str, InlineKeyboardMarkup]:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("Peru"), callback_data=Cancel(form=Form.MEETING))
-    return _("Kirjoita uusi aika, esimerkiksi <code>14.1. 17-19</code>."), builder.as_markup()
+    text = _("Kirjoita uusi aika, esimerkiksi <code>14.1. 17-19</code>.")
+    return text, cancel_keyboard(Form.MEETING)
 
 
 def moved(starts_at: datetime, ends_at: datetime, zone: ZoneInfo, language: str) -> str:

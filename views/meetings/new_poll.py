@@ -22,6 +22,7 @@ CHOOSABLE_KINDS = (MeetingKind.REGULAR, MeetingKind.PLANNING, MeetingKind.RESIDE
 
 
 def _cancel_row(builder: InlineKeyboardBuilder) -> None:
+    """Peru as the last button of a step's own keyboard."""
     builder.button(text=_("Peru"), callback_data=Cancel(form=Form.MEETING))
 
 
