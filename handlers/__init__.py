@@ -3,16 +3,13 @@
 from aiogram import Router
 
 from handlers import (
-    agenda,
     announcements,
     fallback,
     groups,
     invites,
     language,
-    meeting_poll,
     meetings,
     members,
-    minutes,
     reminders,
     start,
     statements,
@@ -27,10 +24,7 @@ def get_routers() -> list[Router]:
         invites.router,
         members.router,
         language.router,
-        meetings.router,
-        meeting_poll.router,
-        agenda.router,
-        minutes.router,
+        meetings.create_router(),
         statements.router,
         votes.router,
         reminders.create_router(),

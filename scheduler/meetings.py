@@ -8,36 +8,17 @@ from datetime import datetime
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
-from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock
 from core.settings import Settings
-from handlers.meeting_views import (
-    ActCb,
-    poll_keyboard,
-    poll_text,
-    send_to_meeting,
-    span,
-)
+from notify.meetings import after_poll_closed, table_of
 from storage.meeting_rules import may_edit
-from storage.meetings import (
-    Meeting,
-    MeetingPost,
-    Participant,
-    claim_due_polls,
-    poll_state,
-    slots_of,
-    suggest,
-)
-from storage.outbox import OutboxMessage, enqueue
-from storage.people import Person, Table
-from views.language import reader_language
-from views.text import esc
+from storage.meetings import Meeting, MeetingPost, Participant, claim_due_polls, poll_state
+from storage.outbox import OutboxMessage
+from views.meetings.poll import poll_keyboard, poll_text
 
 log = logging.getLogger(__name__)
 
@@ -68,74 +49,8 @@ async def close_due_polls(
             meeting = await session.get(Meeting, meeting_id)
             assert meeting is not None
             await session.refresh(meeting)
-            await after_close(session, meeting, settings, i18n, now)
+            await after_poll_closed(session, i18n, settings, meeting, now)
     return closed
-
-
-async def after_close(
-    session: AsyncSession, meeting: Meeting, settings: Settings, i18n: I18n, now: datetime
-) -> None:
-    """The best time is suggested to the organiser; the group hears the poll has closed."""
-    zone = settings.zone
-    best = await suggest(session, meeting)
-    table = await session.get(Table, meeting.table_id) if meeting.table_id else None
-
-    def notice(language: str) -> tuple[str, None]:
-        text = _("Kokousaikakysely on päättynyt: {title}").format(title=esc(meeting.title))
-        if best is not None:
-            text += "\n" + _("Eniten sopiva aika: {time}").format(
-                time=span(best.starts_at, best.ends_at, zone, language)
-            )
-        text += "\n" + _("Järjestäjä vahvistaa ajan pian.")
-        return text, None
-
-    await send_to_meeting(
-        session,
-        meeting=meeting,
-        table=table,
-        settings=settings,
-        i18n=i18n,
-        now=now,
-        batch=f"meeting:{meeting.id}:closed",
-        render=notice,
-    )
-    organiser = await session.get(Person, meeting.created_by_id) if meeting.created_by_id else None
-    if organiser is None or organiser.telegram_id is None:
-        return
-    language = reader_language(organiser, settings.default_language)
-    with i18n.use_locale(language):
-        text, markup = await confirm_question(session, meeting, settings, language)
-    await enqueue(
-        session,
-        batch=f"meeting:{meeting.id}:confirm",
-        chat_ids=[organiser.telegram_id],
-        now=now,
-        text=text,
-        reply_markup=markup.model_dump(exclude_none=True),
-        person_ids={organiser.telegram_id: organiser.id},
-    )
-
-
-async def confirm_question(
-    session: AsyncSession, meeting: Meeting, settings: Settings, language: str
-) -> tuple[str, InlineKeyboardMarkup]:
-    zone = settings.zone
-    slots = await slots_of(session, meeting.id)
-    best = next((s for s in slots if s.id == meeting.suggested_slot_id), None)
-    text = _("Vastausaika päättyi: {title}").format(title=esc(meeting.title))
-    builder = InlineKeyboardBuilder()
-    if best is not None:
-        text += "\n\n" + _("Eniten sopiva aika on {time}.").format(
-            time=span(best.starts_at, best.ends_at, zone, language)
-        )
-        builder.button(
-            text=_("Vahvista tämä aika"),
-            callback_data=ActCb(m=meeting.id, do="confirm", arg=best.id),
-        )
-    text += "\n\n" + _("Voit myös valita toisen ajan.")
-    builder.button(text=_("Valitse toinen aika"), callback_data=ActCb(m=meeting.id, do="pick"))
-    builder.adjust(1)
-    return text, builder.as_markup()
 
 
 @dataclass(frozen=True)
@@ -208,7 +123,7 @@ async def refresh_results(
                 )
                 or 0
             )
-            table = await session.get(Table, meeting.table_id) if meeting.table_id else None
+            table = await table_of(session, meeting)
             with i18n.use_locale(edit.language):
                 text = poll_text(meeting, table, state, invited, settings.zone, edit.language)
             mine = state.by_person.get(edit.person_id, {}) if edit.person_id else None

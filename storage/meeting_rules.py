@@ -178,17 +178,27 @@ def check_deadline(
     return None
 
 
+def deadline_options(
+    today: date, *, now: datetime, zone: ZoneInfo, first_start: datetime
+) -> list[datetime]:
+    """Ready-made deadlines: 16.00 in 1, 2, 3 and 7 days, those that end before the first time."""
+    options = []
+    for days in (1, 2, 3, 7):
+        option = slot_from_picker(today + timedelta(days=days), 16, 0, now=now, zone=zone)
+        if (
+            isinstance(option, Slot)
+            and check_deadline(option.starts_at, now=now, first_start=first_start) is None
+        ):
+            options.append(option.starts_at)
+    return options
+
+
 def check_text(text: str | None, limit: int) -> TextProblem | None:
     if text is None or not text.strip():
         return TextProblem.EMPTY
     if len(text.strip()) > limit:
         return TextProblem.TOO_LONG
     return None
-
-
-def can_add_slot(existing: Sequence[Slot], new: Slot) -> bool:
-    """At most MAX_SLOTS times, and the same time only once."""
-    return len(existing) < MAX_SLOTS and new not in existing
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.audit import record
 from storage.base import Base, UtcDateTime, text_enum
+from storage.claims import claim
 from storage.meeting_rules import (
     Answer,
     MeetingKind,
@@ -440,30 +441,22 @@ async def poll_state(session: AsyncSession, meeting_id: int) -> PollState:
     return PollState(slots, answers, by_person)
 
 
-async def claim_due_polls(session: AsyncSession, now: datetime) -> list[int]:
-    """Close every poll past its deadline; each is claimed by exactly one process."""
-    due = list(
-        await session.scalars(
-            select(Meeting.id).where(
-                Meeting.status == MeetingStatus.POLLING, Meeting.poll_deadline_at <= now
-            )
-        )
+async def claim_due_polls(session: AsyncSession, now: datetime, limit: int = 100) -> list[int]:
+    """Close the polls past their deadline; each is claimed by exactly one process."""
+    claimed = await claim(
+        session,
+        Meeting,
+        due=(Meeting.status == MeetingStatus.POLLING) & (Meeting.poll_deadline_at <= now),
+        order_by=[Meeting.poll_deadline_at, Meeting.id],
+        limit=limit,
+        values={
+            "status": MeetingStatus.CLOSED,
+            "closed_at": now,
+            "results_version": Meeting.results_version + 1,
+        },
     )
-    claimed = []
-    for meeting_id in due:
-        result = await session.execute(
-            update(Meeting)
-            .where(Meeting.id == meeting_id, Meeting.status == MeetingStatus.POLLING)
-            .values(
-                status=MeetingStatus.CLOSED,
-                closed_at=now,
-                results_version=Meeting.results_version + 1,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            claimed.append(meeting_id)
-            await cancel_reminders(session, poll_target(meeting_id))
+    for meeting_id in claimed:
+        await cancel_reminders(session, poll_target(meeting_id))
     return claimed
 
 
@@ -751,3 +744,53 @@ async def meetings_for(
     return list(
         await session.scalars(select(Meeting).where(condition).order_by(Meeting.id.desc()))
     )
+
+
+def upcoming_and_past(
+    meetings: list[Meeting], now: datetime
+) -> tuple[list[Meeting], list[Meeting]]:
+    """Polls and meetings still ahead, soonest first; then the rest, newest first."""
+    upcoming = [
+        m
+        for m in meetings
+        if m.status in (MeetingStatus.POLLING, MeetingStatus.CLOSED)
+        or (m.status is MeetingStatus.SCHEDULED and m.ends_at and m.ends_at >= now)
+    ]
+    past = [m for m in meetings if m not in upcoming]
+    upcoming.sort(key=lambda m: m.starts_at or m.poll_deadline_at or m.created_at)
+    past.sort(key=lambda m: m.starts_at or m.created_at, reverse=True)
+    return upcoming, past
+
+
+def still_upcoming(meeting: Meeting, now: datetime) -> bool:
+    """Not cancelled, and not yet over (or its time not yet fixed)."""
+    return meeting.status is not MeetingStatus.CANCELLED and (
+        meeting.ends_at is None or meeting.ends_at >= now
+    )
+
+
+def agenda_posted(meeting: Meeting, now: datetime) -> None:
+    meeting.agenda_posted_at = now
+    meeting.agenda_changed = False
+
+
+async def accept_item(session: AsyncSession, meeting: Meeting, item: AgendaItem) -> bool:
+    """A proposal onto the agenda, last; False when it is not a proposal (any more)."""
+    if item.status is not ItemStatus.PROPOSED:
+        return False
+    item.status = ItemStatus.ACCEPTED
+    accepted = await agenda(session, meeting.id)
+    item.position = max((i.position for i in accepted if i.id != item.id), default=0) + 1
+    agenda_touched(meeting)
+    return True
+
+
+def reject_item(meeting: Meeting, item: AgendaItem) -> bool:
+    """A proposal turned down, or an item taken off the agenda; False when already gone."""
+    if item.status is ItemStatus.REJECTED:
+        return False
+    was_listed = item.status is ItemStatus.ACCEPTED
+    item.status = ItemStatus.REJECTED
+    if was_listed:
+        agenda_touched(meeting)
+    return True

@@ -13,9 +13,9 @@ from storage.meeting_rules import (
     Slot,
     TextProblem,
     TimeProblem,
-    can_add_slot,
     check_deadline,
     check_text,
+    deadline_options,
     may_edit,
     minutes_approved,
     missing,
@@ -114,19 +114,23 @@ def test_deadline_rules() -> None:
     assert check_deadline(first - timedelta(hours=1), now=NOW, first_start=first) is None
 
 
+def test_ready_made_deadlines_are_at_four_and_before_the_first_time() -> None:
+    today = NOW.astimezone(HKI).date()  # Monday 1.12.2025, 12.00 in Helsinki
+    first = datetime(2025, 12, 5, 17, tzinfo=HKI)
+    options = deadline_options(today, now=NOW, zone=HKI, first_start=first)
+    assert [o.astimezone(HKI) for o in options] == [
+        datetime(2025, 12, 2, 16, tzinfo=HKI),
+        datetime(2025, 12, 3, 16, tzinfo=HKI),
+        datetime(2025, 12, 4, 16, tzinfo=HKI),
+    ]
+    assert deadline_options(today, now=NOW, zone=HKI, first_start=utc(2025, 12, 2, 13)) == []
+
+
 def test_text_rules() -> None:
     assert check_text("  ", 10) is TextProblem.EMPTY
     assert check_text(None, 10) is TextProblem.EMPTY
     assert check_text("x" * 11, 10) is TextProblem.TOO_LONG
     assert check_text(" " + "x" * 10 + " ", 10) is None
-
-
-def test_at_most_twenty_distinct_slots() -> None:
-    slots = [Slot(utc(2026, 1, 1 + i, 15), utc(2026, 1, 1 + i, 17)) for i in range(20)]
-    extra = Slot(utc(2026, 2, 1, 15), utc(2026, 2, 1, 17))
-    assert can_add_slot(slots[:19], extra)
-    assert not can_add_slot(slots, extra)
-    assert not can_add_slot(slots[:5], slots[0])
 
 
 def test_ranking_most_yes_then_most_if_need_be_then_earliest() -> None:
