@@ -31,8 +31,8 @@ def get_routers() -> list[Router]:
         meeting_poll.router,
         agenda.router,
         minutes.router,
-        statements.router,
-        votes.router,
+        statements.create_router(),
+        votes.create_router(),
         reminders.router,
         announcements.router,
         fallback.router,  # must stay last
