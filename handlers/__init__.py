@@ -25,8 +25,8 @@ def get_routers() -> list[Router]:
         members.router,
         language.router,
         meetings.create_router(),
-        statements.router,
-        votes.router,
+        statements.create_router(),
+        votes.create_router(),
         reminders.create_router(),
         announcements.create_router(),
         fallback.router,  # must stay last

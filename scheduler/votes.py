@@ -11,9 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock
 from core.settings import Settings
-from handlers.statements import statement_button
-from notify.fanout import Rendered
-from notify.table import seated_count, tell_group, tell_members
+from notify.table import seated_count, tell_group
+from notify.votes import result_view, tell_result
 from storage.people import Table
 from storage.statements import Statement, apply_ballot_outcome
 from storage.vote_rules import decide, elect
@@ -28,7 +27,6 @@ from storage.votes import (
     secret_counts,
     turnout,
 )
-from views.votes import result_text
 
 log = logging.getLogger(__name__)
 
@@ -105,22 +103,10 @@ async def _close_and_tell(
             await session.get(Statement, ballot.statement_id) if ballot.statement_id else None
         )
         thread_id = statement.group_thread_id if statement else None
-        statement_id = statement.id if statement else None
-
-        def render(language: str) -> Rendered:
-            markup = statement_button(statement_id) if statement_id else None
-            return Rendered(result_text(ballot, names), markup)
-
-        await tell_members(
-            session,
-            i18n,
-            table_id=ballot.table_id,
-            batch=f"ballot:{ballot.id}:result",
-            view=render,
-            now=now,
-            today=now.astimezone(settings.zone).date(),
-        )
+        result = result_view(ballot, names)
+        today = now.astimezone(settings.zone).date()
+        await tell_result(session, i18n, result, ballot=ballot, now=now, today=today)
     if table is not None:
-        await tell_group(bot, i18n, table, render, thread_id)
+        await tell_group(bot, i18n, table, result, thread_id)
     log.info("ballot %s closed: %s", ballot_id, ballot.outcome)
     return 1

@@ -6,7 +6,7 @@ import difflib
 import enum
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -24,8 +24,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage.audit import record
 from storage.base import Base, UtcDateTime, text_enum
 from storage.outbox import StoredFile
+from storage.people import Person, table_roster
 from storage.reminders import Audience, ReminderKind, Target, cancel, schedule
-from storage.roles import Access
+from storage.roles import CHAIR_ROLES, SEATED_ROLES, Access, Role
 from storage.vote_rules import Choice, Outcome
 from storage.votes import Ballot, BallotKind, BallotStatus, OpenVote
 
@@ -346,6 +347,29 @@ async def name_drafter(
     return True
 
 
+async def names_of(session: AsyncSession, ids: set[int] | list[int]) -> dict[int, str]:
+    """People's full names by id; ids of people no longer there are left out."""
+    if not ids:
+        return {}
+    people = await session.scalars(select(Person).where(Person.id.in_(list(ids))))
+    return {p.id: p.full_name for p in people}
+
+
+async def seated_at(session: AsyncSession, table_id: int, today: date) -> list[Person]:
+    """Who sits at the table today (coordinators serve it, they do not sit), chair first."""
+    return [p for p, role in await table_roster(session, table_id, today) if role in SEATED_ROLES]
+
+
+async def deciders_of(session: AsyncSession, statement: Statement, today: date) -> set[int]:
+    """Who decides on amendments: the named drafters, the chairs and the coordinators."""
+    drafters = await drafters_of(session, statement.id)
+    return {
+        p.id
+        for p, role in await table_roster(session, statement.table_id, today)
+        if p.id in drafters or role in CHAIR_ROLES or role is Role.COORDINATOR
+    }
+
+
 async def versions_of(session: AsyncSession, statement_id: int) -> list[StatementVersion]:
     return list(
         await session.scalars(
@@ -511,6 +535,20 @@ async def approval_ballot(session: AsyncSession, statement_id: int) -> Ballot | 
         .order_by(Ballot.id.desc())
         .limit(1)
     )
+
+
+@dataclass(frozen=True)
+class Matter:
+    """What a statement or amendment ballot asks: the version put to the vote, the change."""
+
+    version_number: int | None = None
+    amendment: Amendment | None = None
+
+
+async def matter_of(session: AsyncSession, ballot: Ballot) -> Matter:
+    version = await session.get(StatementVersion, ballot.version_id) if ballot.version_id else None
+    amendment = await session.get(Amendment, ballot.amendment_id) if ballot.amendment_id else None
+    return Matter(version.number if version else None, amendment)
 
 
 async def apply_ballot_outcome(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -114,3 +115,16 @@ def elect(counts: Mapping[str, int], seated: int, rules: Rules = Rules()) -> Ele
     if len(leaders) > 1:
         return ElectionResult(Outcome.TIE, None, dict(counts))
     return ElectionResult(Outcome.ELECTED, leaders[0], dict(counts))
+
+
+MONEY = re.compile(r"^\s*(\d{1,7})(?:[,.](\d{1,2}))?\s*(?:€|e|eur|euroa)?\s*$", re.IGNORECASE)
+
+
+def parse_euros(text: str) -> int | None:
+    """`150`, `150,5`, `150.50 €` as cents; None if it is not a positive amount."""
+    match = MONEY.match(text)
+    if match is None:
+        return None
+    whole, part = match.groups()
+    cents = int(whole) * 100 + (int(part.ljust(2, "0")) if part else 0)
+    return cents or None

@@ -5,10 +5,20 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from aiogram.utils.i18n import gettext as _
 from docx import Document
 from docx.opc.exceptions import PackageNotFoundError
 from docx.shared import Pt
+
+from storage.people import Table
+from storage.statements import Statement, StatementVersion
+from storage.vote_rules import Outcome, Tally
+from storage.votes import Ballot
+from views.text import day
+from views.votes import OUTCOME_LABELS, tally_line
 
 MAX_UPLOAD_BYTES = 1_000_000
 DRAFT_FILE_TYPES = (".docx", ".md", ".txt")
@@ -52,6 +62,60 @@ class StatementDocument:
     vote_lines: list[str]
     dissent_heading: str
     dissents: list[tuple[str, str]] = field(default_factory=list)  # (name, opinion)
+
+
+def statement_document(
+    statement: Statement,
+    table: Table,
+    version: StatementVersion,
+    ballot: Ballot | None,
+    dissents: list[tuple[str, str]],
+    zone: ZoneInfo,
+    language: str,
+) -> StatementDocument:
+    """The approved statement with its facts, the vote and the dissenting opinions."""
+
+    def on(moment: datetime) -> str:
+        return day(moment.astimezone(zone).date(), language)
+
+    facts = [
+        (_("Pöytä"), table.name(language)),
+        (_("Päivämäärä"), on(statement.approved_at or statement.created_at)),
+        (_("Asia"), statement.subject),
+        (_("Pyytäjä"), statement.requester),
+    ]
+    if statement.case_number:
+        facts.append((_("Diaarinumero"), statement.case_number))
+    facts.append((_("Määräaika"), on(statement.city_due_at)))
+    if statement.submitted_at:
+        facts.append(
+            (
+                _("Lähetetty"),
+                _("{date}, vastaanottaja: {to}").format(
+                    date=on(statement.submitted_at), to=statement.submitted_to or ""
+                ),
+            )
+        )
+    vote_lines: list[str] = []
+    if ballot is not None and ballot.result:
+        result = ballot.result
+        outcome = Outcome(ballot.outcome) if ballot.outcome else Outcome.NO_QUORUM
+        vote_lines = [
+            tally_line(Tally(**result.get("tally", {}))),
+            _("Äänesti {voted}/{seated}.").format(
+                voted=result.get("voted", 0), seated=result.get("seated", 0)
+            ),
+            _("Tulos: {outcome}").format(outcome=OUTCOME_LABELS[outcome]),
+        ]
+    return StatementDocument(
+        title=_("Lausunto: {subject}").format(subject=statement.subject),
+        facts=facts,
+        text=version.text,
+        vote_heading=_("Äänestyksen tulos"),
+        vote_lines=vote_lines,
+        dissent_heading=_("Eriävät mielipiteet"),
+        dissents=dissents,
+    )
 
 
 def statement_docx(doc: StatementDocument) -> bytes:

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from docx import Document
 
-from handlers.votes import parse_euros
 from storage.statements import (
     apply_amendment,
     clean_draft,
@@ -71,13 +70,6 @@ def test_due_dates_must_be_in_the_future() -> None:
     now = datetime(2027, 1, 1, tzinfo=UTC)
     assert due_is_valid(datetime(2027, 1, 2, tzinfo=UTC), now)
     assert not due_is_valid(now, now)
-
-
-def test_euros() -> None:
-    assert parse_euros("150") == 15000
-    assert parse_euros("150,5 €") == 15050
-    assert parse_euros("0") is None
-    assert parse_euros("paljon") is None
 
 
 def _doc() -> StatementDocument:

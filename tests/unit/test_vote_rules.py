@@ -14,6 +14,7 @@ from storage.vote_rules import (
     decide,
     elect,
     may_vote,
+    parse_euros,
     quorum_met,
 )
 
@@ -82,3 +83,10 @@ def test_election_winner_tie_and_quorum() -> None:
     assert elect({"1": 6, "2": 6}, 20).outcome is Outcome.TIE
     assert elect({"1": 5, "2": 4}, 20).outcome is Outcome.NO_QUORUM
     assert elect({EMPTY_BALLOT: 11}, 20).outcome is Outcome.TIE
+
+
+def test_euros() -> None:
+    assert parse_euros("150") == 15000
+    assert parse_euros("150,5 €") == 15050
+    assert parse_euros("0") is None
+    assert parse_euros("paljon") is None
