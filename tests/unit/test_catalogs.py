@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
 
 
-PACKAGES = ("bot", "handlers", "storage", "scheduler")
+PACKAGES = ("bot", "handlers", "views", "notify", "storage", "scheduler")
 KEYWORDS = {"_": None, "__": None, "gettext": None, "lazy_gettext": None}
 
 
