@@ -22,11 +22,11 @@ from handlers import (
 
 def get_routers() -> list[Router]:
     routers = [
-        start.router,
-        groups.router,
-        invites.router,
-        members.router,
-        language.router,
+        start.create_router(),
+        groups.create_router(),
+        invites.create_router(),
+        members.create_router(),
+        language.create_router(),
         meetings.router,
         meeting_poll.router,
         agenda.router,
@@ -35,7 +35,7 @@ def get_routers() -> list[Router]:
         votes.router,
         reminders.router,
         announcements.router,
-        fallback.router,  # must stay last
+        fallback.create_router(),  # must stay last
     ]
     for router in routers:
         # Routers are module-level; a process that builds a second dispatcher (tests, the demo)
