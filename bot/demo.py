@@ -120,7 +120,7 @@ async def _seed(app: App, emu: EmulatorClient) -> list[User]:
     users: list[User] = []
     async with app.sessionmaker() as session, session.begin():
         tables = {t.slug: t for t in await session.scalars(select(Table))}
-        today = app.clock.now().astimezone(app.settings.zone).date()
+        today = app.clock.today(app.settings.zone)
         for demo in PEOPLE:
             user = await emu.create_user(
                 demo.first_name, demo.last_name, language_code=demo.language

@@ -14,7 +14,8 @@ from aiogram.utils.i18n import I18n, I18nMiddleware
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from views.language import language_from_telegram
+from storage.people import Person
+from views.language import language_from_telegram, reader_language
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -53,9 +54,10 @@ class PersonLanguageMiddleware(I18nMiddleware):
     """The person's chosen language, else Telegram's, else the default."""
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
-        person = data.get("person")
-        if person is not None and person.language:
-            return str(person.language)
+        person: Person | None = data.get("person")
+        if person is not None:
+            # PersonMiddleware has just stored this update's Telegram language on the person.
+            return reader_language(person, self.i18n.default_locale)
         user: User | None = data.get("event_from_user")
         return language_from_telegram(
             user.language_code if user else None, self.i18n.default_locale

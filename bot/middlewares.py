@@ -15,6 +15,7 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, User
@@ -128,9 +129,9 @@ class PersonMiddleware(BaseMiddleware):
             now = self.clock.now()
             person = await self._remember(session, user, now, _is_private(data.get("event_chat")))
             if user.id in self.settings.lead_coordinators:
-                await self._ensure_lead(session, person, now)
+                await self._ensure_lead(session, person)
         data["person"] = person
-        today = self.clock.now().astimezone(self.settings.zone).date()
+        today = self.clock.today(self.settings.zone)
         data["access"] = await access_for(session, person, today) if person else NOBODY
         return await handler(event, data)
 
@@ -159,8 +160,8 @@ class PersonMiddleware(BaseMiddleware):
             person.private_chat_open = True
         return person
 
-    async def _ensure_lead(self, session: AsyncSession, person: Person, now: datetime) -> None:
-        today = now.astimezone(self.settings.zone).date()
+    async def _ensure_lead(self, session: AsyncSession, person: Person) -> None:
+        today = self.clock.today(self.settings.zone)
         access = await access_for(session, person, today)
         if not access.is_lead:
             await grant_role(
@@ -176,14 +177,6 @@ class PersonMiddleware(BaseMiddleware):
 
 def _is_private(chat: Chat | None) -> bool:
     return chat is not None and chat.type == "private"
-
-
-def event_message(event: TelegramObject) -> Message | None:
-    if isinstance(event, Message):
-        return event
-    if isinstance(event, CallbackQuery) and isinstance(event.message, Message):
-        return event.message
-    return None
 
 
 class FloodGuard(BaseMiddleware):
@@ -233,19 +226,43 @@ class FloodGuard(BaseMiddleware):
 class AnswerRefusals(BaseMiddleware):
     """A handler or filter that raised `Refused` changed nothing; tell the person why.
 
-    The update's transaction is rolled back first, so a refusal can never leave half an act.
+    What the handler and its filters wrote is rolled back to a savepoint taken before them;
+    the update's own record (and the sender's, by `PersonMiddleware`) stay, so a refused update
+    delivered again is still recognised. A press gets an alert; if the press was already
+    answered, a private chat gets the text as a message instead.
     """
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        session: AsyncSession | None = data.get("session")
+        savepoint = await session.begin_nested() if session is not None else None
         try:
-            return await handler(event, data)
+            result = await handler(event, data)
         except Refused as refusal:
-            session: AsyncSession | None = data.get("session")
-            if session is not None:
+            if savepoint is not None and savepoint.is_active:
+                await savepoint.rollback()
+            elif session is not None:
+                # A reply already committed the update's work; undo only what came after it.
+                log.warning("refused after a reply was shown: %s", refusal)
                 await session.rollback()
-            text = str(refusal.text)
-            if isinstance(event, CallbackQuery):
-                await event.answer(text, show_alert=True)
-            elif isinstance(event, Message):
-                await event.answer(text)
+            await _tell(event, str(refusal))
             return None
+        if savepoint is not None and savepoint.is_active:
+            await savepoint.commit()
+        return result
+
+
+async def _tell(event: TelegramObject, text: str) -> None:
+    if isinstance(event, Message):
+        await event.answer(text)
+        return
+    if not isinstance(event, CallbackQuery):
+        return
+    try:
+        await event.answer(text, show_alert=True)
+    except TelegramBadRequest as error:
+        # Answered before (or too late): the alert cannot be shown any more.
+        message = event.message
+        if isinstance(message, Message) and message.chat.type == "private":
+            await message.answer(text)
+        else:
+            log.info("refusal not shown to user %s: %s", event.from_user.id, error.message)

@@ -1,4 +1,8 @@
-"""Every feature's router, in the order they are asked; the catch-all goes last."""
+"""Every feature's router, in the order they are asked; the catch-all goes last.
+
+Each feature builds fresh routers, so every dispatcher (production, each test, the demo) gets
+its own.
+"""
 
 from aiogram import Router
 
@@ -18,21 +22,16 @@ from handlers import (
 
 
 def get_routers() -> list[Router]:
-    routers = [
-        start.router,
-        groups.router,
-        invites.router,
-        members.router,
-        language.router,
+    return [
+        start.create_router(),
+        groups.create_router(),
+        invites.create_router(),
+        members.create_router(),
+        language.create_router(),
         meetings.create_router(),
         statements.create_router(),
         votes.create_router(),
         reminders.create_router(),
         announcements.create_router(),
-        fallback.router,  # must stay last
+        fallback.create_router(),  # must stay last
     ]
-    for router in routers:
-        # Routers are module-level; a process that builds a second dispatcher (tests, the demo)
-        # must free them from the first. aiogram has no public way to do this.
-        router._parent_router = None
-    return routers

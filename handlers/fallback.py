@@ -4,27 +4,26 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import gettext as _
 
-from views.commands import COMMANDS
-
-router = Router(name="fallback")
-
-KNOWN_COMMANDS = {name for spec in COMMANDS for name in (spec.name, spec.alias_fi) if name}
+from views.commands import KNOWN_NAMES
+from views.common import NOT_UNDERSTOOD, NOT_YOURS, STALE_BUTTON
 
 
-@router.message(F.chat.type == "private")
+def create_router() -> Router:
+    router = Router(name="fallback")
+    router.message.register(not_understood, F.chat.type == "private")
+    router.callback_query.register(stale_button)
+    return router
+
+
 async def not_understood(message: Message) -> None:
     word = (message.text or "").split(maxsplit=1)[0] if message.text else ""
-    if word.startswith("/") and word[1:].split("@")[0].lower() in KNOWN_COMMANDS:
+    if word.startswith("/") and word[1:].split("@")[0].lower() in KNOWN_NAMES:
         # A real command that this person's role does not include.
-        await message.answer(
-            _("Tämä toiminto ei ole sinun käytössäsi. Paina /valikko, niin näet omat toimintosi.")
-        )
+        await message.answer(str(NOT_YOURS))
         return
-    await message.answer(_("En ymmärtänyt. Paina /valikko, niin näet kaikki toiminnot."))
+    await message.answer(str(NOT_UNDERSTOOD))
 
 
-@router.callback_query()
 async def stale_button(query: CallbackQuery) -> None:
-    await query.answer(_("Tämä nappi ei ole enää käytössä. Paina /valikko."), show_alert=True)
+    await query.answer(str(STALE_BUTTON), show_alert=True)

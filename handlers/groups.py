@@ -12,32 +12,52 @@ from aiogram.filters.chat_member_updated import (
 )
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.routing import command
+from handlers.filters import CoordinatedTable
+from handlers.routing import Refused, command, message_of
 from storage.audit import record
 from storage.people import Person, Table, table_by_group, tables_in_order
 from storage.roles import Access
-from views.callbacks import LinkGroup
 from views.common import NOT_ALLOWED
+from views.groups import (
+    HELLO,
+    ONLY_COORDINATORS,
+    WHICH_TABLE,
+    LinkGroup,
+    already_linked,
+    linked,
+    table_keyboard,
+)
 
-router = Router(name="groups")
-in_groups = F.chat.type.in_({"group", "supergroup"})
+GROUPS = {"group", "supergroup"}
+in_groups = F.chat.type.in_(GROUPS)
+private = F.chat.type == "private"
 
 
-@router.my_chat_member(in_groups, ChatMemberUpdatedFilter(JOIN_TRANSITION))
-async def bot_added(event: ChatMemberUpdated) -> None:
-    await event.answer(
-        _(
-            "Hei! Olen kumppanuuspöydän botti.\n\n"
-            "Koordinaattori: liitä tämä ryhmä pöytään komennolla /link."
-        )
+def create_router() -> Router:
+    router = Router(name="groups")
+    router.my_chat_member.register(bot_added, in_groups, ChatMemberUpdatedFilter(JOIN_TRANSITION))
+    router.my_chat_member.register(
+        bot_removed, in_groups, ChatMemberUpdatedFilter(LEAVE_TRANSITION)
     )
+    router.my_chat_member.register(
+        bot_blocked, private, ChatMemberUpdatedFilter(IS_MEMBER >> IS_NOT_MEMBER)
+    )
+    router.my_chat_member.register(
+        bot_unblocked, private, ChatMemberUpdatedFilter(IS_NOT_MEMBER >> IS_MEMBER)
+    )
+    router.message.register(link_command, in_groups, command("link"))
+    router.callback_query.register(link_chosen, LinkGroup.filter(), CoordinatedTable())
+    router.message.register(group_upgraded, in_groups, F.migrate_to_chat_id)
+    router.message.register(supergroup_created, in_groups, F.migrate_from_chat_id)
+    return router
 
 
-@router.my_chat_member(in_groups, ChatMemberUpdatedFilter(LEAVE_TRANSITION))
+async def bot_added(event: ChatMemberUpdated) -> None:
+    await event.answer(str(HELLO))
+
+
 async def bot_removed(
     event: ChatMemberUpdated, session: AsyncSession, person: Person | None
 ) -> None:
@@ -53,65 +73,36 @@ async def bot_removed(
         )
 
 
-@router.my_chat_member(
-    F.chat.type == "private", ChatMemberUpdatedFilter(IS_MEMBER >> IS_NOT_MEMBER)
-)
 async def bot_blocked(event: ChatMemberUpdated, person: Person | None) -> None:
     if person is not None:
         person.private_chat_open = False
 
 
-@router.my_chat_member(
-    F.chat.type == "private", ChatMemberUpdatedFilter(IS_NOT_MEMBER >> IS_MEMBER)
-)
 async def bot_unblocked(event: ChatMemberUpdated, person: Person | None) -> None:
     if person is not None:
         person.private_chat_open = True
 
 
-@router.message(in_groups, command("link"))
 async def link_command(
     message: Message, access: Access, session: AsyncSession, i18n: I18n
 ) -> None:
     tables = [t for t in await tables_in_order(session) if access.coordinates(t.id)]
     if not tables:
-        await message.reply(_("Vain koordinaattori voi liittää ryhmän pöytään."))
+        await message.reply(str(ONLY_COORDINATORS))
         return
-    builder = InlineKeyboardBuilder()
-    for table in tables:
-        builder.button(
-            text=table.name(i18n.current_locale), callback_data=LinkGroup(table_id=table.id)
-        )
-    builder.adjust(1)
-    await message.reply(_("Minkä pöydän ryhmä tämä on?"), reply_markup=builder.as_markup())
+    await message.reply(str(WHICH_TABLE), reply_markup=table_keyboard(tables, i18n.current_locale))
 
 
-@router.callback_query(LinkGroup.filter())
 async def link_chosen(
-    query: CallbackQuery,
-    callback_data: LinkGroup,
-    access: Access,
-    session: AsyncSession,
-    person: Person | None,
-    i18n: I18n,
+    query: CallbackQuery, table: Table, session: AsyncSession, person: Person | None, i18n: I18n
 ) -> None:
-    message = query.message
-    table = await session.get(Table, callback_data.table_id)
-    if (
-        table is None
-        or not access.coordinates(table.id)
-        or not isinstance(message, Message)
-        or message.chat.type not in {"group", "supergroup"}
-    ):
-        await query.answer(str(NOT_ALLOWED), show_alert=True)
-        return
+    """`table` comes from `CoordinatedTable`: this person coordinates it."""
+    message = message_of(query)
+    if message.chat.type not in GROUPS:
+        raise Refused(NOT_ALLOWED)
     other = await table_by_group(session, message.chat.id)
     if other is not None and other.id != table.id:
-        await query.answer(
-            _("Tämä ryhmä on jo liitetty: {table}.").format(table=other.name(i18n.current_locale)),
-            show_alert=True,
-        )
-        return
+        raise Refused(already_linked(other, i18n.current_locale))
     previous = table.group_chat_id
     table.group_chat_id = message.chat.id
     table.group_is_forum = bool(message.chat.is_forum)
@@ -123,21 +114,15 @@ async def link_chosen(
         detail={"chat_id": message.chat.id, "previous": previous},
     )
     await query.answer()
-    await message.edit_text(
-        _("Valmis! Tämä ryhmä kuuluu nyt pöytään:\n{table}").format(
-            table=table.name(i18n.current_locale)
-        )
-    )
+    await message.edit_text(linked(table, i18n.current_locale))
 
 
-@router.message(in_groups, F.migrate_to_chat_id)
 async def group_upgraded(message: Message, session: AsyncSession) -> None:
     """A group that became a supergroup gets a new id; the table follows it."""
     assert message.migrate_to_chat_id is not None
     await _move_group(session, message.chat.id, message.migrate_to_chat_id)
 
 
-@router.message(in_groups, F.migrate_from_chat_id)
 async def supergroup_created(message: Message, session: AsyncSession) -> None:
     assert message.migrate_from_chat_id is not None
     await _move_group(

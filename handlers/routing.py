@@ -21,12 +21,17 @@ MessageHandler = TypeVar("MessageHandler", bound=Callable[..., Awaitable[Any]])
 class Refused(Exception):
     """Stop here and tell the person why: an alert for a press, a reply for a message.
 
-    Raised before anything is written; `bot.middlewares.AnswerRefusals` rolls back and answers.
+    Raised before anything is shown; `bot.middlewares.AnswerRefusals` undoes what the update
+    wrote since its handling began and answers. The text may be lazy: it is read in the
+    person's language when the answer is written.
     """
 
     def __init__(self, text: str | LazyProxy) -> None:
-        super().__init__(str(text))
+        super().__init__(text)
         self.text = text
+
+    def __str__(self) -> str:
+        return str(self.text)
 
 
 def command(name: str) -> Command:
@@ -47,22 +52,33 @@ def command_or_menu(
 ) -> Callable[[MessageHandler], MessageHandler]:
     """One function answers `/name` (and its Finnish alias) and the /menu button `item`.
 
-    From the menu, the handler gets the menu's message to answer in, and no command arguments.
+    From the menu, the handler gets the menu's message to answer in (written by the bot: ask
+    `person` or `access`, not `message.from_user`, who pressed) and no command arguments. The
+    press is answered once, after the handler; a `Refused` from it becomes the alert instead.
     """
 
     def register(handler: MessageHandler) -> MessageHandler:
         if name is not None:
             router.message.register(handler, command(name))
         if item is not None:
-            wanted = set(inspect.signature(handler).parameters)
-
-            async def from_menu(query: CallbackQuery, **data: Any) -> Any:
-                message = message_of(query)
-                await query.answer()
-                return await handler(message, **{k: v for k, v in data.items() if k in wanted})
-
-            from_menu.__name__ = f"{handler.__name__}_from_menu"
-            router.callback_query.register(from_menu, MenuItem.filter(F.item == item))
+            router.callback_query.register(_from_menu(handler), MenuItem.filter(F.item == item))
         return handler
 
     return register
+
+
+def _from_menu(handler: MessageHandler) -> Callable[..., Awaitable[Any]]:
+    parameters = list(inspect.signature(handler).parameters.values())
+    takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+    # The first parameter is the message; the rest are named workflow data.
+    wanted = {p.name for p in parameters[1:] if p.kind is not inspect.Parameter.VAR_KEYWORD}
+
+    async def from_menu(query: CallbackQuery, **data: Any) -> Any:
+        message = message_of(query)
+        arguments = data if takes_all else {k: v for k, v in data.items() if k in wanted}
+        result = await handler(message, **arguments)
+        await query.answer()
+        return result
+
+    from_menu.__name__ = from_menu.__qualname__ = f"{handler.__name__}_from_menu"
+    return from_menu

@@ -1,4 +1,7 @@
-"""Button data shared by every feature. It selects; the handler re-checks the right to it."""
+"""Button data shared by every feature (a feature's own lives in its view module).
+
+It selects; the handler re-checks the right to it.
+"""
 
 from __future__ import annotations
 
@@ -35,23 +38,6 @@ class Form(enum.StrEnum):
 
 class MenuItem(CallbackData, prefix="m"):
     item: Menu
-
-
-class PickLanguage(CallbackData, prefix="lang"):
-    language: str
-
-
-class InviteTable(CallbackData, prefix="it"):
-    table_id: int
-
-
-class InviteRole(CallbackData, prefix="ir"):
-    table_id: int
-    role: str  # a Role, or "import" for many at once from a CSV
-
-
-class LinkGroup(CallbackData, prefix="lg"):
-    table_id: int
 
 
 class Cancel(CallbackData, prefix="x"):

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from aiogram.types import (
-    BotCommand,
-)
+from aiogram.types import BotCommand
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n.lazy_proxy import LazyProxy
@@ -42,6 +40,13 @@ COMMANDS: list[CommandSpec] = [
 ]
 
 BY_NAME = {spec.name: spec for spec in COMMANDS}
+# Every name a command answers to, in any language.
+KNOWN_NAMES = frozenset(name for spec in COMMANDS for name in (spec.name, spec.alias_fi) if name)
+
+
+def shown_name(spec: CommandSpec, language: str) -> str:
+    """Finnish readers see the Finnish alias; the others the English name."""
+    return spec.alias_fi if language == "fi" and spec.alias_fi else spec.name
 
 
 def visible_commands(
@@ -50,7 +55,7 @@ def visible_commands(
     with i18n.context(), i18n.use_locale(language):
         return [
             BotCommand(
-                command=spec.alias_fi if language == "fi" and spec.alias_fi else spec.name,
+                command=shown_name(spec, language),
                 description=str(spec.description),
             )
             for spec in COMMANDS

@@ -13,6 +13,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from storage.roles import Access, coordinators, everyone, insiders, organizers
 from views.callbacks import Menu, MenuItem
 
+MENU_QUESTION = __("Mitä haluat tehdä?")
+
 
 @dataclass(frozen=True)
 class MenuEntry:

@@ -69,10 +69,15 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+# A piece of Telegram HTML: ("open" | "close" | "text" | "entity", raw text, tag name).
+_Token = tuple[str, str, str]
+_SEPARATORS = {"\n\n": 3, "\n": 2, " ": 1}  # where a cut may go, best first
+
+
 class _Tokens(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=False)
-        self.tokens: list[tuple[str, str, str]] = []  # (kind, raw, name)
+        self.tokens: list[_Token] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tokens.append(("open", self.get_starttag_text() or f"<{tag}>", tag))
@@ -102,70 +107,83 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     parser.feed(text)
     parser.close()
     parts: list[str] = []
-    current: list[str] = []
-    stack: list[tuple[str, str]] = []  # (name, raw opening tag)
-    # Where a cut could go: (index in current, rank, visible before it, tags open there).
-    breaks: list[tuple[int, int, int, list[tuple[str, str]]]] = []
+    current: list[_Token] = []
     visible = 0
-
-    def cut(index: int, open_tags: list[tuple[str, str]]) -> None:
-        nonlocal current, visible, breaks
-        closing = "".join(f"</{name}>" for name, _ in reversed(open_tags))
-        part = "".join(current[:index]).rstrip("\n ") + closing
-        if _has_text(part):
-            parts.append(part)
-        rest = current[index:]
-        while rest and rest[0] in ("\n\n", "\n", " "):
-            rest.pop(0)
-        current = [raw for _, raw in open_tags] + rest
-        visible = sum(_visible(t) for t in current)
-        breaks = []
-
-    for kind, raw, name in parser.tokens:
-        if kind == "open":
-            stack.append((name, raw))
-            current.append(raw)
-            continue
-        if kind == "close":
-            for index in range(len(stack) - 1, -1, -1):
-                if stack[index][0] == name:
-                    del stack[index]
-                    break
-            current.append(raw)
-            continue
-        size = _visible(raw)
-        while size > limit - visible and kind == "text" and size > limit:
+    for token in parser.tokens:
+        size = _visible(token)
+        while token[0] == "text" and size > limit:
             # A word longer than a whole message: cut it, there is no better place.
-            head = _utf16_prefix(raw, limit - visible)
+            head = _utf16_prefix(token[1], limit - visible)
+            if not head and visible == 0:
+                head = token[1][0]  # a limit too small for one character: never loop forever
             if head:
-                current.append(head)
-                raw = raw[len(head) :]
-            cut(len(current), list(stack))
-            size = _visible(raw)
-        if visible + size > limit:
-            # The best kind of break that still fills a third of the message.
-            best = max(breaks, key=lambda b: (b[2] >= limit // 3, b[1], b[0]), default=None)
-            if best is not None:
-                cut(best[0], best[3])
-            else:
-                cut(len(current), list(stack))
-        current.append(raw)
+                current.append(("text", head, ""))
+            current = _cut(current, len(current), parts)
+            token = ("text", token[1][len(head) :], "")
+            visible, size = _visible_sum(current), _visible(token)
+        while visible + size > limit:
+            current = _cut(current, _best_break(current, limit), parts)
+            visible = _visible_sum(current)
+        current.append(token)
         visible += size
-        rank = {"\n\n": 3, "\n": 2, " ": 1}.get(raw, 0)
-        if rank:
-            breaks.append((len(current), rank, visible, list(stack)))
-    part = "".join(current).strip("\n ")
-    if _has_text(part):
-        parts.append(part)
+    _cut(current, len(current), parts)
     return parts
 
 
-def _visible(token: str) -> int:
-    if token.startswith("<"):
+def _visible(token: _Token) -> int:
+    kind, raw, _ = token
+    if kind in ("open", "close"):
         return 0
-    if token.startswith("&") and token.endswith(";"):
-        return 1
-    return utf16_len(token)
+    return utf16_len(html.unescape(raw) if kind == "entity" else raw)
+
+
+def _visible_sum(tokens: list[_Token]) -> int:
+    return sum(_visible(t) for t in tokens)
+
+
+def _open_tags(tokens: list[_Token]) -> list[_Token]:
+    """The tags still open after `tokens`, outermost first."""
+    stack: list[_Token] = []
+    for token in tokens:
+        if token[0] == "open":
+            stack.append(token)
+        elif token[0] == "close":
+            for index in range(len(stack) - 1, -1, -1):
+                if stack[index][2] == token[2]:
+                    del stack[index]
+                    break
+    return stack
+
+
+def _best_break(tokens: list[_Token], limit: int) -> int:
+    """Where to end a part: after the best kind of break that still fills a third of it."""
+    best: tuple[bool, int, int] | None = None
+    visible = 0
+    for index, token in enumerate(tokens):
+        visible += _visible(token)
+        rank = _SEPARATORS.get(token[1], 0) if token[0] == "text" else 0
+        if rank:
+            candidate = (visible >= limit // 3, rank, index + 1)
+            best = candidate if best is None else max(best, candidate)
+    return best[2] if best is not None else len(tokens)
+
+
+def _cut(tokens: list[_Token], index: int, parts: list[str]) -> list[_Token]:
+    """End a part before `tokens[index]` (if it shows anything); return the next part's start."""
+    open_tags = _open_tags(tokens[:index])
+    closing = "".join(f"</{name}>" for _, _, name in reversed(open_tags))
+    part = "".join(raw for _, raw, _ in tokens[:index]).strip("\n ") + closing
+    if _has_text(part):
+        parts.append(part)
+    rest = tokens[index:]
+    while rest and rest[0][0] == "text" and rest[0][1] in _SEPARATORS:
+        rest.pop(0)
+    reopened = list(open_tags)
+    # A tag closed right at the cut is not opened again just to be closed.
+    while rest and reopened and rest[0][0] == "close" and rest[0][2] == reopened[-1][2]:
+        rest.pop(0)
+        reopened.pop()
+    return reopened + rest
 
 
 def _utf16_prefix(text: str, units: int) -> str:

@@ -66,6 +66,28 @@ async def test_a_member_cannot_make_invites_even_with_forged_buttons(harness: Ha
     assert await harness.snapshot() == before
 
 
+async def test_forged_invite_buttons_are_refused_by_the_table_check(harness: Harness) -> None:
+    # The filter that loads the table refuses (Refused): an alert, and nothing is written.
+    coordinator = await harness.person("Kaija", Role.COORDINATOR)
+    other = await harness.person("Olli", Role.COORDINATOR, "keskusta")
+    await coordinator.send("/kutsu")
+    question = await coordinator.expect_message(containing="Valitse kutsuttavan rooli")
+    table_id = (await harness.table()).id
+    before = await harness.snapshot()
+    refused = {"text": "Sinulla ei ole oikeutta tähän.", "show_alert": True}
+    # Keskusta's coordinator forges Pohjoinen's buttons: he does not coordinate that table.
+    forged = (await other.history())[-1]
+    for data in (f"ir:{table_id}:member", f"ir:{table_id}:csv", f"it:{table_id}"):
+        assert await other.press_data(forged, data) == refused
+    # Only the lead coordinator hands out the coordinator role.
+    assert await coordinator.press_data(question, f"ir:{table_id}:coordinator") == refused
+    assert await harness.snapshot() == before
+    await other.send("hei")  # no CSV import was started for him
+    assert text_of(await other.expect_message()) == (
+        "En ymmärtänyt. Paina /valikko, niin näet kaikki toiminnot."
+    )
+
+
 async def test_members_lists_the_table_chair_first(harness: Harness) -> None:
     member = await harness.person("Matti", Role.MEMBER)
     await harness.person("Pirjo", Role.CHAIR)

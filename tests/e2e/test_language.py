@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
-from emulator.client import text_of
+from emulator.client import buttons, text_of
 from storage.people import Person
 from storage.roles import Role
 from tests.e2e.conftest import Harness, shown
@@ -46,3 +47,27 @@ async def test_switching_language_with_buttons(harness: Harness) -> None:
     await member.send("/me")
     me = text_of(await member.expect_message())
     assert "Language: English" in me and "North partnership table: member" in me
+
+
+# Finnish words of the basics' texts that a Swedish or English reader must not see.
+FINNISH = ("Nimi:", "Kieli:", "jäsen", "kumppanuuspöytä", "Paina", "valikko", "Valitse", "Ohje")
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+async def test_the_basics_speak_the_readers_language(harness: Harness, language: str) -> None:
+    member = await harness.person("Matti", Role.MEMBER, language=language)
+    await harness.person("Pirjo", Role.CHAIR)
+    seen = []
+    for command in ("/start", "/help", "/members", "/me", "/language", "/menu"):
+        await member.send(command)
+        seen.append(await member.expect_message())
+    menu = seen[-1]
+    labels = [label for row in buttons(menu) for label in row]
+    for emoji in ("👥", "🙂", "❓", "🌐"):  # members, me, help, language: from the menu
+        await member.press(next(label for label in labels if label.startswith(emoji)), menu)
+        seen.append(await member.expect_message())
+    texts = [text_of(m) for m in seen] + [b for m in seen for row in buttons(m) for b in row]
+    leaks = [(word, t) for t in texts for word in FINNISH if word in t]
+    assert leaks == []
+    table = "Norra partnerskapsbordet" if language == "sv" else "North partnership table"
+    assert table in text_of(seen[2])

@@ -1,8 +1,12 @@
-"""Reading the coordinator's CSV of new members."""
+"""The coordinator's CSV of new members, read and written back with links."""
 
+from datetime import date
+
+from bot.i18n import create_i18n
 from handlers.invites import read_csv_rows
 from storage.invites import ImportProblem, parse_member_rows
-from storage.roles import Role
+from storage.roles import INVITABLE_ROLES, Role
+from views.invites import Invitee, MadeInvite, invites_csv
 
 
 def test_semicolon_csv_with_header_and_finnish_role_words() -> None:
@@ -35,3 +39,20 @@ def test_bad_rows_are_reported_by_line() -> None:
 
 def test_binary_garbage_is_unreadable() -> None:
     assert read_csv_rows(b"\x00\x01\xff\xfe\x00") is None
+
+
+def test_every_invitable_role_has_its_button_and_many_at_once_has_one_more() -> None:
+    assert [i.role for i in Invitee if i.role is not None] == list(INVITABLE_ROLES)
+    assert Invitee.MANY.role is None
+
+
+def test_the_csv_of_links_opens_in_finnish_spreadsheets() -> None:
+    i18n = create_i18n("fi")
+    with i18n.context():
+        data = invites_csv(
+            [MadeInvite("Pekka Puu", Role.CHAIR, None, "https://t.me/b?start=x", date(2026, 2, 1))]
+        )
+    assert data.decode("utf-8") == (
+        "\ufeffnimi;rooli;sähköposti;kutsulinkki;vanhenee\r\n"
+        "Pekka Puu;puheenjohtaja;;https://t.me/b?start=x;2026-02-01\r\n"
+    )

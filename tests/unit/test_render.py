@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.i18n import create_i18n
-from views.text import TEXT_LIMIT, day, esc, moment, split_text, visible_length
+from views.text import TEXT_LIMIT, day, esc, moment, plain_text, split_text, visible_length
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
@@ -49,3 +49,35 @@ def test_split_text_counts_utf16_units_so_emoji_heavy_text_fits() -> None:
     assert "".join(parts) == text
     assert all(visible_length(part) <= TEXT_LIMIT for part in parts)
     assert len(parts) == 3
+
+
+def test_split_text_never_overflows_when_the_only_break_is_early() -> None:
+    # Regression: after cutting at an early break, the rest plus the next word was still too
+    # long, and that part went out over the limit.
+    text = "x\n\n<b>" + "y" * 4000 + "</b>" + "z" * 200
+    parts = split_text(text)
+    assert all(visible_length(part) <= TEXT_LIMIT for part in parts)
+    assert "".join(plain_text(part) for part in parts) == "x" + "y" * 4000 + "z" * 200
+    assert parts[0] == "x"
+
+
+def test_split_text_keeps_the_breaks_that_follow_a_cut() -> None:
+    # The line break after "b" was already taken into the next part when "a" was cut off;
+    # it is still the best place for the next cut (it used to be forgotten).
+    a, b, c, d = "a" * 1500, "b" * 1100, "c" * 1000, "d" * 1200
+    parts = split_text(f"{a}\n\n{b}\n{c} {d}", limit=3100)
+    assert parts == [a, b, f"{c} {d}"]
+
+
+def test_split_text_reopens_tags_that_stay_open_and_no_others() -> None:
+    parts = split_text("<b>" + "sana " * 20 + "</b> loppu", limit=50)
+    assert all(p.count("<b>") == p.count("</b>") for p in parts)
+    assert parts[0].startswith("<b>") and parts[-1].endswith("loppu")
+    assert "<b></b>" not in "".join(parts)
+
+
+def test_split_text_counts_a_numeric_character_reference_as_what_it_shows() -> None:
+    text = "&#127881;" * 3000  # 🎉 written as a reference: two UTF-16 units each
+    parts = split_text(text)
+    assert len(parts) == 2
+    assert all(visible_length(part) <= TEXT_LIMIT for part in parts)
