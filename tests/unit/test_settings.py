@@ -66,7 +66,7 @@ def _poytabot(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Com
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=180,  # a guard: importing aiogram takes 40 s on a busy two-core machine
     )
 
 
