@@ -33,8 +33,9 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
+## bench: figures, not pass/fail: a 1,000-member broadcast against the emulator with Telegram's limits on, as a ratio to N/30 s, with 429s, lost and doubled (SQLite, and PostgreSQL when POYTABOT_TEST_POSTGRES_URL is set); written to bench-results/
 bench: $(STAMP)
-	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench $(BENCH_ARGS)
 
 ## browser: Debian's Chromium (and an emoji font for screenshots) for the browser-chat tests (Playwright's own download is not used)
 browser:

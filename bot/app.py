@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
 from functools import partial
 
 from aiogram import Bot, Dispatcher
@@ -34,7 +33,6 @@ from notify.commands import publish_default_commands
 from scheduler import Ticker
 from scheduler.announcements import ProgressReporter
 from scheduler.limits import Limiter, LimitEveryReply
-from scheduler.mail import Mailer
 from scheduler.meetings import meetings_tick
 from scheduler.outbox import OutboxSender
 from scheduler.reminders import register_jobs as register_reminder_jobs
@@ -137,16 +135,7 @@ async def build_app(
         await sync_tables(session, read_tables_file(settings.tables_file))
     i18n = create_i18n(settings.default_language)
     bot = create_bot(settings)
-    outbox = OutboxSender(
-        bot,
-        sessionmaker,
-        clock,
-        limiter=limiter,
-        mailer=Mailer.from_settings(settings),
-        concurrency=settings.outbox_concurrency,
-        claim_ttl=timedelta(seconds=settings.outbox_claim_ttl),
-        rate=settings.outbox_rate,
-    )
+    outbox = OutboxSender.from_settings(bot, sessionmaker, clock, settings, limiter)
     bot.session.middleware(LimitEveryReply(outbox.limiter))
     outbox.add_listener(ProgressReporter(outbox, sessionmaker, i18n, clock))
     ticker = Ticker()

@@ -141,11 +141,9 @@ def _run_webhook(settings: Settings) -> None:
 
 async def _run_sender(settings: Settings, interval: float) -> None:
     import signal
-    from datetime import timedelta
 
     from bot.app import create_bot
     from core.clock import Clock
-    from scheduler.mail import Mailer
     from scheduler.outbox import OutboxSender, run_forever
     from storage.db import create_engine, create_sessionmaker
 
@@ -153,15 +151,7 @@ async def _run_sender(settings: Settings, interval: float) -> None:
     setup_logging(settings.log_level, token, "")
     engine = create_engine(settings.database_url)
     bot = create_bot(settings)
-    sender = OutboxSender(
-        bot,
-        create_sessionmaker(engine),
-        Clock(),
-        mailer=Mailer.from_settings(settings),
-        concurrency=settings.outbox_concurrency,
-        claim_ttl=timedelta(seconds=settings.outbox_claim_ttl),
-        rate=settings.outbox_rate,
-    )
+    sender = OutboxSender.from_settings(bot, create_sessionmaker(engine), Clock(), settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -41,6 +41,12 @@ class Ticker:
         if not self._scheduler.running:
             self._scheduler.start()
 
+    async def idle(self) -> None:
+        """The ticks under way have finished (what they queued is committed)."""
+        running = list(self._running)
+        if running:
+            await asyncio.wait(running)
+
     async def stop(self) -> None:
         """No new ticks; the ticks under way finish their work (nothing is cut mid-send)."""
         if not self._scheduler.running:

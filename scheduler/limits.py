@@ -94,6 +94,16 @@ class Limiter:
         self._chats: dict[int, AsyncLimiter] = {}
         self._groups: dict[int, AsyncLimiter] = {}
 
+    @classmethod
+    def for_rate(cls, rate: float) -> Limiter:
+        """Telegram's limits, with the overall one lowered to `rate` sends a second.
+
+        Several sender processes divide Telegram's 30 a second between them.
+        """
+        if rate >= GLOBAL.count:
+            return cls()
+        return cls(Limit(max(1, round(rate)), 1.0, GLOBAL.burst))
+
     def _bucket(
         self, buckets: dict[int, AsyncLimiter], chat_id: int, limit: Limit
     ) -> AsyncLimiter:

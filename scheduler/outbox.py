@@ -19,8 +19,8 @@ import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -32,12 +32,14 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock
-from scheduler.limits import GLOBAL, Limit, Limiter, counted
+from core.settings import Settings
+from scheduler.limits import Limiter, counted
 from scheduler.mail import Attachment, Mailer, MailError
+from storage.claims import claim
 from storage.outbox import Delivery, EmailMessage, OutboxKind, OutboxMessage, StoredFile
 from storage.people import Person
 
@@ -91,6 +93,45 @@ def backoff(attempts: int) -> float:
     return min(MAX_BACKOFF, 2.0**attempts)
 
 
+Row = TypeVar("Row", OutboxMessage, EmailMessage)
+TAKEN_OVER = "claim ran out: "
+
+
+async def _take(
+    session: AsyncSession, model: type[Row], *, now: datetime, until: datetime, by: str, limit: int
+) -> list[Row]:
+    """Claim up to `limit` due rows for sender `by` until `until`, and load them."""
+    ids = await claim(
+        session,
+        model,
+        # Pending and due, or held by a sender whose claim ran out (it crashed).
+        due=or_(
+            (model.status == Delivery.PENDING) & (model.not_before <= now),
+            (model.status == Delivery.SENDING) & (model.claimed_until < now),
+        ),
+        order_by=[model.id],
+        limit=limit,
+        values={
+            "status": Delivery.SENDING,
+            "claimed_until": until,
+            "claimed_by": by,
+            "attempts": model.attempts + 1,
+            # SET sees the row as it was: a row taken over says whose claim ran out.
+            "error": case(
+                (model.status == Delivery.SENDING, TAKEN_OVER + model.claimed_by),
+                else_=model.error,
+            ),
+        },
+    )
+    if not ids:
+        return []
+    rows = list(await session.scalars(select(model).where(model.id.in_(ids)).order_by(model.id)))
+    for row in rows:
+        if row.error and row.error.startswith(TAKEN_OVER):
+            log.warning("%s row %s: %s; taking it over", model.__tablename__, row.id, row.error)
+    return rows
+
+
 class OutboxSender:
     def __init__(
         self,
@@ -103,16 +144,11 @@ class OutboxSender:
         concurrency: int = 4,
         claim_batch: int = CLAIM_BATCH,
         claim_ttl: timedelta = CLAIM_TTL,
-        rate: float | None = None,
     ) -> None:
         self.bot = bot
         self.sessionmaker = sessionmaker
         self.clock = clock
-        if limiter is None:
-            limiter = Limiter(
-                Limit(round(rate), 1.0, GLOBAL.burst) if rate and rate < GLOBAL.count else GLOBAL
-            )
-        self.limiter = limiter
+        self.limiter = limiter or Limiter()
         self.mailer = mailer
         self.concurrency = concurrency
         self.claim_batch = claim_batch
@@ -124,9 +160,25 @@ class OutboxSender:
         self._last_progress = 0.0
         self._progress_task: asyncio.Task[None] | None = None
 
-    @property
-    def _postgres(self) -> bool:
-        return bool(self.sessionmaker.kw["bind"].dialect.name == "postgresql")
+    @classmethod
+    def from_settings(
+        cls,
+        bot: Bot,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        settings: Settings,
+        limiter: Limiter | None = None,
+    ) -> OutboxSender:
+        """The sender as `poytabot run` and `poytabot sender` configure it."""
+        return cls(
+            bot,
+            sessionmaker,
+            clock,
+            limiter=limiter or Limiter.for_rate(settings.outbox_rate),
+            mailer=Mailer.from_settings(settings),
+            concurrency=settings.outbox_concurrency,
+            claim_ttl=timedelta(seconds=settings.outbox_claim_ttl),
+        )
 
     def add_listener(self, listener: Listener) -> None:
         """Called every few seconds while sending and once when a drain ends (progress lines)."""
@@ -178,35 +230,11 @@ class OutboxSender:
         if limit <= 0:
             return []
         now = self.clock.now()
+        until = now + self.claim_ttl
         async with self.sessionmaker() as session, session.begin():
-            due = (
-                select(OutboxMessage)
-                .where(
-                    or_(
-                        (OutboxMessage.status == Delivery.PENDING)
-                        & (OutboxMessage.not_before <= now),
-                        (OutboxMessage.status == Delivery.SENDING)
-                        & (OutboxMessage.claimed_until < now),
-                    )
-                )
-                .order_by(OutboxMessage.id)
-                .limit(limit)
+            rows = await _take(
+                session, OutboxMessage, now=now, until=until, by=self.name, limit=limit
             )
-            if self._postgres:
-                due = due.with_for_update(skip_locked=True)
-            rows = list(await session.scalars(due))
-            until = now + self.claim_ttl
-            for row in rows:
-                if row.status is Delivery.SENDING:
-                    log.warning(
-                        "outbox row %s: claim of %s ran out; taking it over",
-                        row.id,
-                        row.claimed_by,
-                    )
-                row.status = Delivery.SENDING
-                row.claimed_until = until
-                row.claimed_by = self.name
-                row.attempts += 1
             return [
                 Claimed(
                     r.id,
@@ -236,6 +264,7 @@ class OutboxSender:
                     claimed_until=None,
                     claimed_by=None,
                     attempts=OutboxMessage.attempts - 1,
+                    error=None,
                 )
             )
 
@@ -444,27 +473,14 @@ class OutboxSender:
     async def _claim_email(self) -> list[ClaimedMail]:
         now = self.clock.now()
         async with self.sessionmaker() as session, session.begin():
-            due = (
-                select(EmailMessage)
-                .where(
-                    or_(
-                        (EmailMessage.status == Delivery.PENDING)
-                        & (EmailMessage.not_before <= now),
-                        (EmailMessage.status == Delivery.SENDING)
-                        & (EmailMessage.claimed_until < now),
-                    )
-                )
-                .order_by(EmailMessage.id)
-                .limit(self.claim_batch)
+            rows = await _take(
+                session,
+                EmailMessage,
+                now=now,
+                until=now + self.claim_ttl,
+                by=self.name,
+                limit=self.claim_batch,
             )
-            if self._postgres:
-                due = due.with_for_update(skip_locked=True)
-            rows = list(await session.scalars(due))
-            for row in rows:
-                row.status = Delivery.SENDING
-                row.claimed_until = now + self.claim_ttl
-                row.claimed_by = self.name
-                row.attempts += 1
             return [
                 ClaimedMail(r.id, r.address, r.subject, r.body, list(r.attachments), r.attempts)
                 for r in rows
@@ -552,11 +568,3 @@ async def run_forever(
             log.exception("outbox drain failed; trying again")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), interval)
-
-
-if __name__ == "__main__":
-    import sys
-
-    from bot.cli import main
-
-    sys.exit(main(["sender", *sys.argv[1:]]))

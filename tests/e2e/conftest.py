@@ -105,21 +105,32 @@ class Harness:
             return result
 
     async def idle(self, within: float = 10.0) -> None:
-        """Every update the bot has taken is handled and its transaction has ended.
+        """Every update sent to the bot is taken, handled, and its transaction has ended.
 
         A handler commits before its first reply, so a person can see a reply while the rest
-        of the handler (such as queuing messages for others) is still running.
+        of the handler (such as queuing messages for others) is still running. An update the
+        emulator still holds is confirmed only when the bot asks for the next ones, by which
+        time its handler is running.
         """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while (await self.emu.stats())["pending_updates"].get(BOT_USERNAME):
+            assert loop.time() < deadline, "the bot has not taken every update"
+            await asyncio.sleep(0.02)
         tasks = self.app.dispatcher._handle_update_tasks  # aiogram keeps no public handle
-        deadline = asyncio.get_running_loop().time() + within
         while tasks:
-            left = deadline - asyncio.get_running_loop().time()
+            left = deadline - loop.time()
             assert left > 0, "the bot is still handling updates"
             await asyncio.wait(list(tasks), timeout=left)
 
     async def settle(self, seconds: float = 0.3) -> None:
-        """Let the dispatcher finish, then the outbox deliver what was queued."""
+        """Let the dispatcher and the ticks under way finish, then the outbox deliver.
+
+        A tick the scheduler started (the ticker runs in tests too) may hold what a test's
+        own tick found already claimed; its messages count only once it has committed them.
+        """
         await self.idle()
+        await self.app.ticker.idle()
         await self.app.outbox.drain()
         await asyncio.sleep(seconds)
         # Rows a handler committed after its first reply are sent now, at Telegram's pace.

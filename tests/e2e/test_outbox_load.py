@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -19,7 +18,9 @@ from storage.roles import Role
 from tests.e2e.conftest import Harness, shown
 
 MEMBERS = 1000
-TELEGRAM_RATE = 30
+# Only a guard against hanging: 1,000 messages take 34 s at Telegram's pace, more on a busy
+# machine, and how long they take is measured by `make bench`, not asserted.
+DONE_WITHIN = 300
 
 
 async def populate(
@@ -76,8 +77,8 @@ def received(server: EmulatorServer, user_ids: list[int], needle: str) -> Counte
     return counts
 
 
-async def announce(harness: Harness, text: str) -> tuple[datetime, Any]:
-    """Write and send an announcement to all members; returns when "send" was pressed."""
+async def announce(harness: Harness, text: str) -> Any:
+    """Write and send an announcement to all members; returns its author."""
     coordinator = await harness.person("Kaisa", Role.COORDINATOR)
     await coordinator.send("/tiedote")
     await coordinator.expect_message("Kirjoita tiedote")
@@ -88,13 +89,12 @@ async def announce(harness: Harness, text: str) -> tuple[datetime, Any]:
     await coordinator.expect_message("Lähetetäänkö?", timeout=10)
     # Limits from here on: the author's own quick steps above are not what is measured.
     await harness.emu.set_rate_limits(True)
-    started = harness.clock.now()
     await coordinator.press("📤 Lähetä nyt")
-    return started, coordinator
+    return coordinator
 
 
 async def all_final(harness: Harness) -> bool:
-    await asyncio.sleep(0.2)  # look seldom: the test should not slow down what it measures
+    await asyncio.sleep(0.2)  # look seldom: the test should not slow the sending down
     async with harness.db() as session:
         open_rows = await session.scalar(
             select(func.count())
@@ -109,30 +109,17 @@ async def all_final(harness: Harness) -> bool:
 async def test_thousand_members_each_get_it_once_within_the_limits(
     harness: Harness, emulator_server: EmulatorServer, caplog: pytest.LogCaptureFixture
 ) -> None:
+    # How fast it goes is a figure of `make bench` (tests/bench), not an assertion here.
     ids = await populate(harness, emulator_server, MEMBERS)
     caplog.set_level(logging.INFO)
 
-    started, author = await announce(harness, "Tuhannen jäsenen tiedote")
-    progress = await shown(author, "Lähetetään: ", within=15)
+    author = await announce(harness, "Tuhannen jäsenen tiedote")
+    progress = await shown(author, "Lähetetään: ", within=30)
     assert 0 < int(text_of(progress).split(": ")[1].split("/")[0]) < MEMBERS
-    await wait_until(lambda: all_final(harness), timeout=60)
-    async with harness.db() as session:
-        first, last = (
-            await session.execute(
-                select(func.min(OutboxMessage.sent_at), func.max(OutboxMessage.sent_at))
-            )
-        ).one()
-    elapsed = (last - started).total_seconds()
+    await wait_until(lambda: all_final(harness), timeout=DONE_WITHIN)
 
     counts = received(emulator_server, ids, "Tuhannen jäsenen tiedote")
     assert [uid for uid in ids if counts[uid] != 1] == []
-    stats = await harness.emu.stats()
-    assert elapsed <= 1.05 * MEMBERS / TELEGRAM_RATE, (
-        elapsed,
-        (first - started).total_seconds(),
-        stats["too_many_requests"],
-        stats["calls"],
-    )
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     async with harness.db() as session:
         sent = await session.scalar(
@@ -157,7 +144,7 @@ async def test_with_many_429_answers_everyone_still_gets_it_once(
     caplog.set_level(logging.INFO)
     await harness.emu.inject_faults(too_many_rate=0.3, methods=["sendMessage"], seed=6)
     await announce(harness, "Sadesään tiedote")
-    await wait_until(lambda: all_final(harness), timeout=60)
+    await wait_until(lambda: all_final(harness), timeout=DONE_WITHIN)
 
     counts = received(emulator_server, ids, "Sadesään tiedote")
     assert [uid for uid in ids if counts[uid] != 1] == []

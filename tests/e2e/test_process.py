@@ -13,6 +13,10 @@ from emulator.client import text_of
 from tests.e2e.conftest import BOT_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
+# Guards against hanging, not measures: a new process spends most of this importing aiogram,
+# a few seconds here and forty on a busy two-core machine.
+STARTED_WITHIN = 180
+STOPPED_WITHIN = 60
 
 
 def bot_env(server: EmulatorServer, tmp_path: Path, **settings: str) -> dict[str, str]:
@@ -47,10 +51,10 @@ async def test_run_polls_answers_and_stops_on_sigterm(
     try:
         aino = await emu.create_user("Aino")
         await aino.send("/start")
-        reply = await aino.expect_message(timeout=30)
+        reply = await aino.expect_message(timeout=STARTED_WITHIN)
         assert "Hei Aino!" in text_of(reply)
         process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), timeout=15)
+        await asyncio.wait_for(process.wait(), timeout=STOPPED_WITHIN)
     finally:
         if process.returncode is None:
             process.kill()
@@ -99,14 +103,14 @@ async def test_webhook_mode_checks_the_secret_and_answers(
     try:
         aino = await emu.create_user("Aino")
         await aino.send("/start")
-        assert "Hei Aino!" in text_of(await aino.expect_message(timeout=30))
+        assert "Hei Aino!" in text_of(await aino.expect_message(timeout=STARTED_WITHIN))
         async with aiohttp.ClientSession() as http:
             forged = await http.post(
                 f"http://127.0.0.1:{port}/telegram/webhook", json={"update_id": 999, "message": {}}
             )
             assert forged.status == 401  # no secret header: not Telegram
         process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), timeout=15)
+        await asyncio.wait_for(process.wait(), timeout=STOPPED_WITHIN)
     finally:
         if process.returncode is None:
             process.kill()

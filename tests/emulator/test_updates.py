@@ -23,25 +23,22 @@ CONFLICT_WEBHOOK = (
 
 async def test_long_poll_returns_early_when_a_user_writes(api: Api, emu: EmulatorClient):
     alice = await emu.create_user("Alice")
-    started = time.monotonic()
-    poll = asyncio.create_task(api.ok("getUpdates", timeout=2))
+    poll = asyncio.create_task(api.ok("getUpdates", timeout=30))
     await asyncio.sleep(0.1)
+    assert not poll.done()
     await alice.send("hei")
-    updates = await poll
-    assert time.monotonic() - started < 1.0
+    # Far less than the poll's 30 s, however busy the machine: it answered because Alice wrote.
+    updates = await asyncio.wait_for(poll, timeout=15)
     assert updates[0]["message"]["text"] == "hei"
 
 
 async def test_long_poll_waits_for_the_timeout(api: Api):
     started = time.monotonic()
-    assert await api.ok("getUpdates", timeout=1) == []
-    assert 0.9 < time.monotonic() - started < 1.5
+    assert await asyncio.wait_for(api.ok("getUpdates", timeout=1), timeout=15) == []
+    assert time.monotonic() - started > 0.9
 
 
 async def test_timeout_is_clamped_to_0_50(api: Api, emu: EmulatorClient, monkeypatch):
-    started = time.monotonic()
-    assert await api.ok("getUpdates", timeout=-5) == []  # counts as 0: answers at once
-    assert time.monotonic() - started < 0.5
     waited: list[float] = []
     original = UpdateQueue.get_updates
 
@@ -50,8 +47,9 @@ async def test_timeout_is_clamped_to_0_50(api: Api, emu: EmulatorClient, monkeyp
         return await original(self, offset, limit, 0, allowed)
 
     monkeypatch.setattr(UpdateQueue, "get_updates", record)
+    assert await api.ok("getUpdates", timeout=-5) == []  # counts as 0: answers at once
     await api.ok("getUpdates", timeout=3600)
-    assert waited == [50]
+    assert waited == [0, 50]
 
 
 async def test_offset_confirms_updates(api: Api, emu: EmulatorClient):

@@ -73,7 +73,7 @@ def _poytabot(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Com
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=180,  # a guard: importing aiogram takes 40 s on a busy two-core machine
     )
 
 
@@ -141,3 +141,32 @@ def test_admin_grant_makes_a_lead_coordinator_and_checks_the_role(tmp_path: Path
         actions = [a for (a,) in db.execute("SELECT action FROM audit_log")]
     assert rows == [("Leena", "coordinator", "pohjoinen")]
     assert actions == ["role.grant"]
+
+
+def test_the_outbox_sender_is_built_from_the_settings() -> None:
+    from datetime import timedelta
+
+    from core.clock import Clock
+    from scheduler.limits import GLOBAL
+    from scheduler.outbox import OutboxSender
+    from storage.db import create_engine, create_sessionmaker
+
+    settings = load_settings(
+        _env_file=None,
+        bot_token=TOKEN,
+        outbox_rate=15,
+        outbox_concurrency=3,
+        outbox_claim_ttl=7,
+        smtp_host="smtp.example.fi",
+        smtp_from="botti@example.fi",
+    )
+    sessionmaker = create_sessionmaker(create_engine("sqlite+aiosqlite://"))
+    sender = OutboxSender.from_settings(object(), sessionmaker, Clock(), settings)  # type: ignore[arg-type]
+    assert (sender.concurrency, sender.claim_ttl) == (3, timedelta(seconds=7))
+    assert sender.limiter.global_limit.count == 15
+    assert sender.mailer is not None and sender.mailer.host == "smtp.example.fi"
+
+    full = load_settings(_env_file=None, bot_token=TOKEN)
+    sender = OutboxSender.from_settings(object(), sessionmaker, Clock(), full)  # type: ignore[arg-type]
+    assert sender.limiter.global_limit == GLOBAL
+    assert sender.mailer is None
