@@ -14,6 +14,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from storage.announcements import Audience, Channel, Report, WhenProblem
 from storage.people import Table
+from views.callbacks import RowId
 from views.text import TEXT_LIMIT, esc, plain_text
 
 ALL_TABLES = 0
@@ -43,7 +44,7 @@ WHO: dict[Step, Audience] = {
 
 
 class AnnTable(CallbackData, prefix="at"):
-    table_id: int  # ALL_TABLES means every table the author may announce to
+    table_id: RowId  # ALL_TABLES means every table the author may announce to
 
 
 class AnnStep(CallbackData, prefix="as"):
@@ -51,15 +52,15 @@ class AnnStep(CallbackData, prefix="as"):
 
 
 class AnnAck(CallbackData, prefix="ak"):
-    announcement_id: int
+    announcement_id: RowId
 
 
 class AnnAcks(CallbackData, prefix="al"):
-    announcement_id: int
+    announcement_id: RowId
 
 
 class AnnAnswer(CallbackData, prefix="ar"):
-    reply_id: int
+    reply_id: RowId
 
 
 class EmailOption(enum.StrEnum):

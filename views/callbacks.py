@@ -6,8 +6,14 @@ It selects; the handler re-checks the right to it.
 from __future__ import annotations
 
 import enum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+# A row id in button data. An id no row can have (negative, or past 64 bits) is refused when
+# the data is read, like any unknown button, instead of failing in the database driver.
+RowId = Annotated[int, Field(ge=0, le=2**63 - 1)]
 
 
 class Menu(enum.StrEnum):

@@ -9,11 +9,12 @@ from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from storage.people import Table
+from views.callbacks import RowId
 from views.text import esc
 
 
 class LinkGroup(CallbackData, prefix="lg"):
-    table_id: int
+    table_id: RowId
 
 
 HELLO = __(

@@ -18,7 +18,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from storage.invites import ImportProblem
 from storage.people import Table
 from storage.roles import Role
-from views.callbacks import Cancel, Form
+from views.callbacks import Cancel, Form, RowId
 from views.text import day, esc, role_name
 
 
@@ -38,11 +38,11 @@ class Invitee(enum.StrEnum):
 
 
 class InviteTable(CallbackData, prefix="it"):
-    table_id: int
+    table_id: RowId
 
 
 class InviteRole(CallbackData, prefix="ir"):
-    table_id: int
+    table_id: RowId
     role: Invitee
 
 

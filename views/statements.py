@@ -26,7 +26,7 @@ from storage.statements import (
     StatementVersion,
     version_diff,
 )
-from views.callbacks import Cancel, Form
+from views.callbacks import Cancel, Form, RowId
 from views.common import NOT_ALLOWED
 from views.text import day, esc, moment
 
@@ -52,13 +52,13 @@ class StatementAct(enum.StrEnum):
 
 
 class StatementButton(CallbackData, prefix="sa"):
-    statement_id: int
+    statement_id: RowId
     act: StatementAct
 
 
 class DrafterPick(CallbackData, prefix="sd"):
-    statement_id: int
-    person_id: int
+    statement_id: RowId
+    person_id: RowId
 
 
 class AmendmentAct(enum.StrEnum):
@@ -68,18 +68,18 @@ class AmendmentAct(enum.StrEnum):
 
 
 class AmendmentButton(CallbackData, prefix="ad"):
-    amendment_id: int
+    amendment_id: RowId
     act: AmendmentAct
 
 
 class NewStatement(CallbackData, prefix="ns"):
-    table_id: int
+    table_id: RowId
 
 
 class CompareVersions(CallbackData, prefix="df"):
-    statement_id: int
-    old: int  # version numbers
-    new: int
+    statement_id: RowId
+    old: RowId  # version numbers
+    new: RowId
 
 
 # ---- answers in the same words everywhere ---------------------------------------------------

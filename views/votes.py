@@ -18,7 +18,7 @@ from storage.people import Table
 from storage.statements import Amendment, Matter
 from storage.vote_rules import EMPTY_BALLOT, Choice, Outcome, Rules, Tally
 from storage.votes import ELECTIONS, Ballot, BallotKind, Cast
-from views.callbacks import Cancel, Form
+from views.callbacks import Cancel, Form, RowId
 from views.common import STALE_BUTTON
 from views.statements import StatementAct, StatementButton, open_statement_label
 from views.text import esc, moment
@@ -27,12 +27,12 @@ from views.text import esc, moment
 
 
 class VoteCast(CallbackData, prefix="v"):
-    ballot_id: int
+    ballot_id: RowId
     option: str  # a Choice value, or an election option (a candidate's id, or EMPTY_BALLOT)
 
 
 class VoteReason(CallbackData, prefix="vr"):
-    ballot_id: int
+    ballot_id: RowId
 
 
 class Length(enum.IntEnum):
@@ -58,12 +58,12 @@ class Topic(enum.StrEnum):
 
 
 class NewBallot(CallbackData, prefix="nb"):
-    table_id: int
+    table_id: RowId
     topic: Topic
 
 
 class ShowBallot(CallbackData, prefix="sb"):
-    ballot_id: int
+    ballot_id: RowId
 
 
 class RuleKnob(enum.StrEnum):
@@ -73,7 +73,7 @@ class RuleKnob(enum.StrEnum):
 
 
 class RuleStep(CallbackData, prefix="vs"):
-    table_id: int
+    table_id: RowId
     knob: RuleKnob
 
 

@@ -10,6 +10,7 @@ import enum
 from aiogram.filters.callback_data import CallbackData
 
 from storage.meeting_rules import Answer, Rsvp
+from views.callbacks import RowId
 
 
 class MeetingAct(enum.StrEnum):
@@ -60,34 +61,34 @@ class NewStep(enum.StrEnum):
 
 
 class SlotAnswer(CallbackData, prefix="mv"):
-    meeting_id: int
-    slot_id: int
+    meeting_id: RowId
+    slot_id: RowId
     answer: Answer
 
 
 class RsvpAnswer(CallbackData, prefix="mr"):
-    meeting_id: int
+    meeting_id: RowId
     answer: Rsvp
 
 
 class OpenMeeting(CallbackData, prefix="mo"):
-    meeting_id: int
+    meeting_id: RowId
 
 
 class MeetingButton(CallbackData, prefix="ma"):
-    meeting_id: int
+    meeting_id: RowId
     act: MeetingAct
-    arg: int = 0  # the slot to confirm
+    arg: RowId = 0  # the slot to confirm
 
 
 class ItemButton(CallbackData, prefix="mi"):
-    item_id: int
+    item_id: RowId
     act: ItemAct
 
 
 class PersonButton(CallbackData, prefix="mp"):
-    meeting_id: int
-    person_id: int
+    meeting_id: RowId
+    person_id: RowId
     act: PersonAct
 
 
