@@ -19,7 +19,7 @@ from storage.invites import ImportProblem
 from storage.people import Table
 from storage.roles import Role
 from views.callbacks import Cancel, Form, RowId
-from views.text import day, esc, role_name
+from views.text import day, esc, role_name, spreadsheet_cell
 
 
 class Invitee(enum.StrEnum):
@@ -168,15 +168,14 @@ def invites_csv(invites: list[MadeInvite]) -> bytes:
     writer = csv.writer(output, delimiter=";")
     writer.writerow([_("nimi"), _("rooli"), _("sähköposti"), _("kutsulinkki"), _("vanhenee")])
     for invite in invites:
-        writer.writerow(
-            [
-                invite.name,
-                role_name(invite.role),
-                invite.email or "",
-                invite.url,
-                invite.expires_on.isoformat(),
-            ]
-        )
+        cells = [
+            invite.name,
+            role_name(invite.role),
+            invite.email or "",
+            invite.url,
+            invite.expires_on.isoformat(),
+        ]
+        writer.writerow([spreadsheet_cell(cell) for cell in cells])
     return ("\ufeff" + output.getvalue()).encode()
 
 

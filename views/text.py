@@ -40,6 +40,16 @@ def plain_text(markup: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", markup))
 
 
+# A cell starting with one of these is a formula to Excel and LibreOffice (=HYPERLINK(…)).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: object) -> str:
+    """A value for a CSV cell that a spreadsheet shows as text, never runs as a formula."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def role_name(role: Role) -> str:
     return str(ROLE_NAMES[role])
 

@@ -1,5 +1,7 @@
 """The coordinator's CSV of new members, read and written back with links."""
 
+import csv
+import io
 from datetime import date
 
 from bot.i18n import create_i18n
@@ -7,6 +9,7 @@ from handlers.invites import read_csv_rows
 from storage.invites import ImportProblem, parse_member_rows
 from storage.roles import INVITABLE_ROLES, Role
 from views.invites import Invitee, MadeInvite, invites_csv
+from views.text import FORMULA_STARTS
 
 
 def test_semicolon_csv_with_header_and_finnish_role_words() -> None:
@@ -56,3 +59,17 @@ def test_the_csv_of_links_opens_in_finnish_spreadsheets() -> None:
         "\ufeffnimi;rooli;sähköposti;kutsulinkki;vanhenee\r\n"
         "Pekka Puu;puheenjohtaja;;https://t.me/b?start=x;2026-02-01\r\n"
     )
+
+
+def test_invite_csv_cells_never_run_as_spreadsheet_formulas() -> None:
+    names = ['=HYPERLINK("http://evil.example","Avaa")', "+358401234567", "-1+1", "@SUM(A1)"]
+    with create_i18n("fi").context():
+        data = invites_csv(
+            [
+                MadeInvite(n, Role.MEMBER, None, "https://t.me/b?start=x", date(2026, 2, 1))
+                for n in names
+            ]
+        )
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))[1:]
+    assert [row[0] for row in rows] == ["'" + name for name in names]
+    assert all(not cell.startswith(FORMULA_STARTS) for row in rows for cell in row)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from bot.logs import RedactFilter
+from bot.logs import RedactingFormatter
 from core.settings import Mode, SettingError, load_settings
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -96,13 +98,43 @@ def test_run_without_a_token_says_so(tmp_path: Path) -> None:
     assert result.stderr == "poytabot: POYTABOT_BOT_TOKEN: missing; get one from @BotFather\n"
 
 
-def test_token_never_reaches_the_log(caplog: pytest.LogCaptureFixture) -> None:
-    logger = logging.getLogger("poytabot.test")
-    logger.addFilter(RedactFilter(TOKEN))
-    with caplog.at_level(logging.INFO, logger="poytabot.test"):
-        logger.info("calling https://api.telegram.org/bot%s/getMe", TOKEN)
-    assert TOKEN not in caplog.text
-    assert "bot[redacted]/getMe" in caplog.text
+def _logged(secrets: tuple[str, ...], log: Callable[[logging.Logger], None]) -> str:
+    """What the bot's own log handler writes for one logging call, at DEBUG."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(RedactingFormatter("%(levelname)s %(name)s: %(message)s", *secrets))
+    logger = logging.getLogger("poytabot.test.secrets")
+    logger.handlers[:] = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    try:
+        log(logger)
+    finally:
+        logger.handlers[:] = []
+    return stream.getvalue()
+
+
+def test_token_never_reaches_the_log() -> None:
+    line = _logged((TOKEN,), lambda log: log.info("calling https://x/bot%s/getMe", TOKEN))
+    assert TOKEN not in line
+    assert "bot[redacted]/getMe" in line
+
+
+def test_token_in_a_formatted_exception_never_reaches_the_log() -> None:
+    """A proxy's error page echoing the request path ends up in the exception's text."""
+    page = f"<html>502 Bad Gateway: POST /bot{TOKEN}/getUpdates failed</html>"
+
+    def fail(log: logging.Logger) -> None:
+        try:
+            raise RuntimeError(page)
+        except RuntimeError:
+            log.debug("request failed", exc_info=True)
+
+    text = _logged((TOKEN,), fail)
+    assert "Traceback" in text and "502 Bad Gateway" in text
+    assert TOKEN not in text
+    assert TOKEN.split(":")[1] not in text  # the secret part alone is blanked too
+    assert "/bot[redacted]/getUpdates" in text
 
 
 def test_admin_grant_makes_a_lead_coordinator_and_checks_the_role(tmp_path: Path) -> None:
