@@ -191,6 +191,16 @@ async def invitee_ids(session: AsyncSession, table_id: int | None, day: date) ->
     return list(dict.fromkeys(people))
 
 
+async def meeting_to_act_on(session: AsyncSession, meeting_id: int) -> Meeting | None:
+    """The meeting as it is now, held until the transaction ends.
+
+    Every act on a meeting (answer, confirm, move, cancel, agenda, minutes) loads it here, so
+    two people acting on one meeting at once take turns and the second sees what the first
+    did: FOR UPDATE on PostgreSQL; SQLite's writers already take turns (BEGIN IMMEDIATE).
+    """
+    return await session.get(Meeting, meeting_id, with_for_update=True, populate_existing=True)
+
+
 async def participants(session: AsyncSession, meeting_id: int) -> list[tuple[Participant, Person]]:
     rows = await session.execute(
         select(Participant, Person)

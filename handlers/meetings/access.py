@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.routing import Refused
-from storage.meetings import Meeting, participant
+from storage.meetings import Meeting, meeting_to_act_on, participant
 from storage.roles import Access
 from views.common import NOT_ALLOWED, STALE_BUTTON
 from views.meetings.buttons import MeetingData
@@ -48,7 +48,7 @@ class MeetingOf(BaseFilter):
         session: AsyncSession,
         access: Access,
     ) -> dict[str, Any]:
-        meeting = await session.get(Meeting, callback_data.meeting_id)
+        meeting = await meeting_to_act_on(session, callback_data.meeting_id)
         if meeting is None:
             raise Refused(STALE_BUTTON)
         if self.organiser:
@@ -73,7 +73,7 @@ class FormMeeting(BaseFilter):
         session: AsyncSession,
         access: Access,
     ) -> dict[str, Any]:
-        meeting = await session.get(Meeting, (await state.get_data()).get("meeting_id", 0))
+        meeting = await meeting_to_act_on(session, (await state.get_data()).get("meeting_id", 0))
         allowed = meeting is not None and (
             may_organise(access, meeting)
             if self.organiser

@@ -26,6 +26,7 @@ from storage.meetings import (
     agenda,
     agenda_posted,
     agenda_touched,
+    meeting_to_act_on,
     move_item,
     reject_item,
 )
@@ -64,9 +65,10 @@ async def _organised_item(
     session: AsyncSession, access: Access, item_id: int
 ) -> tuple[AgendaItem, Meeting]:
     item = await session.get(AgendaItem, item_id)
-    meeting = await session.get(Meeting, item.meeting_id) if item else None
+    meeting = await meeting_to_act_on(session, item.meeting_id) if item else None
     if item is None or meeting is None:
         raise Refused(STALE_BUTTON)
+    await session.refresh(item)  # as it is now that the meeting is ours
     if not may_organise(access, meeting):
         raise Refused(NOT_ALLOWED)
     return item, meeting
