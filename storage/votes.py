@@ -366,6 +366,10 @@ async def cast_secret_vote(
         return Cast.CLOSED
     if option not in ballot.options:
         return Cast.BAD_OPTION
+    # The pool is read and written again whole: voters at once take turns on the ballot row
+    # (taken first, before the participation row's key lock), or two copies of one pool would
+    # both survive (PostgreSQL; SQLite's writers already take turns).
+    await session.execute(select(Ballot.id).where(Ballot.id == ballot.id).with_for_update())
     try:
         async with session.begin_nested():
             session.add(SecretParticipation(ballot_id=ballot.id, person_id=person_id))

@@ -1,0 +1,84 @@
+"""Two hundred members vote in a secret election at the same moment: one choice each."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from storage.db import create_engine, create_sessionmaker
+from storage.people import Person, Table, grant_role
+from storage.roles import Role
+from storage.vote_rules import EMPTY_BALLOT
+from storage.votes import (
+    Ballot,
+    BallotKind,
+    Cast,
+    SecretChoice,
+    SecretParticipation,
+    cast_secret_vote,
+    open_ballot,
+)
+from tests.unit.test_votes import NOW
+
+VOTERS = 200
+
+
+async def test_two_hundred_simultaneous_secret_votes_leave_one_choice_each(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    sessions = create_sessionmaker(engine)
+    try:
+        async with sessions() as session, session.begin():
+            table = Table(slug="testi", name_fi="Testi", name_sv="Test", name_en="Test")
+            session.add(table)
+            people = [
+                Person(first_name=f"Jäsen {i}", private_chat_open=False, created_at=NOW)
+                for i in range(VOTERS)
+            ]
+            session.add_all(people)
+            await session.flush()
+            for person in people:
+                await grant_role(
+                    session,
+                    person=person,
+                    table=table,
+                    role=Role.MEMBER,
+                    starts_on=date(2026, 6, 1),
+                    ends_on=None,
+                    actor_id=None,
+                )
+            options = [str(people[0].id), str(people[1].id), EMPTY_BALLOT]
+            ballot = await open_ballot(
+                session,
+                table_id=table.id,
+                kind=BallotKind.CHAIR,
+                title="Puheenjohtajan vaali",
+                now=NOW,
+                closes_at=NOW + timedelta(days=1),
+                created_by=None,
+                options=options,
+            )
+            ballot_id, voter_ids = ballot.id, [p.id for p in people]
+
+        async def vote(number: int, person_id: int) -> Cast:
+            async with sessions() as session, session.begin():
+                own = await session.get(Ballot, ballot_id)
+                assert own is not None
+                return await cast_secret_vote(
+                    session, own, person_id, options[number % len(options)], NOW
+                )
+
+        casts = await asyncio.gather(*(vote(n, p) for n, p in enumerate(voter_ids)))
+        async with sessions() as session:
+            participations = await session.scalar(
+                select(func.count()).select_from(SecretParticipation)
+            )
+            choices = await session.scalar(select(func.count()).select_from(SecretChoice))
+        print(f"\n{VOTERS} voters: {participations} participations, {choices} choices")
+        assert casts.count(Cast.RECORDED) == VOTERS
+        assert participations == choices == VOTERS
+    finally:
+        await engine.dispose()
