@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from storage.db import create_engine, create_sessionmaker
-from storage.people import Person, Table, grant_role
-from storage.roles import Role
 from storage.vote_rules import EMPTY_BALLOT
 from storage.votes import (
     Ballot,
@@ -20,7 +18,7 @@ from storage.votes import (
     cast_secret_vote,
     open_ballot,
 )
-from tests.unit.test_votes import NOW
+from tests.unit.test_votes import NOW, seat
 
 VOTERS = 200
 
@@ -32,24 +30,7 @@ async def test_two_hundred_simultaneous_secret_votes_leave_one_choice_each(
     sessions = create_sessionmaker(engine)
     try:
         async with sessions() as session, session.begin():
-            table = Table(slug="testi", name_fi="Testi", name_sv="Test", name_en="Test")
-            session.add(table)
-            people = [
-                Person(first_name=f"Jäsen {i}", private_chat_open=False, created_at=NOW)
-                for i in range(VOTERS)
-            ]
-            session.add_all(people)
-            await session.flush()
-            for person in people:
-                await grant_role(
-                    session,
-                    person=person,
-                    table=table,
-                    role=Role.MEMBER,
-                    starts_on=date(2026, 6, 1),
-                    ends_on=None,
-                    actor_id=None,
-                )
+            table, people = await seat(session, VOTERS)
             options = [str(people[0].id), str(people[1].id), EMPTY_BALLOT]
             ballot = await open_ballot(
                 session,
