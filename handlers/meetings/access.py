@@ -33,13 +33,12 @@ async def may_see(session: AsyncSession, access: Access, meeting: Meeting) -> bo
 class MeetingOf(BaseFilter):
     """The meeting a button is about, if this person may act on it.
 
-    By default its people may (others hear it is not theirs); `organiser` asks for the right
-    to organise it; `anyone` only loads it, for acts whose own rule decides (approving minutes).
+    By default its people may (others, former members too, hear it is not theirs);
+    `organiser` asks for the right to organise it.
     """
 
-    def __init__(self, *, organiser: bool = False, anyone: bool = False) -> None:
+    def __init__(self, *, organiser: bool = False) -> None:
         self.organiser = organiser
-        self.anyone = anyone
 
     async def __call__(
         self,
@@ -54,7 +53,7 @@ class MeetingOf(BaseFilter):
         if self.organiser:
             if not may_organise(access, meeting):
                 raise Refused(NOT_ALLOWED)
-        elif not self.anyone and not await may_see(session, access, meeting):
+        elif not await may_see(session, access, meeting):
             raise Refused(NOT_YOURS)
         return {"meeting": meeting}
 

@@ -286,5 +286,5 @@ def create_router() -> Router:
     checking = StateFilter(MinutesFlow.checkers)
     press(checker_pressed, checking, person(PersonAct.CHECKER), organiser)
     press(minutes_done, checking, act(MeetingAct.CHECKERS_DONE), organiser)
-    press(approve_pressed, act(MeetingAct.APPROVE_MINUTES), MeetingOf(anyone=True))
+    press(approve_pressed, act(MeetingAct.APPROVE_MINUTES), MeetingOf())
     return router
