@@ -17,6 +17,7 @@ from core.clock import Clock
 from core.settings import Settings
 from handlers.filters import IsKnown
 from handlers.meetings.access import MeetingOf
+from handlers.meetings.forms import form_cancelled
 from handlers.routing import Refused, message_of
 from notify.meetings import ask_checkers, tell_minutes
 from storage.meeting_rules import MINUTES_TEXT_LIMIT
@@ -35,7 +36,7 @@ from views.callbacks import Cancel, Form
 from views.common import STALE_BUTTON
 from views.meetings import minutes as view
 from views.meetings.buttons import MeetingAct, MeetingButton, PersonAct, PersonButton
-from views.meetings.texts import NOTHING_SAVED, cancel_keyboard
+from views.meetings.texts import cancel_keyboard
 
 MAX_CHECKERS = 2
 
@@ -47,13 +48,6 @@ class MinutesFlow(StatesGroup):
 
 def _cancel() -> Any:
     return cancel_keyboard(Form.MINUTES)
-
-
-async def minutes_cancelled(query: CallbackQuery, state: FSMContext) -> None:
-    message = message_of(query)
-    await state.clear()
-    await query.answer()
-    await message.edit_text(str(NOTHING_SAVED))
 
 
 # ---- attendance ------------------------------------------------------------------------------
@@ -276,7 +270,7 @@ def create_router() -> Router:
     def person(name: PersonAct) -> Any:
         return PersonButton.filter(F.act == name)
 
-    press(minutes_cancelled, Cancel.filter(F.form == Form.MINUTES))
+    press(form_cancelled, Cancel.filter(F.form == Form.MINUTES))
     press(attend_pressed, act(MeetingAct.ATTENDANCE), organiser)
     press(attendee_pressed, person(PersonAct.ATTENDED), organiser)
     press(attend_done, act(MeetingAct.ATTENDANCE_DONE), organiser)

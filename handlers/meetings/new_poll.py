@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.settings import Settings
 from handlers.filters import IsOrganizer
-from handlers.meetings.forms import NewMeeting, form_slots, may_create
+from handlers.meetings.forms import NewMeeting, form_cancelled, form_slots, may_create
 from handlers.meetings.poll_times import show_times
 from handlers.routing import Refused, message_of
 from notify.meetings import tell_poll
@@ -28,7 +28,7 @@ from views.callbacks import Cancel, Form
 from views.common import NOT_ALLOWED, STALE_BUTTON
 from views.meetings import new_poll as view
 from views.meetings.buttons import JOINT, NewPollButton, NewStep
-from views.meetings.texts import NOTHING_SAVED, deadline_problem_text, text_problem_text
+from views.meetings.texts import deadline_problem_text, text_problem_text
 
 # ---- start: the table, then the title -------------------------------------------------------
 
@@ -69,13 +69,6 @@ async def table_chosen(
     await query.answer()
     await message.edit_reply_markup(reply_markup=None)
     await _ask_title(message, state, table_id)
-
-
-async def cancelled(query: CallbackQuery, state: FSMContext) -> None:
-    message = message_of(query)
-    await state.clear()
-    await query.answer()
-    await message.edit_text(str(NOTHING_SAVED))
 
 
 # ---- title, kind, place ---------------------------------------------------------------------
@@ -189,7 +182,7 @@ def create_router() -> Router:
 
     press(start_pressed, step(NewStep.START))
     press(table_chosen, step(NewStep.TABLE))
-    press(cancelled, Cancel.filter(F.form == Form.MEETING))
+    press(form_cancelled, Cancel.filter(F.form == Form.MEETING))
     typed(title_typed, StateFilter(NewMeeting.title))
     press(kind_chosen, StateFilter(NewMeeting.kind), step(NewStep.KIND))
     typed(place_typed, StateFilter(NewMeeting.place))

@@ -15,6 +15,7 @@ from core.clock import Clock
 from core.settings import Settings
 from handlers.filters import IsKnown
 from handlers.meetings.access import FormMeeting, MeetingOf, may_organise
+from handlers.meetings.forms import form_cancelled
 from handlers.routing import Refused, message_of
 from storage.meeting_rules import (
     ITEM_TEXT_LIMIT,
@@ -31,7 +32,6 @@ from views.callbacks import Cancel, Form, Skip
 from views.meetings.agenda import ask_cutoff, ask_item_title, proposing_closed
 from views.meetings.buttons import MeetingAct, MeetingButton
 from views.meetings.texts import (
-    NOTHING_SAVED,
     cancel_keyboard,
     text_problem_text,
     time_problem_text,
@@ -77,13 +77,6 @@ async def propose_pressed(
     await state.set_state(ProposeItem.title)
     await state.update_data(meeting_id=meeting.id)
     await message.answer(ask_item_title(meeting), reply_markup=_keyboard())
-
-
-async def form_cancelled(query: CallbackQuery, state: FSMContext) -> None:
-    message = message_of(query)
-    await state.clear()
-    await query.answer()
-    await message.edit_text(str(NOTHING_SAVED))
 
 
 async def item_title_typed(message: Message, state: FSMContext) -> None:
