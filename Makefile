@@ -19,8 +19,11 @@ demo: $(STAMP)
 	$(BIN)/poytabot demo
 
 ## test: lint, types and the whole suite (PostgreSQL runs too when POYTABOT_TEST_POSTGRES_URL is set)
+# In parallel (pytest-xdist): most tests wait on the emulator's Telegram limits, the network and
+# timers rather than the CPU, so more workers than cores pay off. PYTEST_WORKERS=0 runs serially.
+PYTEST_WORKERS ?= 4
 test: lint browser
-	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 ## run: real Telegram; reads POYTABOT_BOT_TOKEN from .env
 run: $(STAMP)

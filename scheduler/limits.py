@@ -116,13 +116,13 @@ class Limiter:
             bucket = buckets[chat_id] = limit.limiter()
         return bucket
 
-    async def slot(self, chat_id: int | None) -> None:
+    async def slot(self, chat_id: int | None, *, urgent: bool = False) -> None:
         """Wait until one more send to this chat keeps within every limit."""
         if chat_id is not None:
             await self._bucket(self._chats, chat_id, self.chat_limit).acquire()
             if chat_id < 0:
                 await self._bucket(self._groups, chat_id, self.group_limit).acquire()
-        await self.global_slot()
+        await self.global_slot(urgent=urgent)
 
     async def global_slot(self, *, urgent: bool = False) -> None:
         """Wait for a turn within the bot's overall limit (and out of any 429 pause).
@@ -149,17 +149,19 @@ class Limiter:
             if extra > 0:
                 await self._global.acquire(extra)
 
-    async def call(self, chat_id: int | None, request: Callable[[], Awaitable[T]]) -> T:
+    async def call(
+        self, chat_id: int | None, request: Callable[[], Awaitable[T]], *, urgent: bool = False
+    ) -> T:
         """Run one rate-limited request, waiting out 429s for the whole bot."""
         token = counted.set(True)
         try:
             for _ in range(MAX_RETRY_AFTER_ROUNDS):
-                await self.slot(chat_id)
+                await self.slot(chat_id, urgent=urgent)
                 try:
                     return await request()
                 except TelegramRetryAfter as error:
                     self.pause.extend(error.retry_after)
-            await self.slot(chat_id)
+            await self.slot(chat_id, urgent=urgent)
             return await request()
         finally:
             counted.reset(token)
@@ -171,11 +173,12 @@ LIMITED_PREFIXES = ("send", "edit", "copy", "forward", "stoppoll")
 
 
 class LimitEveryReply(BaseRequestMiddleware):
-    """Replies sent by handlers take their turn in the bot's overall limit too.
+    """Replies sent by handlers take their turn in the bot's limits too.
 
     Telegram counts every message the bot sends, so the outbox's pace only holds if the
-    limiter sees the rest as well. Only the global limit applies here: a person clicking
-    through a flow is not made to wait for the per-chat pace.
+    limiter sees the rest as well. A reply keeps the chat's pace too and is sent again after
+    a 429: a person clicking quickly through a flow gets an answer a little later rather than
+    none. Replies go before queued bulk sends.
     """
 
     def __init__(self, limiter: Limiter) -> None:
@@ -190,9 +193,6 @@ class LimitEveryReply(BaseRequestMiddleware):
         name = method.__api_method__.lower()
         if counted.get() or not name.startswith(LIMITED_PREFIXES) or name == "sendchataction":
             return await make_request(bot, method)
-        await self.limiter.global_slot(urgent=True)
-        try:
-            return await make_request(bot, method)
-        except TelegramRetryAfter as error:
-            self.limiter.pause.extend(error.retry_after)
-            raise
+        chat_id = getattr(method, "chat_id", None)
+        chat = chat_id if isinstance(chat_id, int) else None
+        return await self.limiter.call(chat, lambda: make_request(bot, method), urgent=True)

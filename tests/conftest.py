@@ -15,8 +15,15 @@ import pytest
 from storage.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("POYTABOT_TEST_POSTGRES_URL")
-# Parallel checkouts sharing one server each name their own template.
-TEMPLATE_DB = os.environ.get("POYTABOT_TEST_PG_TEMPLATE", "poytabot_template")
+# Parallel checkouts sharing one server each name their own template, and each pytest-xdist
+# worker of a run its own copy of it (a template cannot be copied while another session is
+# connected to it, such as a worker still building it).
+TEMPLATE_DB = "_".join(
+    (
+        os.environ.get("POYTABOT_TEST_PG_TEMPLATE", "poytabot_template"),
+        os.environ.get("PYTEST_XDIST_WORKER", "main"),
+    )
+).lower()
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +26,30 @@ BOT_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 BOT_USERNAME = "poytabot"
 # Tables whose rows every update changes by design; "nothing changed" ignores them.
 VOLATILE_TABLES = {"processed_updates", "alembic_version"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every e2e test sees what production sees, or says why not (issue 11).
+
+    Telegram's limits hold unless a test is marked `telegram_limits_off(reason=...)`; every
+    test runs on PostgreSQL too (through `database_url`, which `harness` takes) unless it is
+    marked `sqlite_only(reason=...)`.
+    """
+    here = Path(__file__).parent
+    problems = []
+    for item in items:
+        if here not in item.path.parents:
+            continue
+        for name in ("telegram_limits_off", "sqlite_only"):
+            marker = item.get_closest_marker(name)
+            if marker is not None and not str(marker.kwargs.get("reason", "")).strip():
+                problems.append(f"{item.nodeid}: @pytest.mark.{name} needs a reason=...")
+        if "telegram_limits" not in item.fixturenames:
+            problems.append(f"{item.nodeid}: takes no emulator with Telegram's limits (emu)")
+        if "database_url" not in item.fixturenames and not item.get_closest_marker("sqlite_only"):
+            problems.append(f"{item.nodeid}: runs on SQLite only without saying why")
+    if problems:
+        raise pytest.UsageError("\n".join(problems))
 
 
 class Harness:
@@ -147,9 +172,22 @@ async def emulator_server() -> AsyncIterator[EmulatorServer]:
 
 
 @pytest.fixture
-async def emu(emulator_server: EmulatorServer) -> AsyncIterator[EmulatorClient]:
+def telegram_limits(request: pytest.FixtureRequest) -> bool:
+    """Whether Telegram's limits hold: always, unless the test opts out with a stated reason.
+
+    The emulator answers 429 to sends and edits past Telegram's limits, and the bot keeps
+    its production pace, as in production.
+    """
+    return request.node.get_closest_marker("telegram_limits_off") is None
+
+
+@pytest.fixture
+async def emu(
+    emulator_server: EmulatorServer, telegram_limits: bool
+) -> AsyncIterator[EmulatorClient]:
     client = EmulatorClient(emulator_server.base_url)
     await client.create_bot(token=BOT_TOKEN, username=BOT_USERNAME, first_name="Pöytäbotti")
+    await client.set_rate_limits(telegram_limits)
     try:
         yield client
     finally:
@@ -173,23 +211,21 @@ def flood_limit() -> int:
     return 1000
 
 
-# The emulator enforces no limits unless a test switches them on, so most tests need not wait
-# at Telegram's pace; tests marked `telegram_pace` get the production limiter.
+# The pace of a test that opts out of Telegram's limits (see `telegram_limits`).
 UNPACED = Limit(10_000, 1.0, burst=1_000)
 
 
 @pytest.fixture
 async def harness(
-    request: pytest.FixtureRequest,
     emu: EmulatorClient,
     emulator_server: EmulatorServer,
     database_url: str,
     flood_limit: int,
+    telegram_limits: bool,
 ) -> AsyncIterator[Harness]:
     clock = ShiftedClock()
     settings = make_settings(emulator_server.base_url, database_url, flood_limit=flood_limit)
-    paced = request.node.get_closest_marker("telegram_pace") is not None
-    limiter = None if paced else Limiter(UNPACED, UNPACED, UNPACED)
+    limiter = None if telegram_limits else Limiter(UNPACED, UNPACED, UNPACED)
     app = await build_app(settings, clock=clock, outbox_interval=0.1, limiter=limiter)
     polling = asyncio.create_task(
         app.dispatcher.start_polling(

@@ -16,6 +16,9 @@ BOT_ID = DEMO_TOKEN.split(":")[0]
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.sqlite_only(
+        reason="`make demo` runs on SQLite; the flows clicked here run on both in other tests"
+    ),
     pytest.mark.skipif(
         not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (make browser)"
     ),
@@ -23,8 +26,9 @@ pytestmark = [
 
 
 @pytest.fixture
-async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
+async def demo(tmp_path: Path, telegram_limits: bool) -> AsyncIterator[Demo]:
     running = await start_demo(port=0, database_url=f"sqlite+aiosqlite:///{tmp_path}/demo.db")
+    running.server.rate_limits.enabled = telegram_limits
     try:
         yield running
     finally:

@@ -19,13 +19,13 @@ STARTED_WITHIN = 180
 STOPPED_WITHIN = 60
 
 
-def bot_env(server: EmulatorServer, tmp_path: Path, **settings: str) -> dict[str, str]:
+def bot_env(server: EmulatorServer, database_url: str, **settings: str) -> dict[str, str]:
     """This machine's environment less any POYTABOT_ key, plus a bot against the emulator."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("POYTABOT_")}
     env.update(
         POYTABOT_BOT_TOKEN=BOT_TOKEN,
         POYTABOT_API_BASE_URL=server.base_url,
-        POYTABOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3",
+        POYTABOT_DATABASE_URL=database_url,
         PYTHONPATH=str(ROOT),
         **{f"POYTABOT_{k.upper()}": v for k, v in settings.items()},
     )
@@ -33,9 +33,9 @@ def bot_env(server: EmulatorServer, tmp_path: Path, **settings: str) -> dict[str
 
 
 async def test_run_polls_answers_and_stops_on_sigterm(
-    emu: EmulatorClient, emulator_server: EmulatorServer, tmp_path: Path
+    emu: EmulatorClient, emulator_server: EmulatorServer, database_url: str, tmp_path: Path
 ) -> None:
-    env = bot_env(emulator_server, tmp_path, log_level="DEBUG")
+    env = bot_env(emulator_server, database_url, log_level="DEBUG")
     log_path = tmp_path / "bot.log"
     with log_path.open("wb") as log_file:  # a file, not a pipe: nobody must drain it
         process = await asyncio.create_subprocess_exec(
@@ -75,14 +75,14 @@ def _free_port() -> int:
 
 
 async def test_webhook_mode_checks_the_secret_and_answers(
-    emu: EmulatorClient, emulator_server: EmulatorServer, tmp_path: Path
+    emu: EmulatorClient, emulator_server: EmulatorServer, database_url: str, tmp_path: Path
 ) -> None:
     import aiohttp
 
     port = _free_port()
     env = bot_env(
         emulator_server,
-        tmp_path,
+        database_url,
         mode="webhook",
         webhook_url=f"http://127.0.0.1:{port}",
         webhook_secret="hook-secret-123",

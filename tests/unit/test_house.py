@@ -3,6 +3,7 @@ piece written once (refusal texts, "today", the reader's language, claiming due 
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -69,3 +70,40 @@ def test_handlers_take_the_pressed_message_through_message_of() -> None:
     ]
     # routing.py is message_of itself; a minutes approval stands even when its message is gone.
     assert guarded == ["handlers/meetings/minutes.py", "handlers/routing.py"]
+
+
+E2E_OPT_OUTS = ("telegram_limits_off", "sqlite_only")
+
+
+def e2e_files() -> list[Path]:
+    return sorted((ROOT / "tests" / "e2e").glob("*.py"))
+
+
+def test_e2e_tests_opt_out_of_production_conditions_only_with_a_reason() -> None:
+    # Issue 11: the e2e tests see what production sees (Telegram's limits, PostgreSQL too);
+    # tests/e2e/conftest.py refuses a test that skips either without a mark, this its reason.
+    unreasoned = [
+        f"{relative(path)}:{node.lineno}"
+        for path in e2e_files()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in E2E_OPT_OUTS
+        and not any(
+            keyword.arg == "reason"
+            and isinstance(keyword.value, ast.Constant)
+            and str(keyword.value.value).strip()
+            for keyword in node.keywords
+        )
+    ]
+    assert unreasoned == []
+
+
+def test_e2e_tests_switch_telegram_limits_off_only_through_the_mark() -> None:
+    by_hand = re.compile(r"set_rate_limits\(\s*False|rate_limits\.enabled\s*=\s*False|UNPACED")
+    found = [
+        relative(path)
+        for path in e2e_files()
+        if path.name != "conftest.py" and by_hand.search(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
