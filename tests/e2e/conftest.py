@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,28 +27,24 @@ BOT_USERNAME = "poytabot"
 VOLATILE_TABLES = {"processed_updates", "alembic_version"}
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_runtest_setup(item: pytest.Item) -> None:
     """Every e2e test sees what production sees, or says why not (issue 11).
 
     Telegram's limits hold unless a test is marked `telegram_limits_off(reason=...)`; every
     test runs on PostgreSQL too (through `database_url`, which `harness` takes) unless it is
     marked `sqlite_only(reason=...)`.
     """
-    here = Path(__file__).parent
     problems = []
-    for item in items:
-        if here not in item.path.parents:
-            continue
-        for name in ("telegram_limits_off", "sqlite_only"):
-            marker = item.get_closest_marker(name)
-            if marker is not None and not str(marker.kwargs.get("reason", "")).strip():
-                problems.append(f"{item.nodeid}: @pytest.mark.{name} needs a reason=...")
-        if "telegram_limits" not in item.fixturenames:
-            problems.append(f"{item.nodeid}: takes no emulator with Telegram's limits (emu)")
-        if "database_url" not in item.fixturenames and not item.get_closest_marker("sqlite_only"):
-            problems.append(f"{item.nodeid}: runs on SQLite only without saying why")
+    for name in ("telegram_limits_off", "sqlite_only"):
+        marker = item.get_closest_marker(name)
+        if marker is not None and not str(marker.kwargs.get("reason", "")).strip():
+            problems.append(f"@pytest.mark.{name} needs a reason=...")
+    if "telegram_limits" not in item.fixturenames:
+        problems.append("no emulator with Telegram's limits (take `emu` or `telegram_limits`)")
+    if "database_url" not in item.fixturenames and not item.get_closest_marker("sqlite_only"):
+        problems.append("runs on SQLite only without saying why (take `database_url`)")
     if problems:
-        raise pytest.UsageError("\n".join(problems))
+        pytest.fail("; ".join(problems), pytrace=False)
 
 
 class Harness:
