@@ -13,6 +13,10 @@ import aiohttp
 
 Message = dict[str, Any]
 
+# How long expect_*, press and wait_until wait for the bot unless told: a guard against a
+# hang, not a measure. A harness on a busy machine, or one keeping Telegram's pace, may raise it.
+WAIT = 5.0
+
 
 class EmulatorError(Exception):
     """The control API refused a request."""
@@ -211,8 +215,9 @@ class _Conversation:
         chat_id: int | None,
         containing: str | None,
         matching: Callable[[Message], bool] | None,
-        timeout: float,
+        timeout: float | None,
     ) -> Message:
+        timeout = WAIT if timeout is None else timeout
         key = chat_id or 0
         message = await user.client.get(
             f"/users/{user.id}/next_message",
@@ -311,7 +316,7 @@ class User(_Conversation):
         containing: str | None = None,
         *,
         matching: Callable[[Message], bool] | None = None,
-        timeout: float = 5.0,
+        timeout: float | None = None,
         chat: Group | None = None,
     ) -> Message:
         """The next bot message in the chat not yet seen by expect_*; assert it fits."""
@@ -327,9 +332,10 @@ class User(_Conversation):
         containing: str | None = None,
         *,
         matching: Callable[[Message], bool] | None = None,
-        timeout: float = 5.0,
+        timeout: float | None = None,
     ) -> Message:
         """Wait until the bot changes `message` (edit, new keyboard, poll votes); return it."""
+        timeout = WAIT if timeout is None else timeout
         chat_id = message["chat"]["id"]
         chat = _ChatRef(chat_id) if chat_id < 0 else None
         loop = asyncio.get_running_loop()
@@ -377,7 +383,7 @@ class User(_Conversation):
         message: Message | None = None,
         *,
         chat: Group | None = None,
-        timeout: float = 5.0,
+        timeout: float | None = None,
     ) -> dict[str, Any]:
         """Press the inline button with this text; return the bot's callback answer."""
         if message is None:
@@ -390,14 +396,15 @@ class User(_Conversation):
         return await self._press(message, {"text": text}, timeout)
 
     async def press_data(
-        self, message: Message, callback_data: str, *, timeout: float = 5.0
+        self, message: Message, callback_data: str, *, timeout: float | None = None
     ) -> dict[str, Any]:
         """Send a callback query with arbitrary (possibly forged) data."""
         return await self._press(message, {"data": callback_data}, timeout)
 
     async def _press(
-        self, message: Message, choice: dict[str, Any], timeout: float
+        self, message: Message, choice: dict[str, Any], timeout: float | None
     ) -> dict[str, Any]:
+        timeout = WAIT if timeout is None else timeout
         chat_id = message["chat"]["id"]
         answer = await self.client.post(
             f"/users/{self.id}/press",
@@ -486,7 +493,7 @@ class Group(_Conversation):
         containing: str | None = None,
         *,
         matching: Callable[[Message], bool] | None = None,
-        timeout: float = 5.0,
+        timeout: float | None = None,
     ) -> Message:
         return await self._expect(await self._member(), self.id, containing, matching, timeout)
 
@@ -508,8 +515,9 @@ def _content(message: Message) -> dict[str, Any]:
     return {k: v for k, v in message.items() if k not in ("pinned", "edit_date")}
 
 
-async def wait_until(condition: Callable[[], Any], timeout: float = 5.0) -> None:
+async def wait_until(condition: Callable[[], Any], timeout: float | None = None) -> None:
     """Poll a condition (sync or async) until it holds; for tests."""
+    timeout = WAIT if timeout is None else timeout
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import emulator.client
 from bot.app import App, build_app, close_app
 from core.clock import ShiftedClock
 from core.settings import Settings
@@ -166,6 +167,16 @@ async def emulator_server() -> AsyncIterator[EmulatorServer]:
         await server.stop()
 
 
+# At Telegram's pace (about a message a second per chat) on a busy machine a reply can take
+# seconds: people wait this long for one. A guard against a hang, not a measure.
+WAIT = 20.0
+
+
+@pytest.fixture(autouse=True)
+def patient_people(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(emulator.client, "WAIT", WAIT)
+
+
 @pytest.fixture
 def telegram_limits(request: pytest.FixtureRequest) -> bool:
     """Whether Telegram's limits hold: always, unless the test opts out with a stated reason.
@@ -241,7 +252,7 @@ async def harness(
         await close_app(app)
 
 
-async def shown(user: Any, containing: str, *, chat: Any = None, within: float = 5.0) -> Any:
+async def shown(user: Any, containing: str, *, chat: Any = None, within: float = WAIT) -> Any:
     """The newest message in the chat that contains the text, once it shows (edits included)."""
     deadline = asyncio.get_running_loop().time() + within
     while True:
