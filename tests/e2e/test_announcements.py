@@ -136,7 +136,7 @@ async def test_group_gets_it_pinned_and_readers_acknowledge(harness: Harness) ->
     posted = await shown(anna, "Tärkeä: uusi kokouspaikka", chat=group)
     got = await anna.expect_message("Tärkeä: uusi kokouspaikka")
     assert buttons(got) == [["✅ Olen lukenut"]]
-    await wait_until(lambda: _pinned(group, posted["message_id"]), timeout=5)
+    await wait_until(lambda: _pinned(group, posted["message_id"]))
     answer = await anna.press("✅ Olen lukenut", got)
     assert answer["text"] == "Kiitos! Kuittaus on tallennettu."
     again = await anna.press("✅ Olen lukenut", got)

@@ -28,7 +28,7 @@ from storage.meetings import (
 )
 from storage.outbox import Delivery, OutboxMessage
 from storage.roles import Role
-from tests.e2e.conftest import Harness, shown
+from tests.e2e.conftest import WAIT, Harness, shown
 from views.text import day
 
 MEMBERS = 19  # with the chair, 20 seated members; the coordinator is invited too
@@ -61,7 +61,7 @@ async def settle(harness: Harness) -> None:
     await harness.settle()
 
 
-async def quiet(harness: Harness, within: float = 15.0) -> None:
+async def quiet(harness: Harness, within: float = 3 * WAIT) -> None:
     """Wait until every results message shows the newest answers and the outbox is empty."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
@@ -93,7 +93,7 @@ async def quiet(harness: Harness, within: float = 15.0) -> None:
 
 
 async def reply(
-    user: Any, action: Any, containing: str, *, chat: Any = None, within: float = 5.0
+    user: Any, action: Any, containing: str, *, chat: Any = None, within: float = WAIT
 ) -> dict[str, Any]:
     """Do the action, then wait for a new bot message (not an older one) with the text."""
     history = await user.history(chat)

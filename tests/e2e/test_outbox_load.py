@@ -90,6 +90,7 @@ async def announce(harness: Harness, text: str) -> Any:
     # Limits from here on: the author's own quick steps above are not what is measured.
     await harness.emu.set_rate_limits(True)
     await coordinator.press("📤 Lähetä nyt")
+    await harness.idle()  # its rows are queued: "nothing left to send" means sent
     return coordinator
 
 

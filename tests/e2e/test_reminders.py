@@ -257,5 +257,5 @@ async def test_the_running_ticker_sends_due_reminders_by_itself(harness: Harness
             title="Pikakokous",
             now=noon - timedelta(minutes=1),
         )
-    await member.expect_message(containing="Pikakokous", timeout=5)
+    await member.expect_message(containing="Pikakokous")
     await member.expect_no_message(within=0.5)

@@ -28,7 +28,7 @@ from storage.statements import (
 from storage.updates import ProcessedUpdate
 from storage.vote_rules import Choice
 from storage.votes import Ballot, BallotKind, OpenVote, open_ballot
-from tests.e2e.conftest import Harness, shown
+from tests.e2e.conftest import WAIT, Harness, shown
 
 SUBJECT = "Asemakaava, Kiveriön alue"
 V1_PART1 = "Pohjoinen kumppanuuspöytä kannattaa kaavaa.\nPuisto on tärkeä."
@@ -67,7 +67,7 @@ async def last_id(user: Any, chat: Any = None) -> int:
 
 
 async def fresh(
-    user: Any, containing: str, since: int, *, chat: Any = None, within: float = 5.0
+    user: Any, containing: str, since: int, *, chat: Any = None, within: float = WAIT
 ) -> dict[str, Any]:
     """The first message after `since` that contains the text, once it arrives."""
     deadline = asyncio.get_running_loop().time() + within
