@@ -39,6 +39,7 @@ from scheduler.reminders import register_jobs as register_reminder_jobs
 from scheduler.reminders import sync_terms
 from scheduler.votes import close_due_ballots
 from storage.db import create_engine, create_sessionmaker
+from storage.sealing import BallotKey
 from storage.tables_config import read_tables_file, sync_tables
 from views.language import language_from_telegram
 
@@ -130,7 +131,7 @@ async def build_app(
     """Wire everything; the database must already be migrated (see storage.migrate)."""
     clock = clock or Clock()
     engine = create_engine(settings.database_url)
-    sessionmaker = create_sessionmaker(engine)
+    sessionmaker = create_sessionmaker(engine, BallotKey(settings.secret_ballot_key()))
     async with sessionmaker() as session, session.begin():
         await sync_tables(session, read_tables_file(settings.tables_file))
     i18n = create_i18n(settings.default_language)

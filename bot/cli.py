@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(settings: Settings) -> int:
     token = settings.token()
+    settings.secret_ballot_key()  # a missing key stops here, in one line, before anything runs
     setup_logging(
         settings.log_level,
         token,

@@ -19,12 +19,12 @@ from storage.vote_rules import decide, elect
 from storage.votes import (
     Ballot,
     claim_for_closing,
+    count_and_destroy_secret_choices,
     due_ballot_ids,
     open_tally,
     option_names,
     rules_for,
     seat_the_elected,
-    secret_counts,
     turnout,
 )
 
@@ -45,7 +45,8 @@ async def close_ballot(
     rules = ballot.decision_rules() or await rules_for(session, ballot.table_id)
     voted = await turnout(session, ballot)
     if ballot.secret:
-        election = elect(await secret_counts(session, ballot), seated, rules)
+        counts = await count_and_destroy_secret_choices(session, ballot)
+        election = elect(counts, seated, rules)
         ballot.outcome = election.outcome.value
         ballot.result = {
             "counts": election.counts,

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.sealing import BallotKey, session_info
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
@@ -43,5 +45,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def create_sessionmaker(
+    engine: AsyncEngine, ballot_key: BallotKey | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions; `ballot_key` rides along in each session's info for the secret ballots."""
+    return async_sessionmaker(engine, expire_on_commit=False, info=session_info(ballot_key))

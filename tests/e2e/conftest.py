@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -161,6 +162,7 @@ def make_settings(base_url: str, database_url: str, **overrides: Any) -> Setting
         "bot_token": BOT_TOKEN,
         "api_base_url": base_url,
         "database_url": database_url,
+        "ballot_key": secrets.token_urlsafe(32),
         "_env_file": None,
     }
     values.update(overrides)
