@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     smtp_timeout: float = Field(default=20.0, gt=0)
     # Updates one person may send in 10 seconds before the rest are dropped.
     flood_limit: int = Field(default=30, ge=5, le=1000)
-    # Seals secret ballots (SECURITY.md): 32 random bytes, base64. Kept here, never in the database.
+    # Seals secret ballots (SECURITY.md): 32 random bytes in base64, never in the database.
     ballot_key: SecretStr | None = None
 
     @field_validator("lead_coordinators", mode="before")

@@ -20,6 +20,7 @@ import struct
 from collections.abc import Iterable
 from contextlib import closing
 from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -175,12 +176,12 @@ async def _sqlite_attacks(database_url: str, tmp_path: Path) -> None:
         for person_id, option in zip(people, plan, strict=True):
             await _vote(sessions, ballot_id, person_id, option)
         # The copy, taken while the bot still runs (its connections open, nothing checkpointed).
-        db_copy, wal_copy = path.read_bytes(), Path(f"{path}-wal").read_bytes()
+        db_copy, wal_copy = _copy(path)
 
         states = _replay(db_copy, wal_copy, tmp_path)
         assert len(states) == VOTERS
         before = _read_everything(_plain_copy(db_copy, tmp_path))
-        diffs = [_diff(a, b) for a, b in zip([before, *states], states, strict=False)]
+        diffs = [_diff(a, b) for a, b in pairwise([before, *states])]
         _judge(diffs, people, plan, options, "SQLite WAL replay")
 
         last = states[-1]
@@ -194,12 +195,17 @@ async def _sqlite_attacks(database_url: str, tmp_path: Path) -> None:
 
         await _close(sessions, ballot_id, options, plan)
         _checkpoint(path)
-        backup = path.read_bytes() + Path(f"{path}-wal").read_bytes()
+        backup = b"".join(_copy(path))
         left = sum(blob in backup for blob in sealed | set(marks))
         print(f"backup after the close: {left} of {len(sealed | set(marks))} sealed rows left")
         assert left == 0
     finally:
         await engine.dispose()
+
+
+def _copy(path: Path) -> tuple[bytes, bytes]:
+    """What a backup script or a curious admin copies: the database file and its WAL."""
+    return path.read_bytes(), Path(f"{path}-wal").read_bytes()
 
 
 def _checkpoint(path: Path) -> None:
@@ -241,7 +247,7 @@ async def _postgres_attacks(database_url: str) -> None:
             await _vote(sessions, ballot_id, person_id, option)
             async with sessions() as session:
                 states.append(await _snapshot(session))
-        diffs = [_diff(a, b) for a, b in zip(states, states[1:], strict=False)]
+        diffs = [_diff(a, b) for a, b in pairwise(states)]
         _judge(diffs, people, plan, options, "PostgreSQL snapshots")
         _no_running_tally(states[-1], options)
         await _close(sessions, ballot_id, options, plan)
@@ -300,6 +306,6 @@ def test_the_wal_reader_finds_every_commit(tmp_path: Path) -> None:
     assert [sorted(s["vote"]) for s in states] == [
         [(p, f"option {p % 2}") for p in range(n + 1)] for n in range(5)
     ]
-    diffs = [_diff(a, b) for a, b in zip([{}, *states], states, strict=False)]
+    diffs = [_diff(a, b) for a, b in pairwise([{}, *states])]
     linked = _link(diffs, list(range(5)), ["option 0", "option 1"])
     assert linked == {p: f"option {p % 2}" for p in range(5)}
