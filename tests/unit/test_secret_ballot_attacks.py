@@ -72,7 +72,7 @@ async def _vote(
         assert await cast_secret_vote(session, ballot, person_id, option, NOW) is Cast.RECORDED
 
 
-def _diff(before: Rows, after: Rows) -> Rows:
+def changes(before: Rows, after: Rows) -> Rows:
     """Rows added or changed by one commit, per table."""
     return {
         name: rows - before.get(name, set())
@@ -93,7 +93,7 @@ def _texts(rows: Iterable[tuple[Any, ...]]) -> list[str]:
     return found
 
 
-def _link(diffs: list[Rows], voters: list[int], options: list[str]) -> dict[int, str]:
+def link_voters(diffs: list[Rows], voters: list[int], options: list[str]) -> dict[int, str]:
     """The issue's attack: in each vote's commit, look for the option (and the voter) among
     the values that appeared. Returns the voters the attacker could name an option for."""
     linked: dict[int, str] = {}
@@ -105,7 +105,7 @@ def _link(diffs: list[Rows], voters: list[int], options: list[str]) -> dict[int,
     return linked
 
 
-def _shape(diff: Rows) -> list[tuple[str, tuple[tuple[str, int], ...]]]:
+def commit_shape(diff: Rows) -> list[tuple[str, tuple[tuple[str, int], ...]]]:
     """What a diff looks like without its random contents: tables, types, lengths."""
     return sorted(
         (name, tuple((type(v).__name__, len(bytes(v)) if isinstance(v, bytes) else 0) for v in r))
@@ -114,24 +114,30 @@ def _shape(diff: Rows) -> list[tuple[str, tuple[tuple[str, int], ...]]]:
     )
 
 
-def _judge(
-    diffs: list[Rows], voters: list[int], plan: list[str], options: list[str], where: str
+SECRET_TABLES = {"secret_choices", "secret_participation"}
+
+
+def judge(
+    diffs: list[Rows],
+    voters: list[int],
+    plan: list[str],
+    options: list[str],
+    where: str,
+    tables: set[str] = SECRET_TABLES,
 ) -> None:
-    linked = _link(diffs, voters, options)
+    """The attack on each vote's commit links nobody, and every such commit looks alike."""
+    linked = link_voters(diffs, voters, options)
     right = sum(linked[v] == o for v, o in zip(voters, plan, strict=True) if v in linked)
     print(
-        f"\n{where}: {len(diffs)} vote commits replayed; linked {right} of {VOTERS} voters "
-        f"(a blind guess gets {VOTERS / len(options):.0f})"
+        f"\n{where}: {len(diffs)} vote commits replayed; linked {right} of {len(voters)} voters "
+        f"(a blind guess gets {len(voters) / len(options):.0f})"
     )
     assert linked == {}
-    # Every vote's commit looks the same whatever was chosen: the same two tables, one row
-    # each, the same types and sizes. So nothing in it can tell one choice from another.
-    shapes = {tuple(_shape(d)) for d in diffs}
+    # Every vote's commit looks the same whatever was chosen: the same tables, one row each,
+    # the same types and sizes. So nothing in it can tell one choice from another.
+    shapes = {tuple(commit_shape(d)) for d in diffs}
     assert len(shapes) == 1, shapes
-    assert {name for name, _ in next(iter(shapes))} == {
-        "secret_choices",
-        "secret_participation",
-    }
+    assert [name for name, _ in next(iter(shapes))] == sorted(tables)
 
 
 # SQLite: the WAL, replayed commit by commit.
@@ -149,19 +155,19 @@ def _commit_ends(wal: bytes) -> list[int]:
     return ends
 
 
-def _read_everything(path: Path) -> Rows:
+def read_everything(path: Path) -> Rows:
     with closing(sqlite3.connect(path)) as db:
         names = [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         return {n: set(db.execute(f'SELECT * FROM "{n}"')) for n in names}
 
 
-def _replay(db_copy: bytes, wal_copy: bytes, work: Path) -> list[Rows]:
+def replay_wal(db_copy: bytes, wal_copy: bytes, work: Path) -> list[Rows]:
     states = []
     for number, end in enumerate(_commit_ends(wal_copy)):
         path = work / f"replay{number}.sqlite3"
         path.write_bytes(db_copy)
         Path(f"{path}-wal").write_bytes(wal_copy[:end])
-        states.append(_read_everything(path))
+        states.append(read_everything(path))
     return states
 
 
@@ -171,18 +177,18 @@ async def _sqlite_attacks(database_url: str, tmp_path: Path) -> None:
     sessions = create_sessionmaker(engine, BallotKey.generate())
     try:
         ballot_id, people, options = await _election(sessions)
-        _checkpoint(path)  # the WAL starts at the election, so each later commit is a vote
+        checkpoint(path)  # the WAL starts at the election, so each later commit is a vote
         plan = _plan(options)
         for person_id, option in zip(people, plan, strict=True):
             await _vote(sessions, ballot_id, person_id, option)
         # The copy, taken while the bot still runs (its connections open, nothing checkpointed).
-        db_copy, wal_copy = _copy(path)
+        db_copy, wal_copy = copy_files(path)
 
-        states = _replay(db_copy, wal_copy, tmp_path)
+        states = replay_wal(db_copy, wal_copy, tmp_path)
         assert len(states) == VOTERS
-        before = _read_everything(_plain_copy(db_copy, tmp_path))
-        diffs = [_diff(a, b) for a, b in pairwise([before, *states])]
-        _judge(diffs, people, plan, options, "SQLite WAL replay")
+        before = read_everything(_plain_copy(db_copy, tmp_path))
+        diffs = [changes(a, b) for a, b in pairwise([before, *states])]
+        judge(diffs, people, plan, options, "SQLite WAL replay")
 
         last = states[-1]
         # No order in the rows: they sit in the order of their random keys, not of voting.
@@ -190,12 +196,12 @@ async def _sqlite_attacks(database_url: str, tmp_path: Path) -> None:
             marks = [m for (m,) in db.execute("SELECT voter FROM secret_participation")]
             tokens = [t for (t,) in db.execute("SELECT token FROM secret_choices")]
         assert marks == sorted(marks) and tokens == sorted(tokens)
-        _no_running_tally(last, options)
+        no_running_tally(last, options)
         sealed = {row[2] for row in last["secret_choices"]}
 
         await _close(sessions, ballot_id, options, plan)
-        _checkpoint(path)
-        backup = b"".join(_copy(path))
+        checkpoint(path)
+        backup = b"".join(copy_files(path))
         left = sum(blob in backup for blob in sealed | set(marks))
         print(f"backup after the close: {left} of {len(sealed | set(marks))} sealed rows left")
         assert left == 0
@@ -203,12 +209,12 @@ async def _sqlite_attacks(database_url: str, tmp_path: Path) -> None:
         await engine.dispose()
 
 
-def _copy(path: Path) -> tuple[bytes, bytes]:
+def copy_files(path: Path) -> tuple[bytes, bytes]:
     """What a backup script or a curious admin copies: the database file and its WAL."""
     return path.read_bytes(), Path(f"{path}-wal").read_bytes()
 
 
-def _checkpoint(path: Path) -> None:
+def checkpoint(path: Path) -> None:
     with closing(sqlite3.connect(path)) as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
@@ -222,7 +228,7 @@ def _plain_copy(db_copy: bytes, work: Path) -> Path:
 # PostgreSQL: every table, with row positions and transaction ids, after every commit.
 
 
-async def _snapshot(session: AsyncSession) -> Rows:
+async def snapshot_with_positions(session: AsyncSession) -> Rows:
     names = await session.run_sync(lambda s: inspect(s.connection()).get_table_names())
     state: Rows = {}
     for name in names:
@@ -242,27 +248,27 @@ async def _postgres_attacks(database_url: str) -> None:
         ballot_id, people, options = await _election(sessions)
         plan = _plan(options)
         async with sessions() as session:
-            states = [await _snapshot(session)]
+            states = [await snapshot_with_positions(session)]
         for person_id, option in zip(people, plan, strict=True):
             await _vote(sessions, ballot_id, person_id, option)
             async with sessions() as session:
-                states.append(await _snapshot(session))
-        diffs = [_diff(a, b) for a, b in pairwise(states)]
-        _judge(diffs, people, plan, options, "PostgreSQL snapshots")
-        _no_running_tally(states[-1], options)
+                states.append(await snapshot_with_positions(session))
+        diffs = [changes(a, b) for a, b in pairwise(states)]
+        judge(diffs, people, plan, options, "PostgreSQL snapshots")
+        no_running_tally(states[-1], options)
         await _close(sessions, ballot_id, options, plan)
         async with sessions() as session:
-            left = await _snapshot(session)
+            left = await snapshot_with_positions(session)
         assert left["secret_choices"] == left["secret_participation"] == set()
     finally:
         await engine.dispose()
 
 
-def _no_running_tally(state: Rows, options: list[str]) -> None:
+def no_running_tally(state: Rows, options: list[str], voters: int = VOTERS) -> None:
     """A copy mid-election: every sealed choice is different and the same size, and no option
     can be read from the secret tables; counting them gives only the turnout."""
     sealed = [next(v for v in row if isinstance(v, bytes)) for row in state["secret_choices"]]
-    assert len(sealed) == len(set(sealed)) == VOTERS
+    assert len(sealed) == len(set(sealed)) == voters
     assert {len(s) for s in sealed} == {SEALED_BYTES}
     values = _texts(state["secret_choices"] | state["secret_participation"])
     assert not [o for o in options if any(o == v for v in values)]
@@ -302,10 +308,10 @@ def test_the_wal_reader_finds_every_commit(tmp_path: Path) -> None:
             db.commit()
         shutil.copy(path, tmp_path / "copy.sqlite3")
         wal = Path(f"{path}-wal").read_bytes()
-    states = _replay((tmp_path / "copy.sqlite3").read_bytes(), wal, tmp_path)
+    states = replay_wal((tmp_path / "copy.sqlite3").read_bytes(), wal, tmp_path)
     assert [sorted(s["vote"]) for s in states] == [
         [(p, f"option {p % 2}") for p in range(n + 1)] for n in range(5)
     ]
-    diffs = [_diff(a, b) for a, b in pairwise([{}, *states])]
-    linked = _link(diffs, list(range(5)), ["option 0", "option 1"])
+    diffs = [changes(a, b) for a, b in pairwise([{}, *states])]
+    linked = link_voters(diffs, list(range(5)), ["option 0", "option 1"])
     assert linked == {p: f"option {p % 2}" for p in range(5)}
