@@ -21,6 +21,7 @@ from storage.votes import (
     claim_for_closing,
     count_and_destroy_secret_choices,
     due_ballot_ids,
+    forget_old_pages,
     open_tally,
     option_names,
     rules_for,
@@ -107,6 +108,8 @@ async def _close_and_tell(
         result = result_view(ballot, names)
         today = now.astimezone(settings.zone).date()
         await tell_result(session, i18n, result, ballot=ballot, now=now, today=today)
+    if ballot.secret and not await forget_old_pages(sessionmaker.kw["bind"]):
+        log.warning("ballot %s closed; the WAL was busy and is emptied later", ballot_id)
     if table is not None:
         await tell_group(bot, i18n, table, result, thread_id)
     log.info("ballot %s closed: %s", ballot_id, ballot.outcome)

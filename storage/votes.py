@@ -50,7 +50,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.audit import record
@@ -445,6 +445,22 @@ async def count_and_destroy_secret_choices(
         delete(SecretParticipation).where(SecretParticipation.ballot_id == ballot.id)
     )
     return {option: counts.get(option, 0) for option in ballot.options}
+
+
+async def forget_old_pages(engine: AsyncEngine) -> bool:
+    """SQLite: empty the WAL file after a secret ballot's close, so its stale page images of
+    the deleted sealed rows do not linger in the file. Best effort: False if readers kept it
+    busy (the next checkpoint overwrites them anyway). PostgreSQL: nothing to do here (see
+    SECURITY.md on VACUUM and WAL archives)."""
+    if engine.dialect.name != "sqlite":
+        return True
+    async with engine.connect() as connection:
+        # Through the driver: SQLAlchemy would open a transaction, and a checkpoint runs outside.
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection
+        async with driver.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+            busy, _, _ = await cursor.fetchone()
+    return not busy
 
 
 async def due_ballot_ids(session: AsyncSession, now: datetime) -> list[int]:
