@@ -24,9 +24,9 @@ from tests.unit.test_secret_ballot_attacks import (
     copy_files,
     judge,
     no_running_tally,
-    read_everything,
     replay_wal,
     snapshot_with_positions,
+    state_before,
 )
 
 NAMES = ["Aino", "Bertta", "Cecilia", "Daniel", "Eino", "Fanni", "Greta", "Heikki", "Ilona"]
@@ -70,7 +70,7 @@ async def test_copies_taken_while_the_bot_runs_link_no_voter(
 
     if sqlite:
         db_copy, wal_copy = copy_files(path)  # the bot is still running
-        states = [_before(db_copy, tmp_path), *replay_wal(db_copy, wal_copy, tmp_path)]
+        states = [state_before(db_copy, tmp_path), *replay_wal(db_copy, wal_copy, tmp_path)]
     diffs = [changes(a, b) for a, b in pairwise(states)]
     # The attacker keeps the commits that touched the secret tables: one per vote.
     votes = [d for d in diffs if {"secret_choices", "secret_participation"} & d.keys()]
@@ -106,9 +106,3 @@ async def test_copies_taken_while_the_bot_runs_link_no_voter(
         left = sum(blob in backup for blob in sealed | marks)
         print(f"backup after the close: {left} of {len(sealed | marks)} sealed rows left")
         assert left == 0
-
-
-def _before(db_copy: bytes, work: Path) -> Rows:
-    path = work / "before.sqlite3"
-    path.write_bytes(db_copy)
-    return read_everything(path)

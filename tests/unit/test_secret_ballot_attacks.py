@@ -186,8 +186,7 @@ async def _sqlite_attacks(database_url: str, tmp_path: Path) -> None:
 
         states = replay_wal(db_copy, wal_copy, tmp_path)
         assert len(states) == VOTERS
-        before = read_everything(_plain_copy(db_copy, tmp_path))
-        diffs = [changes(a, b) for a, b in pairwise([before, *states])]
+        diffs = [changes(a, b) for a, b in pairwise([state_before(db_copy, tmp_path), *states])]
         judge(diffs, people, plan, options, "SQLite WAL replay")
 
         last = states[-1]
@@ -219,10 +218,11 @@ def checkpoint(path: Path) -> None:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def _plain_copy(db_copy: bytes, work: Path) -> Path:
+def state_before(db_copy: bytes, work: Path) -> Rows:
+    """The database file alone: the state at the last checkpoint, before any replayed commit."""
     path = work / "before.sqlite3"
     path.write_bytes(db_copy)
-    return path
+    return read_everything(path)
 
 
 # PostgreSQL: every table, with row positions and transaction ids, after every commit.
