@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     smtp_timeout: float = Field(default=20.0, gt=0)
     # Updates one person may send in 10 seconds before the rest are dropped.
     flood_limit: int = Field(default=30, ge=5, le=1000)
+    # Retention, in days (README "Privacy"): the daily job forgets what is older.
+    retention_outbox_days: int = Field(default=30, ge=1, le=3650)
+    retention_email_days: int = Field(default=30, ge=1, le=3650)
+    retention_replies_days: int = Field(default=365, ge=1, le=3650)
+    retention_updates_days: int = Field(default=7, ge=2, le=3650)
+    retention_audit_days: int = Field(default=730, ge=1, le=3650)
+    retention_invites_days: int = Field(default=90, ge=1, le=3650)
 
     @field_validator("lead_coordinators", mode="before")
     @classmethod
