@@ -39,10 +39,11 @@ async def show_members(
         if access.belongs_to(table.id)
     ]
     parts = rosters(tables, i18n.current_locale)
-    coordinated = [table for table, _ in tables if access.coordinates(table.id)]
+    private = message.chat.type == "private"
+    coordinated = [table for table, _ in tables if private and access.coordinates(table.id)]
     for part in parts[:-1]:
         await message.answer(part)
-    # A coordinator erases a member's data on request from here (handlers/mydata).
+    # A coordinator erases a member's data on request from here (handlers/mydata), privately.
     keyboard = (
         erase_member_tables_keyboard(coordinated, i18n.current_locale) if coordinated else None
     )

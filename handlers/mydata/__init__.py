@@ -74,7 +74,7 @@ async def send_my_data(
     now = clock.now()
     data = await export_person(session, person)
     await record(
-        session, actor_id=person.id, action="person.export", subject=f"person:{person.id}"
+        session, actor_id=person.id, action="person.export", subject=f"person:{person.id}", at=now
     )
     stem = file_stem()
     text = export_text(data, now, settings.zone, i18n.current_locale)

@@ -41,8 +41,10 @@ class ErasableMember(BaseFilter):
         settings: Settings,
         clock: Clock,
     ) -> dict[str, Any]:
+        # Names and erasure stay in the coordinator's private chat, never in a group.
+        private = query.message is not None and query.message.chat.type == "private"
         table = await session.get(Table, callback_data.table_id)
-        if table is None or not access.coordinates(table.id):
+        if not private or table is None or not access.coordinates(table.id):
             raise Refused(NOT_ALLOWED)
         if not callback_data.person_id:
             return {"table": table, "member": None}

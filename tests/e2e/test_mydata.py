@@ -519,3 +519,21 @@ async def test_retention_forgets_what_is_old_and_keeps_the_records(harness: Harn
     print(f"\nretention: kept records {records}; after 2 years {later}")
     # The job runs daily in the bot.
     assert app.ticker._scheduler.get_job("retention") is not None
+
+
+async def test_erasure_buttons_stay_out_of_groups(harness: Harness) -> None:
+    coordinator = await harness.person("Kaija", Role.COORDINATOR)
+    matti = await harness.person("Matti", Role.MEMBER)
+    group = await harness.emu.create_group("Pohjoisen pöytä", members=[coordinator, matti])
+    await group.add_bot(by=coordinator)
+    await group.expect_message()
+    await coordinator.send("/jasenet", chat=group)
+    roster = await group.expect_message(containing="Pohjoinen kumppanuuspöytä")
+    assert not roster.get("reply_markup")
+    matti_id = await _person_id(harness, matti.id)
+    table = await harness.table()
+    before = await harness.snapshot()
+    for data in (f"em:ask:{table.id}:0", f"em:yes:{table.id}:{matti_id}"):
+        answer = await coordinator.press_data(roster, data)
+        assert answer["text"] == "Sinulla ei ole oikeutta tähän."
+    assert await harness.snapshot() == before
