@@ -37,6 +37,7 @@ from scheduler.meetings import meetings_tick
 from scheduler.outbox import OutboxSender
 from scheduler.reminders import register_jobs as register_reminder_jobs
 from scheduler.reminders import sync_terms
+from scheduler.retention import DAY, forget_old
 from scheduler.votes import close_due_ballots
 from storage.db import create_engine, create_sessionmaker
 from storage.sealing import BallotKey
@@ -151,6 +152,7 @@ async def build_app(
         partial(meetings_tick, sessionmaker, bot, clock, i18n, settings),
         "meetings",
     )
+    ticker.every(DAY, partial(forget_old, sessionmaker, clock, settings), "retention")
     register_reminder_jobs(
         ticker,
         sessionmaker,

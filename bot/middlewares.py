@@ -127,13 +127,26 @@ class PersonMiddleware(BaseMiddleware):
         person = None
         if user is not None:
             now = self.clock.now()
-            person = await self._remember(session, user, now, _is_private(data.get("event_chat")))
-            if user.id in self.settings.lead_coordinators:
+            private = _is_private(data.get("event_chat"))
+            is_lead = user.id in self.settings.lead_coordinators
+            if private or is_lead:
+                person = await self._remember(session, user, now, private)
+            else:
+                # In a group only people the bot already knows count: someone who just chats
+                # there is not stored (data minimisation; README, "Privacy").
+                person = await self._known(session, user)
+            if person is not None and is_lead:
                 await self._ensure_lead(session, person)
         data["person"] = person
         today = self.clock.today(self.settings.zone)
         data["access"] = await access_for(session, person, today) if person else NOBODY
         return await handler(event, data)
+
+    async def _known(self, session: AsyncSession, user: User) -> Person | None:
+        person = await person_by_telegram_id(session, user.id)
+        if person is not None:
+            _update_names(person, user)
+        return person
 
     async def _remember(
         self, session: AsyncSession, user: User, now: datetime, private: bool
@@ -152,10 +165,7 @@ class PersonMiddleware(BaseMiddleware):
             session.add(person)
             await session.flush()
             return person
-        person.first_name = user.first_name
-        person.last_name = user.last_name
-        person.username = user.username
-        person.telegram_language = user.language_code
+        _update_names(person, user)
         if private:
             person.private_chat_open = True
         return person
@@ -173,6 +183,13 @@ class PersonMiddleware(BaseMiddleware):
                 ends_on=None,
                 actor_id=None,
             )
+
+
+def _update_names(person: Person, user: User) -> None:
+    person.first_name = user.first_name
+    person.last_name = user.last_name
+    person.username = user.username
+    person.telegram_language = user.language_code
 
 
 def _is_private(chat: Chat | None) -> bool:

@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     # Seals secret ballots (SECURITY.md): 32 random bytes in base64, never in the database.
     ballot_key: SecretStr | None = None
 
+    # Retention, in days (README "Privacy"): the daily job forgets what is older.
+    retention_outbox_days: int = Field(default=30, ge=1, le=3650)
+    retention_email_days: int = Field(default=30, ge=1, le=3650)
+    retention_replies_days: int = Field(default=365, ge=1, le=3650)
+    retention_updates_days: int = Field(default=7, ge=2, le=3650)
+    retention_audit_days: int = Field(default=730, ge=1, le=3650)
+    retention_invites_days: int = Field(default=90, ge=1, le=3650)
+
     @field_validator("lead_coordinators", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

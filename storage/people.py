@@ -60,6 +60,8 @@ class Person(Base):
     # Set once the person has opened a private chat with the bot, cleared when they block it.
     private_chat_open: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set when the person's data was erased: the row stays so records keep their author.
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="person", foreign_keys="Membership.person_id"
