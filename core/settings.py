@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     smtp_timeout: float = Field(default=20.0, gt=0)
     # Updates one person may send in 10 seconds before the rest are dropped.
     flood_limit: int = Field(default=30, ge=5, le=1000)
+    # Replicas: forms, the 429 pause and the flood count in Redis instead of the database.
+    redis_url: str | None = None
+    redis_prefix: str = Field(default="poytabot", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
 
     @field_validator("lead_coordinators", mode="before")
     @classmethod
@@ -121,6 +124,13 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:///path or postgresql+asyncpg://...")
         return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("use redis://host:6379/0 (or rediss://, unix://)")
+        return value or None
 
     @field_validator("api_base_url", "webhook_url")
     @classmethod
