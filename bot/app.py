@@ -22,17 +22,19 @@ from bot.i18n import PersonLanguageMiddleware, create_i18n
 from bot.middlewares import (
     AnswerRefusals,
     CommitBeforeReply,
+    FloodCounter,
     FloodGuard,
     PersonMiddleware,
     TransactionMiddleware,
 )
+from bot.shared import create_shared
 from core.clock import Clock
 from core.settings import TELEGRAM_API, Settings
 from handlers import get_routers
 from notify.commands import publish_default_commands
 from scheduler import Ticker
 from scheduler.announcements import ProgressReporter
-from scheduler.limits import Limiter, LimitEveryReply
+from scheduler.limits import BotPause, Limiter, PaceEveryCall
 from scheduler.meetings import meetings_tick
 from scheduler.outbox import OutboxSender
 from scheduler.reminders import register_jobs as register_reminder_jobs
@@ -84,6 +86,7 @@ def create_dispatcher(
     clock: Clock,
     i18n: I18n,
     fsm_storage: BaseStorage | None = None,
+    flood_counter: FloodCounter | None = None,
     **workflow_data: object,
 ) -> Dispatcher:
     dispatcher = Dispatcher(storage=fsm_storage or MemoryStorage())
@@ -91,7 +94,7 @@ def create_dispatcher(
         settings=settings, sessionmaker=sessionmaker, clock=clock, **workflow_data
     )
     dispatcher.workflow_data["i18n"] = i18n
-    dispatcher.update.outer_middleware(FloodGuard(settings.flood_limit))
+    dispatcher.update.outer_middleware(FloodGuard(settings.flood_limit, counter=flood_counter))
     dispatcher.update.outer_middleware(TransactionMiddleware(sessionmaker, clock))
     dispatcher.update.outer_middleware(PersonMiddleware(settings, clock))
     # The error handler runs after the update's session is gone; it picks its own language.
@@ -137,8 +140,10 @@ async def build_app(
         await sync_tables(session, read_tables_file(settings.tables_file))
     i18n = create_i18n(settings.default_language)
     bot = create_bot(settings)
+    shared = create_shared(settings, sessionmaker)
+    limiter = limiter or Limiter.for_rate(settings.outbox_rate, BotPause(shared.pause))
     outbox = OutboxSender.from_settings(bot, sessionmaker, clock, settings, limiter)
-    bot.session.middleware(LimitEveryReply(outbox.limiter))
+    bot.session.middleware(PaceEveryCall(outbox.limiter))
     outbox.add_listener(ProgressReporter(outbox, sessionmaker, i18n, clock))
     ticker = Ticker()
     ticker.every(outbox_interval, outbox.drain, "outbox")
@@ -162,7 +167,14 @@ async def build_app(
         interval=reminder_interval,
     )
     dispatcher = create_dispatcher(
-        settings, sessionmaker, clock, i18n, fsm_storage, outbox=outbox, ticker=ticker
+        settings,
+        sessionmaker,
+        clock,
+        i18n,
+        fsm_storage or shared.fsm,
+        shared.flood,
+        outbox=outbox,
+        ticker=ticker,
     )
     app = App(settings, engine, sessionmaker, bot, dispatcher, i18n, clock, ticker, outbox)
 
@@ -184,4 +196,5 @@ async def close_app(app: App) -> None:
     app.outbox.stop()
     await app.ticker.stop()
     await app.bot.session.close()
+    await app.dispatcher.storage.close()
     await app.engine.dispose()

@@ -144,7 +144,9 @@ async def _run_sender(settings: Settings, interval: float) -> None:
     import signal
 
     from bot.app import create_bot
+    from bot.shared import create_shared
     from core.clock import Clock
+    from scheduler.limits import BotPause, Limiter
     from scheduler.outbox import OutboxSender, run_forever
     from storage.db import create_engine, create_sessionmaker
 
@@ -152,7 +154,11 @@ async def _run_sender(settings: Settings, interval: float) -> None:
     setup_logging(settings.log_level, token, "")
     engine = create_engine(settings.database_url)
     bot = create_bot(settings)
-    sender = OutboxSender.from_settings(bot, create_sessionmaker(engine), Clock(), settings)
+    sessionmaker = create_sessionmaker(engine)
+    # The 429 pause is the whole bot's: shared with the other senders and replicas.
+    shared = create_shared(settings, sessionmaker)
+    limiter = Limiter.for_rate(settings.outbox_rate, BotPause(shared.pause))
+    sender = OutboxSender.from_settings(bot, sessionmaker, Clock(), settings, limiter)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -162,6 +168,7 @@ async def _run_sender(settings: Settings, interval: float) -> None:
         await run_forever(sender, interval, stop)
     finally:
         await bot.session.close()
+        await shared.close()
         await engine.dispose()
 
 

@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import (
@@ -196,15 +196,27 @@ def _is_private(chat: Chat | None) -> bool:
     return chat is not None and chat.type == "private"
 
 
+class FloodCounter(Protocol):
+    """A count of each person's updates that several processes share (see bot.shared)."""
+
+    async def count(self, telegram_id: int, window: float) -> int: ...
+
+
 class FloodGuard(BaseMiddleware):
     """Drops a person's updates beyond `limit` per `window` seconds, and says so once.
 
     It protects everyone else's turn from one stuck client; ordinary use never comes near it.
+    With a shared `counter` the limit holds across replicas, and a person who keeps flooding
+    stays dropped until they slow down; without one, this process counts alone, which is all
+    a single process needs.
     """
 
-    def __init__(self, limit: int, window: float = 10.0) -> None:
+    def __init__(
+        self, limit: int, window: float = 10.0, counter: FloodCounter | None = None
+    ) -> None:
         self.limit = limit
         self.window = window
+        self.counter = counter
         self._seen: dict[int, deque[float]] = {}
         self._warned: set[int] = set()
 
@@ -212,19 +224,31 @@ class FloodGuard(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         if user is None or user.is_bot:
             return await handler(event, data)
+        if self.counter is not None:
+            count = await self.counter.count(user.id, self.window)
+            allowed, warn = count <= self.limit, count == self.limit + 1
+        else:
+            allowed, warn = self._count_here(user.id)
+        if allowed:
+            return await handler(event, data)
+        log.warning("flood: dropped an update from user %s", user.id)
+        if warn:
+            await self._warn(event, data)
+        return None
+
+    def _count_here(self, user_id: int) -> tuple[bool, bool]:
+        """Whether this update may pass, and whether it is the first dropped in a row."""
         now = time.monotonic()
-        recent = self._seen.setdefault(user.id, deque())
+        recent = self._seen.setdefault(user_id, deque())
         while recent and recent[0] <= now - self.window:
             recent.popleft()
         if len(recent) < self.limit:
             recent.append(now)
-            self._warned.discard(user.id)
-            return await handler(event, data)
-        log.warning("flood: dropped an update from user %s", user.id)
-        if user.id not in self._warned:
-            self._warned.add(user.id)
-            await self._warn(event, data)
-        return None
+            self._warned.discard(user_id)
+            return True, False
+        first = user_id not in self._warned
+        self._warned.add(user_id)
+        return False, first
 
     async def _warn(self, event: TelegramObject, data: dict[str, Any]) -> None:
         assert isinstance(event, Update)

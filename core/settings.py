@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     retention_audit_days: int = Field(default=730, ge=1, le=3650)
     retention_invites_days: int = Field(default=90, ge=1, le=3650)
 
+    # Replicas: forms, the 429 pause and the flood count in Redis instead of the database.
+    redis_url: str | None = None
+    redis_prefix: str = Field(default="poytabot", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+
     @field_validator("lead_coordinators", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
@@ -145,6 +149,13 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:///path or postgresql+asyncpg://...")
         return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("use redis://host:6379/0 (or rediss://, unix://)")
+        return value or None
 
     @field_validator("api_base_url", "webhook_url")
     @classmethod

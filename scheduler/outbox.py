@@ -153,6 +153,8 @@ class OutboxSender:
         self.concurrency = concurrency
         self.claim_batch = claim_batch
         self.claim_ttl = claim_ttl
+        # A send must start early enough in its claim to finish (or time out) within it.
+        self._renew_after = max(0.0, claim_ttl.total_seconds() - SEND_TIMEOUT - 1)
         self.name = sender_name()
         self.listeners: list[Listener] = []
         self._lock = asyncio.Lock()
@@ -301,12 +303,21 @@ class OutboxSender:
 
     async def _attempt(self, row: Claimed) -> int:
         for _ in range(20):
-            await self.limiter.slot(row.chat_id)
+            await self.limiter.pause.wait()
             if not await self._still_mine(row):
                 log.warning("outbox row %s: claim lost to another sender", row.id)
                 return 0
+            renewed = time.monotonic()
             try:
-                message = await self._send(row)
+                # The turn is held until Telegram has answered (see SlidingWindow), so nothing
+                # slow belongs inside it; the claim is renewed again only after a long wait.
+                async with self.limiter.turn(row.chat_id):
+                    if time.monotonic() - renewed > self._renew_after and not (
+                        await self._still_mine(row)
+                    ):
+                        log.warning("outbox row %s: claim lost to another sender", row.id)
+                        return 0
+                    message = await self._send(row)
             except TelegramRetryAfter as error:
                 # Telegram's limit holds for the whole bot: every send waits, then this retries.
                 log.info("429 from Telegram: pausing all sends for %s s", error.retry_after)

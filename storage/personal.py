@@ -32,6 +32,7 @@ from storage.base import Base
 from storage.outbox import FINAL
 from storage.people import Person
 from storage.reminders import Reminder, ReminderStatus
+from storage.replicas import FloodMark, FormState
 from storage.updates import forget_before
 from storage.votes import Ballot, BallotStatus, OpenVote
 
@@ -222,6 +223,17 @@ POLICIES: dict[str, Policy] = {
     "reminder_table_settings": Policy(Erase.NOT_PERSONAL, Keep.NOT_PERSONAL, "reminder times"),
     "meeting_slots": Policy(Erase.NOT_PERSONAL, Keep.NOT_PERSONAL, "times proposed"),
     "statement_attachments": Policy(Erase.NOT_PERSONAL, Keep.NOT_PERSONAL, "files of statements"),
+    "form_states": Policy(
+        Erase.CUSTOM,
+        Keep.WHILE_MEMBER,
+        "half-filled forms (what a person has typed so far), until the form ends",
+    ),
+    "flood_marks": Policy(
+        Erase.CUSTOM,
+        Keep.UPDATES_DAYS,
+        "when a Telegram account last sent updates, for the flood guard's ten seconds",
+    ),
+    "shared_pauses": Policy(Erase.NOT_PERSONAL, Keep.NOT_PERSONAL, "Telegram's 429 pause"),
     "secret_choices": Policy(Erase.NOT_PERSONAL, Keep.NOT_PERSONAL, "secret choices, unlinked"),
 }
 
@@ -389,7 +401,22 @@ async def _open_votes(session: AsyncSession, person: Person) -> None:
     )
 
 
+async def _form_states(session: AsyncSession, person: Person) -> None:
+    # Keys are aiogram's "prefix:bot:chat:user:destiny"; the person is the user part.
+    if person.telegram_id is not None:
+        await session.execute(
+            delete(FormState).where(FormState.key.like(f"%:%:%:{person.telegram_id}:%"))
+        )
+
+
+async def _flood_marks(session: AsyncSession, person: Person) -> None:
+    if person.telegram_id is not None:
+        await session.execute(delete(FloodMark).where(FloodMark.telegram_id == person.telegram_id))
+
+
 _CUSTOM: dict[str, Callable[[AsyncSession, Person], Awaitable[None]]] = {
+    "form_states": _form_states,
+    "flood_marks": _flood_marks,
     "reminders": _reminders,
     "audit_log": _audit_log,
     "open_votes": _open_votes,
@@ -464,6 +491,9 @@ async def apply_retention(
         .values(invitee_name=None, invitee_email=None),
     )
     done["processed_updates"] = await forget_before(session, before(days.updates))
+    done["flood_marks"] = await _count(
+        session, delete(FloodMark).where(FloodMark.at < before(days.updates))
+    )
     return done
 
 

@@ -25,7 +25,7 @@ from tests.e2e.smtp_sink import Inbox, smtp_server
 BOT_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 BOT_USERNAME = "poytabot"
 # Tables whose rows every update changes by design; "nothing changed" ignores them.
-VOLATILE_TABLES = {"processed_updates", "alembic_version"}
+VOLATILE_TABLES = {"processed_updates", "alembic_version", "flood_marks", "shared_pauses"}
 
 
 class Harness:
@@ -177,7 +177,32 @@ def flood_limit() -> int:
 
 # The emulator enforces no limits unless a test switches them on, so most tests need not wait
 # at Telegram's pace; tests marked `telegram_pace` get the production limiter.
-UNPACED = Limit(10_000, 1.0, burst=1_000)
+UNPACED = Limit(10_000, 1.0)
+
+
+@contextlib.asynccontextmanager
+async def polling_app(
+    settings: Settings, clock: ShiftedClock, limiter: Limiter | None = None
+) -> AsyncIterator[App]:
+    """The production app polling the emulator until the block ends (one replica)."""
+    app = await build_app(settings, clock=clock, outbox_interval=0.1, limiter=limiter)
+    polling = asyncio.create_task(
+        app.dispatcher.start_polling(
+            app.bot,
+            handle_signals=False,
+            polling_timeout=1,
+            close_bot_session=False,
+            allowed_updates=app.dispatcher.resolve_used_update_types(),
+        )
+    )
+    try:
+        yield app
+    finally:
+        with contextlib.suppress(RuntimeError):
+            await app.dispatcher.stop_polling()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(polling, timeout=5)
+        await close_app(app)
 
 
 @pytest.fixture
@@ -192,24 +217,8 @@ async def harness(
     settings = make_settings(emulator_server.base_url, database_url, flood_limit=flood_limit)
     paced = request.node.get_closest_marker("telegram_pace") is not None
     limiter = None if paced else Limiter(UNPACED, UNPACED, UNPACED)
-    app = await build_app(settings, clock=clock, outbox_interval=0.1, limiter=limiter)
-    polling = asyncio.create_task(
-        app.dispatcher.start_polling(
-            app.bot,
-            handle_signals=False,
-            polling_timeout=1,
-            close_bot_session=False,
-            allowed_updates=app.dispatcher.resolve_used_update_types(),
-        )
-    )
-    try:
+    async with polling_app(settings, clock, limiter) as app:
         yield Harness(emu, app, clock)
-    finally:
-        with contextlib.suppress(RuntimeError):
-            await app.dispatcher.stop_polling()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(polling, timeout=5)
-        await close_app(app)
 
 
 async def shown(user: Any, containing: str, *, chat: Any = None, within: float = 5.0) -> Any:

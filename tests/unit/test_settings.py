@@ -34,6 +34,8 @@ TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
         ("webhook_listen", "8080", "POYTABOT_WEBHOOK_LISTEN: use host:port"),
         ("ballot_key", "too-short", "POYTABOT_BALLOT_KEY: not 32 bytes in base64; make one"),
         ("ballot_key", "!" * 43, "POYTABOT_BALLOT_KEY: not 32 bytes in base64; make one"),
+        ("redis_url", "127.0.0.1:6379", "POYTABOT_REDIS_URL: use redis://host:6379/0"),
+        ("redis_prefix", "has space", "POYTABOT_REDIS_PREFIX"),
     ],
 )
 def test_bad_setting_names_the_key(key: str, value: str, words: str) -> None:
