@@ -467,7 +467,11 @@ class OutboxSender:
         done = 0
         while not self._stopping and (rows := await self._claim_email()):
             for row in rows:
-                done += await self._deliver_email(mailer, row)
+                try:
+                    done += await self._deliver_email(mailer, row)
+                except Exception:
+                    # One broken e-mail must not strand the others claimed with it.
+                    log.exception("e-mail row %s: unexpected failure", row.id)
         return done
 
     async def _claim_email(self) -> list[ClaimedMail]:

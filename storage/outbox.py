@@ -26,6 +26,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UtcDateTime, text_enum
 
+SUBJECT_MAX = 200
+
 
 class Delivery(enum.StrEnum):
     PENDING = "pending"
@@ -90,7 +92,7 @@ class EmailMessage(Base):
     batch: Mapped[str] = mapped_column(String(80))
     address: Mapped[str] = mapped_column(String(254))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
-    subject: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(SUBJECT_MAX))
     body: Mapped[str] = mapped_column(Text)
     # [{"file_id": 3}] for stored files, or {"name", "mime", "text"} for small ones (.ics).
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -251,7 +253,7 @@ async def enqueue_email(
                 batch=batch,
                 address=address,
                 person_id=person_id,
-                subject=subject,
+                subject=subject[:SUBJECT_MAX],  # the header is cut to fit anyway
                 body=body,
                 attachments=list(attachments or []),
                 status=Delivery.PENDING,
