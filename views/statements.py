@@ -133,6 +133,10 @@ UNKNOWN_FILE_TYPE = __(
     "En osaa lukea tätä tiedostoa. Lähetä .docx-, .md- tai .txt-tiedosto tai kirjoita teksti."
 )
 FILE_TOO_LARGE = __("Tiedosto on liian suuri. Suurin koko on 1 Mt.")
+FILE_TOO_COMPLEX = __(
+    "Tiedostossa on liikaa kappaleita tai sisältöä. Lähetä lyhyempi tiedosto "
+    "tai kirjoita teksti viestiin."
+)
 FILE_UNREADABLE = __("En saanut tiedostoa auki. Tarkista tiedosto tai kirjoita teksti viestiin.")
 ASK_DRAFTER = __("Kuka kirjoittaa luonnoksen? Valitse laatija.")
 DRAFTER_NOT_SEATED = __("Laatijan pitää olla pöydän jäsen.")
