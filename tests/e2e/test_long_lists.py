@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from emulator.client import buttons, text_of
+from storage.meeting_rules import MeetingKind
+from storage.meetings import Meeting, MeetingStatus
 from storage.roles import Role
 from storage.statements import Statement
 from tests.e2e.conftest import Harness, shown
@@ -74,3 +76,36 @@ async def test_a_short_list_has_no_page_buttons(harness: Harness) -> None:
         ["Asia 003 (20 pv)"],
         ["➕ Uusi lausuntopyyntö: Pohjoinen kumppanuuspöytä"],
     ]
+
+
+async def test_every_meeting_is_reachable_a_page_at_a_time(harness: Harness) -> None:
+    """Before, the list stopped at 15 meetings and older ones could not be opened at all."""
+    member = await harness.person("Matti")
+    table = await harness.table()
+    now = harness.clock.now()
+    async with harness.db() as session:
+        session.add_all(
+            Meeting(
+                table_id=table.id,
+                kind=MeetingKind.REGULAR,
+                title=f"Kokous {number:02d}",
+                status=MeetingStatus.POLLING,
+                created_at=now - timedelta(minutes=number),
+            )
+            for number in range(1, 24)
+        )
+    await member.send("/kokoukset")
+    first = await shown(member, "Sivu 1/3.")
+    assert text_of(first) == (
+        "Kokoukset: tulevat ensin, sitten menneet.\nValitse kokous.\nSivu 1/3."
+    )
+    assert len(buttons(first)) == 11 and buttons(first)[-1] == ["Seuraava ▶️"]
+    before = await harness.snapshot()
+    await member.press("Seuraava ▶️", first)
+    await shown(member, "Sivu 2/3.")
+    await member.press("Seuraava ▶️", first)
+    last = await shown(member, "Sivu 3/3.")
+    titles = [row[0] for page in (first, last) for row in buttons(page) if "Kokous" in row[0]]
+    assert len(buttons(last)) == 4 and buttons(last)[-1] == ["◀️ Edellinen"]
+    assert len(titles) == 13
+    assert await harness.snapshot() == before
