@@ -135,7 +135,7 @@ async def build_app(
         await sync_tables(session, read_tables_file(settings.tables_file))
     i18n = create_i18n(settings.default_language)
     bot = create_bot(settings)
-    outbox = OutboxSender.from_settings(bot, sessionmaker, clock, settings, limiter)
+    outbox = OutboxSender.from_settings(bot, sessionmaker, clock, settings, limiter, i18n)
     bot.session.middleware(LimitEveryReply(outbox.limiter))
     outbox.add_listener(ProgressReporter(outbox, sessionmaker, i18n, clock))
     ticker = Ticker()

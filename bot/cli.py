@@ -147,6 +147,7 @@ async def _run_sender(settings: Settings, interval: float) -> None:
     import signal
 
     from bot.app import create_bot
+    from bot.i18n import create_i18n
     from core.clock import Clock
     from scheduler.outbox import OutboxSender, run_forever
     from storage.db import create_engine, create_sessionmaker
@@ -156,7 +157,10 @@ async def _run_sender(settings: Settings, interval: float) -> None:
     await preflight(settings)
     engine = create_engine(settings.database_url)
     bot = create_bot(settings)
-    sender = OutboxSender.from_settings(bot, create_sessionmaker(engine), Clock(), settings)
+    i18n = create_i18n(settings.default_language)
+    sender = OutboxSender.from_settings(
+        bot, create_sessionmaker(engine), Clock(), settings, i18n=i18n
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -38,6 +38,7 @@ async def tell_members(
     with_coordinators: bool = True,
     only: set[int] | None = None,
     file: StoredFile | None = None,
+    originator_id: int | None = None,
 ) -> int:
     """Queue a view to the table's people, each in their language (not the table's group).
 
@@ -52,7 +53,17 @@ async def tell_members(
     ]
     to = [person_recipient(p, i18n.default_locale) for p in people]
     kind = OutboxKind.DOCUMENT if file else OutboxKind.TEXT
-    told = await tell(session, i18n, to, view, batch=batch, now=now, kind=kind, file=file)
+    told = await tell(
+        session,
+        i18n,
+        to,
+        view,
+        batch=batch,
+        now=now,
+        kind=kind,
+        file=file,
+        originator_id=originator_id,
+    )
     return told.messages
 
 

@@ -62,6 +62,8 @@ class OutboxMessage(Base):
     batch: Mapped[str] = mapped_column(String(80))
     chat_id: Mapped[int] = mapped_column(BigInteger)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    # Who caused the message (author, organiser, coordinator): told if it fails for good.
+    originator_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     is_group: Mapped[bool] = mapped_column(default=False)
     kind: Mapped[OutboxKind] = mapped_column(text_enum(OutboxKind, 10))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -92,6 +94,7 @@ class EmailMessage(Base):
     batch: Mapped[str] = mapped_column(String(80))
     address: Mapped[str] = mapped_column(String(254))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    originator_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     subject: Mapped[str] = mapped_column(String(SUBJECT_MAX))
     body: Mapped[str] = mapped_column(Text)
     # [{"file_id": 3}] for stored files, or {"name", "mime", "text"} for small ones (.ics).
@@ -140,6 +143,7 @@ async def queue(
     kind: OutboxKind = OutboxKind.TEXT,
     file: StoredFile | None = None,
     not_before: datetime | None = None,
+    originator_id: int | None = None,
 ) -> dict[int, int]:
     """Queue one message, rendered per chat; chats already queued in this batch are skipped.
 
@@ -162,6 +166,7 @@ async def queue(
                 "batch": batch,
                 "chat_id": message.chat_id,
                 "person_id": message.person_id,
+                "originator_id": originator_id,
                 "is_group": message.is_group,
                 "kind": kind,
                 "payload": payload,
@@ -196,6 +201,7 @@ async def enqueue(
     pin: bool = False,
     person_ids: dict[int, int] | None = None,
     group_chat_ids: Iterable[int] = (),
+    originator_id: int | None = None,
 ) -> int:
     """Queue the same message for many chats (see `queue` for one rendered per chat).
 
@@ -221,6 +227,7 @@ async def enqueue(
         kind=kind,
         file=file,
         not_before=not_before,
+        originator_id=originator_id,
     )
     return len(added)
 
@@ -235,6 +242,7 @@ async def enqueue_email(
     now: datetime,
     attachments: list[dict[str, Any]] | None = None,
     not_before: datetime | None = None,
+    originator_id: int | None = None,
 ) -> int:
     """Queue one plain-text e-mail for many addresses (address -> person id).
 
@@ -253,6 +261,7 @@ async def enqueue_email(
                 batch=batch,
                 address=address,
                 person_id=person_id,
+                originator_id=originator_id,
                 subject=subject[:SUBJECT_MAX],  # the header is cut to fit anyway
                 body=body,
                 attachments=list(attachments or []),
