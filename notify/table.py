@@ -16,6 +16,7 @@ from notify.fanout import View, person_recipient, tell
 from storage.outbox import OutboxKind, StoredFile
 from storage.people import Table, table_roster
 from storage.roles import SEATED_ROLES, Role
+from views.text import split_text
 
 log = logging.getLogger(__name__)
 
@@ -93,9 +94,15 @@ async def tell_group(
                 message_thread_id=thread_id,
             )
         elif text is not None:
-            message = await bot.send_message(
-                table.group_chat_id, text, reply_markup=markup, message_thread_id=thread_id
-            )
+            # A long request background or notice goes in parts, the buttons on the last.
+            parts = split_text(text) or [text]
+            for number, part in enumerate(parts, start=1):
+                message = await bot.send_message(
+                    table.group_chat_id,
+                    part,
+                    reply_markup=markup if number == len(parts) else None,
+                    message_thread_id=thread_id,
+                )
         else:
             return None
     except TelegramAPIError as error:

@@ -204,9 +204,10 @@ def deadline_options(
 
 
 def check_text(text: str | None, limit: int) -> TextProblem | None:
+    """Empty, or longer than `limit` as Telegram counts (UTF-16 units: an emoji is two)."""
     if text is None or not text.strip():
         return TextProblem.EMPTY
-    if len(text.strip()) > limit:
+    if len(text.strip().encode("utf-16-le")) // 2 > limit:
         return TextProblem.TOO_LONG
     return None
 

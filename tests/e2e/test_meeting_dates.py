@@ -41,3 +41,19 @@ async def test_year_1_and_year_9999_are_refused_in_the_poll_form(harness: Harnes
     reply = await organiser.expect_message(containing=TOO_FAR[:20])
     assert reply["text"] == TOO_FAR
     assert await harness.snapshot() == before
+
+
+async def test_an_emoji_title_is_counted_as_telegram_counts_it(harness: Harness) -> None:
+    """120 characters at most; an emoji is two of Telegram's (UTF-16) units."""
+    organiser = await harness.person("Kaija", Role.COORDINATOR)
+    await organiser.send("/kokoukset")
+    await organiser.expect_message(containing="Kokouksia ei ole vielä.")
+    await organiser.press("➕ Uusi kokousaikakysely")
+    await organiser.expect_message(containing="Kirjoita kokouksen nimi.")
+    before = await harness.snapshot()
+    await organiser.send("🌷" * 61)
+    reply = await organiser.expect_message(containing="Teksti on liian pitkä.")
+    assert reply["text"] == "Teksti on liian pitkä. Kirjoita enintään 120 merkkiä."
+    assert await harness.snapshot() == before
+    await organiser.send("🌷" * 60)
+    await organiser.expect_message(containing="Millainen kokous on?")

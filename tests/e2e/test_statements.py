@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from emulator.client import text_of, wait_until
 from scheduler.votes import close_due_ballots
+from storage.outbox import Delivery, OutboxMessage
 from storage.people import Table
 from storage.reminders import Reminder
 from storage.roles import Role
@@ -684,3 +685,39 @@ async def test_a_long_subject_and_control_characters_export_as_docx(harness: Har
     texts = [p.text for p in document.paragraphs]
     assert texts[0] == "Lausunto: " + subject
     assert "Teksti ja loppu." in texts
+
+
+async def test_a_maximal_emoji_background_reaches_members_and_the_group(
+    harness: Harness,
+) -> None:
+    """The longest background Telegram lets a person type (4,096 units, all emoji) goes out in
+    parts to every member and to the group; no row fails."""
+    coordinator = await harness.person("Kaija", Role.COORDINATOR)
+    member = await harness.person("Liisa")
+    group = await harness.emu.create_group(
+        "Pohjoisen pöytä", members=[coordinator], supergroup=True
+    )
+    await group.add_bot(by=coordinator, admin=True)
+    await group.expect_message(containing="Hei!")
+    await coordinator.send("/liita", chat=group)
+    await group.expect_message(containing="Minkä pöydän ryhmä tämä on?")
+    await coordinator.press("Pohjoinen kumppanuuspöytä", chat=group)
+    await shown(coordinator, "Valmis!", chat=group)
+    await say(coordinator, "/valikko", "Mitä haluat tehdä?")
+    await tap(coordinator, "📝 Lausunnot", "Lausunnot, joita tehdään nyt.")
+    await tap(
+        coordinator, "➕ Uusi lausuntopyyntö: Pohjoinen kumppanuuspöytä", "Kirjoita asia lyhyesti."
+    )
+    await say(coordinator, "🌷" * 150, "Kuka pyytää lausuntoa?")  # 300 characters
+    await say(coordinator, "Kaupunki", "Kirjoita diaarinumero.")
+    await say(coordinator, "-", "Kirjoita tausta")
+    await say(coordinator, "🌷" * 2048, "Mihin mennessä kaupunki haluaa lausunnon?")
+    await say(coordinator, "15.1.2030", "pöydän oma määräaika")
+    await say(coordinator, "8.1.2030", "Lausuntopyyntö on tehty.")
+    await harness.settle()
+    for chat, user in [(None, member), (group, coordinator)]:
+        flowers = sum(text_of(m).count("🌷") for m in await user.history(chat))
+        assert flowers >= 2048 + 150, (chat, flowers)
+    async with harness.db() as session:
+        statuses = Counter((await session.scalars(select(OutboxMessage.status))).all())
+    assert set(statuses) == {Delivery.SENT}, statuses
