@@ -126,9 +126,15 @@ async def open_topic(bot: Bot, table: Table, name: str) -> int | None:
 async def send_private(
     bot: Bot, user_id: int, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> bool:
-    """Send to a person's own chat; False if they have not opened it or have blocked the bot."""
+    """Send to a person's own chat; False if they have not opened it or have blocked the bot.
+
+    A long text goes in parts, the buttons on the last."""
+    parts = split_text(text) or [text]
     try:
-        await bot.send_message(user_id, text, reply_markup=markup)
+        for number, part in enumerate(parts, start=1):
+            await bot.send_message(
+                user_id, part, reply_markup=markup if number == len(parts) else None
+            )
     except (TelegramForbiddenError, TelegramBadRequest) as error:
         log.info("no private chat with %s: %s", user_id, error)
         return False
