@@ -625,7 +625,7 @@ async def test_table_rules_change_and_apply_to_new_votes(harness: Harness) -> No
 async def test_a_hostile_docx_is_refused_while_others_are_answered(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """200,000 tiny paragraphs in 100 KiB: refused, and read off the event loop meanwhile."""
+    """200,000 tiny paragraphs in 54 KiB: refused, and read off the event loop meanwhile."""
     _, drafter, member = await drafting_statement(harness)
     await open_card(drafter)
     await tap(drafter, "✍️ Lähetä luonnos", "Paina lopuksi Valmis.")
