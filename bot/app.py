@@ -142,7 +142,7 @@ async def build_app(
     bot = create_bot(settings)
     shared = create_shared(settings, sessionmaker)
     limiter = limiter or Limiter.for_rate(settings.outbox_rate, BotPause(shared.pause))
-    outbox = OutboxSender.from_settings(bot, sessionmaker, clock, settings, limiter)
+    outbox = OutboxSender.from_settings(bot, sessionmaker, clock, settings, limiter, i18n)
     bot.session.middleware(PaceEveryCall(outbox.limiter))
     outbox.add_listener(ProgressReporter(outbox, sessionmaker, i18n, clock))
     ticker = Ticker()

@@ -73,6 +73,8 @@ class Policy:
     person_lists: tuple[str, ...] = ()
     # Which of person_columns pick the rows erasure changes (default: all of them).
     erase_where: tuple[str, ...] = ()
+    # Which of person_columns pick the rows the export shows (default: all of them).
+    export_where: tuple[str, ...] = ()
     # Erase.BLANK: column -> the empty value it gets.
     blank: dict[str, Any] = field(default_factory=dict)
     # Left out of the export: secrets and what would tell more than the person's own data.
@@ -136,13 +138,19 @@ POLICIES: dict[str, Policy] = {
         Erase.DELETE,
         Keep.OUTBOX_DAYS,
         "messages sent by the bot; their texts are emptied after the retention time",
-        person_columns=("person_id",),
+        # Messages the person caused (announcements, replies) go with them too, but their
+        # export shows only what was sent to them: the rest names other people.
+        person_columns=("person_id", "originator_id"),
+        export_where=("person_id",),
     ),
     "email_outbox": Policy(
         Erase.DELETE,
         Keep.EMAIL_DAYS,
         "e-mails sent; deleted after the retention time",
-        person_columns=("person_id",),
+        # Messages the person caused (announcements, replies) go with them too, but their
+        # export shows only what was sent to them: the rest names other people.
+        person_columns=("person_id", "originator_id"),
+        export_where=("person_id",),
     ),
     "meeting_posts": Policy(
         Erase.DELETE,
@@ -290,7 +298,9 @@ async def _export_rows(
         ]
     elif policy.person_columns:
         result = await session.execute(
-            select(table).where(_rows_of(name, person, policy.person_columns))
+            select(table).where(
+                _rows_of(name, person, policy.export_where or policy.person_columns)
+            )
         )
         rows = list(result.mappings())
     else:

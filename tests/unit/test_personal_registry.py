@@ -45,6 +45,7 @@ def test_links_to_people_are_declared(name: str) -> None:
         f"{name}: person_columns must list exactly the columns that point at people.id"
     )
     assert set(policy.erase_where) <= set(policy.person_columns)
+    assert set(policy.export_where) <= set(policy.person_columns)
     columns = set(Base.metadata.tables[name].columns.keys())
     assert set(policy.blank) <= columns and set(policy.hidden) <= columns
     assert set(policy.person_lists) <= columns
