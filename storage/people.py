@@ -139,7 +139,7 @@ async def access_for(session: AsyncSession, person: Person | None, today: date) 
             Membership.person_id == person.id, _is_current(today)
         )
     )
-    return _access(person.id, rows.tuples())
+    return _access(person.id, ((table_id, role) for table_id, role in rows))
 
 
 async def person_and_access(

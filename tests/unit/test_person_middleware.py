@@ -93,8 +93,14 @@ async def test_the_person_and_only_todays_roles_come_in_one_statement(
         assert await person_and_access(session, 999, TODAY) == (None, Access(person_id=None))
 
 
-async def _run(db: async_sessionmaker[AsyncSession], user: User) -> dict[str, Any]:
-    settings = Settings(bot_token="1:x", _env_file=None)  # type: ignore[call-arg,arg-type]
+async def _run(
+    db: async_sessionmaker[AsyncSession], user: User, leads: tuple[int, ...] = ()
+) -> dict[str, Any]:
+    settings = Settings(
+        bot_token="1:x",  # type: ignore[arg-type]
+        lead_coordinators=list(leads),
+        _env_file=None,  # type: ignore[call-arg]
+    )
     middleware = PersonMiddleware(settings, FrozenClock(NOW))
     update = Update(update_id=1)
     seen: dict[str, Any] = {}
@@ -140,3 +146,15 @@ async def test_a_newcomer_is_recorded_with_no_roles(db: async_sessionmaker[Async
             "sv",
             True,
         )
+
+
+async def test_a_lead_coordinator_named_in_the_settings_is_made_one(
+    db: async_sessionmaker[AsyncSession],
+) -> None:
+    table_id = await _aino_with_roles(db)
+    seen = await _run(db, AINO, leads=(AINO.id,))
+    assert seen["access"] == Access(
+        person_id=seen["person"].id, roles={table_id: Role.MEMBER}, is_lead=True
+    )
+    again = await _run(db, AINO, leads=(AINO.id,))
+    assert again["access"].is_lead and again["dirty"] == set()
