@@ -105,7 +105,16 @@ async def test_sqlite_writers_in_one_process_take_turns_in_arrival_order(
             order.append(number)
             await asyncio.sleep(0)  # others queue meanwhile
 
+    async def open_connection(ready: asyncio.Barrier) -> None:
+        async with reading(sessions) as session:
+            await session.execute(text("SELECT 1"))
+            await ready.wait()
+
     try:
+        # Eight connections open in the pool first: opening one takes a varying while, and
+        # the writers should arrive at their turn in the order they started.
+        ready = asyncio.Barrier(8)
+        await asyncio.gather(*(open_connection(ready) for _ in range(8)))
         tasks = []
         for number in range(8):
             tasks.append(asyncio.create_task(writer(number)))
