@@ -27,6 +27,7 @@ from bot.middlewares import (
     PersonMiddleware,
     TransactionMiddleware,
 )
+from bot.responses import KeepResponseTypes
 from bot.shared import create_shared
 from core.clock import Clock
 from core.settings import TELEGRAM_API, Settings
@@ -37,6 +38,7 @@ from scheduler.announcements import ProgressReporter
 from scheduler.limits import BotPause, Limiter, PaceEveryCall
 from scheduler.meetings import meetings_tick
 from scheduler.outbox import OutboxSender
+from scheduler.reminders import TICK_SECONDS as REMINDER_TICK_SECONDS
 from scheduler.reminders import register_jobs as register_reminder_jobs
 from scheduler.reminders import sync_terms
 from scheduler.retention import DAY, forget_old
@@ -77,6 +79,7 @@ def create_bot(settings: Settings) -> Bot:
         ),
     )
     bot.session.middleware(CommitBeforeReply())
+    bot.session.middleware(KeepResponseTypes())
     return bot
 
 
@@ -128,7 +131,7 @@ async def build_app(
     clock: Clock | None = None,
     fsm_storage: BaseStorage | None = None,
     outbox_interval: float = 1.0,
-    reminder_interval: float = 30.0,
+    reminder_interval: float = REMINDER_TICK_SECONDS,
     votes_interval: float = 30.0,
     limiter: Limiter | None = None,
 ) -> App:

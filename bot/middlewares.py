@@ -7,7 +7,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date
 from typing import Any, Protocol
 
 from aiogram import BaseMiddleware, Bot
@@ -26,8 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import Clock
 from core.settings import Settings
 from handlers.routing import Refused
-from storage.people import Person, access_for, grant_role, person_by_telegram_id
-from storage.roles import NOBODY, Role
+from storage.people import Person, access_for, grant_role, person_and_access
+from storage.roles import NOBODY, Access, Role
 from storage.updates import ProcessedUpdate
 from views.language import language_from_telegram
 
@@ -114,7 +114,10 @@ def _sender(event: Update, data: dict[str, Any]) -> User | None:
 
 
 class PersonMiddleware(BaseMiddleware):
-    """Finds (or records) the person and their current roles; both reach handlers as data."""
+    """Finds (or records) the person and their current roles; both reach handlers as data.
+
+    One statement reads both; the person's row is written only when Telegram shows a change.
+    """
 
     def __init__(self, settings: Settings, clock: Clock) -> None:
         self.settings = settings
@@ -125,71 +128,66 @@ class PersonMiddleware(BaseMiddleware):
         session: AsyncSession = data["session"]
         user = _sender(event, data)
         person = None
+        access = NOBODY
         if user is not None:
-            now = self.clock.now()
+            today = self.clock.today(self.settings.zone)
             private = _is_private(data.get("event_chat"))
             is_lead = user.id in self.settings.lead_coordinators
-            if private or is_lead:
-                person = await self._remember(session, user, now, private)
-            else:
-                # In a group only people the bot already knows count: someone who just chats
-                # there is not stored (data minimisation; README, "Privacy").
-                person = await self._known(session, user)
-            if person is not None and is_lead:
-                await self._ensure_lead(session, person)
+            person, access = await person_and_access(session, user.id, today)
+            if person is not None:
+                _take_changes(person, user, private)
+            elif private or is_lead:
+                person = await self._record(session, user, private)
+                access = Access(person_id=person.id)
+            # Otherwise someone who just chats in a group is not stored (data minimisation;
+            # README, "Privacy").
+            if person is not None and is_lead and not access.is_lead:
+                await self._make_lead(session, person, today)
+                access = await access_for(session, person, today)
         data["person"] = person
-        today = self.clock.today(self.settings.zone)
-        data["access"] = await access_for(session, person, today) if person else NOBODY
+        data["access"] = access
         return await handler(event, data)
 
-    async def _known(self, session: AsyncSession, user: User) -> Person | None:
-        person = await person_by_telegram_id(session, user.id)
-        if person is not None:
-            _update_names(person, user)
+    async def _record(self, session: AsyncSession, user: User, private: bool) -> Person:
+        person = Person(
+            telegram_id=user.id,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            username=user.username,
+            telegram_language=user.language_code,
+            private_chat_open=private,
+            created_at=self.clock.now(),
+        )
+        session.add(person)
+        await session.flush()
         return person
 
-    async def _remember(
-        self, session: AsyncSession, user: User, now: datetime, private: bool
-    ) -> Person:
-        person = await person_by_telegram_id(session, user.id)
-        if person is None:
-            person = Person(
-                telegram_id=user.id,
-                first_name=user.first_name,
-                last_name=user.last_name,
-                username=user.username,
-                telegram_language=user.language_code,
-                private_chat_open=private,
-                created_at=now,
-            )
-            session.add(person)
-            await session.flush()
-            return person
-        _update_names(person, user)
-        if private:
-            person.private_chat_open = True
-        return person
-
-    async def _ensure_lead(self, session: AsyncSession, person: Person) -> None:
-        today = self.clock.today(self.settings.zone)
-        access = await access_for(session, person, today)
-        if not access.is_lead:
-            await grant_role(
-                session,
-                person=person,
-                table=None,
-                role=Role.LEAD_COORDINATOR,
-                starts_on=today,
-                ends_on=None,
-                actor_id=None,
-            )
+    async def _make_lead(self, session: AsyncSession, person: Person, today: date) -> None:
+        await grant_role(
+            session,
+            person=person,
+            table=None,
+            role=Role.LEAD_COORDINATOR,
+            starts_on=today,
+            ends_on=None,
+            actor_id=None,
+        )
 
 
-def _update_names(person: Person, user: User) -> None:
-    person.first_name = user.first_name
-    person.last_name = user.last_name
-    person.username = user.username
-    person.telegram_language = user.language_code
+def _take_changes(person: Person, user: User, private: bool) -> None:
+    """What Telegram now shows of the person; an attribute set to its own value would still
+    make the row dirty, so only real changes are assigned."""
+    seen: dict[str, object] = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "username": user.username,
+        "telegram_language": user.language_code,
+    }
+    if private:
+        seen["private_chat_open"] = True
+    for name, value in seen.items():
+        if getattr(person, name) != value:
+            setattr(person, name, value)
 
 
 def _is_private(chat: Chat | None) -> bool:

@@ -13,6 +13,7 @@ from core.clock import Clock
 from core.settings import Settings
 from notify.table import seated_count, tell_group
 from notify.votes import result_view, tell_result
+from storage.db import reading
 from storage.people import Table
 from storage.statements import Statement, apply_ballot_outcome
 from storage.vote_rules import decide, elect
@@ -74,7 +75,7 @@ async def close_due_ballots(
 ) -> int:
     """Close every ballot whose time is up; each in its own transaction. Returns how many."""
     now = clock.now()
-    async with sessionmaker() as session:
+    async with reading(sessionmaker) as session:
         due = await due_ballot_ids(session, now)
     closed = 0
     for ballot_id in due:
