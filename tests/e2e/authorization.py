@@ -141,11 +141,10 @@ class Actor:
         self.account: EmulatedAccount | None = None  # Telegram's stand-in, in the group
         self.sender_chat: dict[str, Any] | None = None
         self.seen_up_to = 0
-        self._anchor: dict[str, Any] | None = None
 
     @property
     def telegram_id(self) -> int:
-        return self.user.id if self.user is not None else ANONYMOUS_ADMIN_ID
+        return int(self.user.id) if self.user is not None else self.account.id  # type: ignore[union-attr]
 
     @property
     def in_group(self) -> bool:
@@ -176,12 +175,15 @@ class Actor:
         self.seen_up_to = max((m["message_id"] for m in messages), default=self.seen_up_to)
 
     async def anchor(self) -> dict[str, Any]:
-        """A message of the bot's in this chat to press buttons on."""
-        if self._anchor is None:
-            messages = await self.bot_messages()
-            assert messages, f"{self.who}: the bot has said nothing in the chat yet"
-            self._anchor = messages[0]
-        return self._anchor
+        """A fresh message of the bot's in this chat to press on (a press may edit it)."""
+        state = self.world.emulator.state
+        bot = state.accounts[self.world.harness.app.bot.id]
+        chat = self.world.group_chat if self.account is not None else None
+        if chat is None:
+            chat = state.private_chat(bot, state.person(self.user.id))
+        message = state.store_message(chat, bot, {"text": "⋯"})
+        self.seen_up_to = message.message_id
+        return message.to_view()
 
     async def send(self, text: str) -> None:
         if self.account is None:
