@@ -196,7 +196,7 @@ class Actor:
         """Press button data on the bot's message; the answer's text ("" if none)."""
         anchor = await self.anchor()
         if self.account is None:
-            answer = await self.user.press_data(anchor, data, timeout=3)
+            answer = await self.user.press_data(anchor, data, timeout=10)
         else:
             found = await actions.press(
                 self.world.emulator.state,
@@ -204,7 +204,7 @@ class Actor:
                 self.world.group_chat,
                 anchor["message_id"],
                 data,
-                timeout=3,
+                timeout=10,
             )
             assert found is not None, f"{self.who}: the press on {data!r} was not answered"
             answer = found

@@ -25,29 +25,25 @@ from bot.i18n import create_i18n
 from core.clock import Clock
 from core.settings import Settings
 from emulator import EmulatorServer, actions
-from handlers.routing import Refused
 from tests.e2e.authorization import NOBODY, Actor, Seen, Who, World, registered_handlers
 from tests.e2e.authorization_rows import (
     ERROR,
     REFUSALS,
     ROWS,
+    STALE,
     Allow,
     Exempt,
     InState,
     Outcome,
-    Passes,
     Press,
     Refuse,
     Row,
     Send,
     Silent,
     Skip,
-    STALE,
 )
 from tests.e2e.conftest import Harness
 
-TIMES: list = []
-DUMP: list | None = [] if os.environ.get("POYTABOT_AUTHZ_DUMP") else None
 SHOW = os.environ.get("POYTABOT_AUTHZ_SHOW") == "1"
 
 
@@ -66,8 +62,6 @@ def test_every_handler_has_a_row() -> None:
     for key, row in ROWS.items():
         if not isinstance(row.trigger, Exempt):
             assert set(row.outcomes) == set(Who), f"{key}: an outcome for every identity"
-    # Refused is what filters raise; a row that expects none is only right if that is meant.
-    assert Refused
 
 
 def _fill(value: Any, ids: dict[str, int]) -> Any:
@@ -135,7 +129,7 @@ def judge(key: str, trigger: Send | Press | InState, expected: Outcome, seen: Se
         return "expected no answer" if texts else None
     if key not in seen.handlers:
         return "expected the handler to answer"
-    refusals = [t for t in texts if t in REFUSALS]
+    refusals = [t for t in texts if t in REFUSALS and t != expected.answer]
     if isinstance(expected, Allow) and expected.or_stale and refusals == [STALE]:
         return None
     if refusals:
@@ -158,18 +152,13 @@ async def try_row(world: World, key: str, row: Row, identities: list[Who]) -> li
     problems: list[str] = []
 
     async def try_as(who: Who) -> None:
-        t0 = time.monotonic()
         try:
             seen = await act(world, world.actors[who], trigger)
         except AssertionError as error:
             problems.append(f"{key} as {who.value}: {error}")
             return
-        TIMES.append((time.monotonic() - t0, key, who.value))
         if SHOW:
             _show(key, who, seen)
-        if DUMP is not None:
-            DUMP.append({"key": key, "who": who.value, "ran": key in seen.handlers,
-                         "alert": seen.alert, "messages": seen.messages})
         if problem := judge(key, trigger, row.outcomes[who], seen):
             problems.append(f"{key} as {who.value}: {problem}; saw {seen.texts()!r}")
 
@@ -223,13 +212,6 @@ async def test_authorization_matrix(
         f"\nauthorisation matrix: {runs} handler × identity runs "
         f"in {time.monotonic() - started:.0f} s"
     )
-    if DUMP is not None:
-        import json
-        with open(os.environ["POYTABOT_AUTHZ_DUMP"], "w") as f:
-            json.dump(DUMP, f, ensure_ascii=False)
-    for t, k, w in sorted(TIMES)[-25:]:
-        print(f"{t:.2f} {k} {w}")
-    print("total", sum(t for t, _, _ in TIMES))
     assert not problems, "\n".join(problems)
     assert not failures, f"unhandled exceptions: {failures}"
 
