@@ -210,6 +210,10 @@ PARTIAL_FORM = "the form's earlier answers are not all there; the feature's own 
 CONFIRM_BUG = "KNOWN BUG: confirming fails after saving (message is not modified)"
 
 
+# An announcement written so far, to Pohjoinen's members.
+ANNOUNCEMENT = {"text": "Tiedote", "tables": ["{table}"], "audience": "members"}
+
+
 def form_step(state: State, then: Send | Press, data: dict[str, Any] | None = None) -> InState:
     return InState(state, then, data or {})
 
@@ -678,37 +682,31 @@ ROWS: dict[str, Row] = {
         nobody=Refuse(NOT_ALLOWED),
     ),
     "announcements.compose/callback_query/tables_done": row(
-        form_step(
-            Announce.tables, Press("as:tables_done"), {"text": "Tiedote", "tables": ["{table}"]}
-        ),
+        form_step(Announce.tables, Press("as:tables_done"), ANNOUNCEMENT),
         LEADERS,
         nobody=Refuse(NOT_ALLOWED),
     ),
     "announcements.compose/callback_query/who_chosen": row(
-        form_step(
-            Announce.who, Press("as:who_members"), {"text": "Tiedote", "tables": ["{table}"]}
-        ),
+        form_step(Announce.who, Press("as:who_members"), ANNOUNCEMENT),
         nobody=Refuse(NOT_ALLOWED),
         **skip(LEADERS, PARTIAL_FORM),
     ),
     "announcements.sending/message/when_written": row(
-        form_step(
-            Announce.when, Send("1.1.2030 12.00"), {"text": "Tiedote", "tables": ["{table}"]}
-        ),
+        form_step(Announce.when, Send("1.1.2030 12.00"), ANNOUNCEMENT),
         LEADERS,
     ),
     "announcements.sending/callback_query/option_toggled": row(
-        form_step(Announce.options, Press("as:pin"), {"text": "Tiedote", "tables": ["{table}"]}),
+        form_step(Announce.options, Press("as:pin"), ANNOUNCEMENT),
         nobody=Passes(),
         **skip(KNOWN, PARTIAL_FORM),
     ),
     "announcements.sending/callback_query/ask_when": row(
-        form_step(Announce.options, Press("as:later"), {"text": "Tiedote", "tables": ["{table}"]}),
+        form_step(Announce.options, Press("as:later"), ANNOUNCEMENT),
         passes=KNOWN,
         nobody=Passes(),
     ),
     "announcements.sending/callback_query/send_now": row(
-        form_step(Announce.options, Press("as:now"), {"text": "Tiedote", "tables": ["{table}"]}),
+        form_step(Announce.options, Press("as:now"), ANNOUNCEMENT),
         nobody=Refuse(NOT_ALLOWED),
         **skip(LEADERS, PARTIAL_FORM),
     ),
