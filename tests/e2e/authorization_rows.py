@@ -729,12 +729,13 @@ ROWS: dict[str, Row] = {
     "announcements.replies/callback_query/answer_pressed": row(
         Press("ar:1"), nobody=Refuse(NOT_ALLOWED)
     ),
-    # e-mail: each person's own contact choice
-    "announcements.email/message/email_settings": everyone(Send("/sahkoposti")),
-    "announcements.email/message/email_written": everyone(
-        form_step(EmailAddress.address, Send("matti@example.fi"))
+    # e-mail: the tables' people choose how announcements reach them; an outsider's address is
+    # neither asked for nor kept (test_email_settings_are_for_the_tables_people)
+    "announcements.email/message/email_settings": row(Send("/sahkoposti"), INSIDERS, NOT_YOURS),
+    "announcements.email/message/email_written": row(
+        form_step(EmailAddress.address, Send("matti@example.fi")), INSIDERS, NOT_UNDERSTOOD
     ),
-    "announcements.email/callback_query/email_chosen": everyone(Press("ep:telegram")),
+    "announcements.email/callback_query/email_chosen": row(Press("ep:telegram"), INSIDERS, STALE),
     # the catch-all
     "fallback/message/not_understood": everyone(Send("hei"), answer=NOT_UNDERSTOOD),
     "fallback/callback_query/stale_button": everyone(Press("zz:1"), answer=STALE),
