@@ -122,6 +122,10 @@ async def _working_page(
 async def approved_list(
     message: Message, command: CommandObject, session: AsyncSession, settings: Settings, i18n: I18n
 ) -> None:
+    """Anyone may ask, on purpose: an approved statement is the table's public record, given
+    to the city (issue 17 lists approved statements among what is public; issue 13 keeps them
+    as records). Only approved and submitted ones are listed or searched, and only their
+    approved text: drafts, versions, amendments, votes and dissents stay with the table."""
     word = (command.args or "").strip()
     found = await approved_statements(session, word or None)
     if not found:
