@@ -56,7 +56,7 @@ def create_router() -> Router:
     mine.register(keep_data, EraseMine.filter(F.step == Erasure.CANCEL))
     mine.register(pick_member, EraseMember.filter(F.step == Erasure.ASK), ErasableMember())
     mine.register(erase_member, EraseMember.filter(F.step == Erasure.CONFIRM), ErasableMember())
-    mine.register(keep_data, EraseMember.filter(F.step == Erasure.CANCEL))
+    mine.register(keep_member_data, EraseMember.filter(F.step == Erasure.CANCEL))
     return router
 
 
@@ -118,6 +118,10 @@ async def keep_data(query: CallbackQuery) -> None:
     message = message_of(query)
     await query.answer()
     await message.edit_text(str(NOT_ERASED))
+
+
+async def keep_member_data(query: CallbackQuery) -> None:
+    await keep_data(query)
 
 
 async def pick_member(
