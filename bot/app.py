@@ -26,6 +26,7 @@ from bot.middlewares import (
     FloodGuard,
     PersonMiddleware,
     TransactionMiddleware,
+    UnchangedEditIsDone,
 )
 from bot.responses import KeepResponseTypes
 from bot.shared import create_shared
@@ -80,6 +81,7 @@ def create_bot(settings: Settings) -> Bot:
     )
     bot.session.middleware(CommitBeforeReply())
     bot.session.middleware(KeepResponseTypes())
+    bot.session.middleware(UnchangedEditIsDone())
     return bot
 
 

@@ -98,6 +98,28 @@ class CommitBeforeReply(BaseRequestMiddleware):
         return await make_request(bot, method)
 
 
+class UnchangedEditIsDone(BaseRequestMiddleware):
+    """An edit to what the message already shows is done, not an error.
+
+    Telegram refuses it ("message is not modified"); a handler that saved its change and then
+    re-drew an unchanged card (a double press, a confirmation that changed no text) would
+    otherwise tell the person that nothing was saved.
+    """
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        try:
+            return await make_request(bot, method)
+        except TelegramBadRequest as error:
+            if not method.__api_method__.startswith("edit") or "not modified" not in error.message:
+                raise
+            return Response[Any](ok=True, result=True)
+
+
 def _is_read(method: TelegramMethod[Any]) -> bool:
     return method.__api_method__.startswith("get")
 
