@@ -36,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
-## bench: figures, not pass/fail: a 1,000-member broadcast against the emulator with Telegram's limits on, as a ratio to N/30 s, with 429s, lost and doubled (SQLite, and PostgreSQL when POYTABOT_TEST_POSTGRES_URL is set); written to bench-results/
+## bench: figures, not pass/fail (BENCHMARKS.md): poytabot and a bare aiogram echo bot as processes against the emulator with Telegram's limits on; vote presses at stepped rates, reminders due together, broadcasts; SQLite, and PostgreSQL when POYTABOT_TEST_POSTGRES_URL is set; BENCH_ARGS=--quick for a short run; written to bench-results/
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench $(BENCH_ARGS)
 

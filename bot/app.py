@@ -22,23 +22,30 @@ from bot.i18n import PersonLanguageMiddleware, create_i18n
 from bot.middlewares import (
     AnswerRefusals,
     CommitBeforeReply,
+    FloodCounter,
     FloodGuard,
     PersonMiddleware,
     TransactionMiddleware,
+    UnchangedEditIsDone,
 )
+from bot.responses import KeepResponseTypes
+from bot.shared import create_shared
 from core.clock import Clock
 from core.settings import TELEGRAM_API, Settings
 from handlers import get_routers
 from notify.commands import publish_default_commands
 from scheduler import Ticker
 from scheduler.announcements import ProgressReporter
-from scheduler.limits import Limiter, LimitEveryReply
+from scheduler.limits import BotPause, Limiter, PaceEveryCall
 from scheduler.meetings import meetings_tick
 from scheduler.outbox import OutboxSender
+from scheduler.reminders import TICK_SECONDS as REMINDER_TICK_SECONDS
 from scheduler.reminders import register_jobs as register_reminder_jobs
 from scheduler.reminders import sync_terms
+from scheduler.retention import DAY, forget_old
 from scheduler.votes import close_due_ballots
 from storage.db import create_engine, create_sessionmaker
+from storage.sealing import BallotKey
 from storage.tables_config import read_tables_file, sync_tables
 from views.language import language_from_telegram
 
@@ -73,6 +80,8 @@ def create_bot(settings: Settings) -> Bot:
         ),
     )
     bot.session.middleware(CommitBeforeReply())
+    bot.session.middleware(KeepResponseTypes())
+    bot.session.middleware(UnchangedEditIsDone())
     return bot
 
 
@@ -82,6 +91,7 @@ def create_dispatcher(
     clock: Clock,
     i18n: I18n,
     fsm_storage: BaseStorage | None = None,
+    flood_counter: FloodCounter | None = None,
     **workflow_data: object,
 ) -> Dispatcher:
     dispatcher = Dispatcher(storage=fsm_storage or MemoryStorage())
@@ -89,7 +99,7 @@ def create_dispatcher(
         settings=settings, sessionmaker=sessionmaker, clock=clock, **workflow_data
     )
     dispatcher.workflow_data["i18n"] = i18n
-    dispatcher.update.outer_middleware(FloodGuard(settings.flood_limit))
+    dispatcher.update.outer_middleware(FloodGuard(settings.flood_limit, counter=flood_counter))
     dispatcher.update.outer_middleware(TransactionMiddleware(sessionmaker, clock))
     dispatcher.update.outer_middleware(PersonMiddleware(settings, clock))
     # The error handler runs after the update's session is gone; it picks its own language.
@@ -123,20 +133,22 @@ async def build_app(
     clock: Clock | None = None,
     fsm_storage: BaseStorage | None = None,
     outbox_interval: float = 1.0,
-    reminder_interval: float = 30.0,
+    reminder_interval: float = REMINDER_TICK_SECONDS,
     votes_interval: float = 30.0,
     limiter: Limiter | None = None,
 ) -> App:
     """Wire everything; the database must already be migrated (see storage.migrate)."""
     clock = clock or Clock()
     engine = create_engine(settings.database_url)
-    sessionmaker = create_sessionmaker(engine)
+    sessionmaker = create_sessionmaker(engine, BallotKey(settings.secret_ballot_key()))
     async with sessionmaker() as session, session.begin():
         await sync_tables(session, read_tables_file(settings.tables_file))
     i18n = create_i18n(settings.default_language)
     bot = create_bot(settings)
-    outbox = OutboxSender.from_settings(bot, sessionmaker, clock, settings, limiter)
-    bot.session.middleware(LimitEveryReply(outbox.limiter))
+    shared = create_shared(settings, sessionmaker)
+    limiter = limiter or Limiter.for_rate(settings.outbox_rate, BotPause(shared.pause))
+    outbox = OutboxSender.from_settings(bot, sessionmaker, clock, settings, limiter, i18n)
+    bot.session.middleware(PaceEveryCall(outbox.limiter))
     outbox.add_listener(ProgressReporter(outbox, sessionmaker, i18n, clock))
     ticker = Ticker()
     ticker.every(outbox_interval, outbox.drain, "outbox")
@@ -150,6 +162,7 @@ async def build_app(
         partial(meetings_tick, sessionmaker, bot, clock, i18n, settings),
         "meetings",
     )
+    ticker.every(DAY, partial(forget_old, sessionmaker, clock, settings), "retention")
     register_reminder_jobs(
         ticker,
         sessionmaker,
@@ -159,7 +172,14 @@ async def build_app(
         interval=reminder_interval,
     )
     dispatcher = create_dispatcher(
-        settings, sessionmaker, clock, i18n, fsm_storage, outbox=outbox, ticker=ticker
+        settings,
+        sessionmaker,
+        clock,
+        i18n,
+        fsm_storage or shared.fsm,
+        shared.flood,
+        outbox=outbox,
+        ticker=ticker,
     )
     app = App(settings, engine, sessionmaker, bot, dispatcher, i18n, clock, ticker, outbox)
 
@@ -181,4 +201,5 @@ async def close_app(app: App) -> None:
     app.outbox.stop()
     await app.ticker.stop()
     await app.bot.session.close()
+    await app.dispatcher.storage.close()
     await app.engine.dispose()

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.app import build_app, close_app
 from bot.logs import setup_logging
+from bot.preflight import check_database, preflight
 from core.settings import Mode, SettingError, Settings, load_settings
 from storage.migrate import upgrade
 from storage.tables_config import TablesFileError
@@ -63,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(run_demo(port=args.port, database_url=args.database))
             return 0
         settings = load_settings()
+        if args.command in ("db", "admin"):
+            asyncio.run(check_database(settings.database_url))
         if args.command == "db":
             asyncio.run(prepare_database(settings))
             print("database is up to date")
@@ -84,11 +87,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(settings: Settings) -> int:
     token = settings.token()
+    settings.secret_ballot_key()  # a missing key stops here, in one line, before anything runs
     setup_logging(
         settings.log_level,
         token,
         settings.webhook_secret.get_secret_value() if settings.webhook_secret else "",
     )
+    asyncio.run(preflight(settings))
     upgrade(settings.database_url)
     if settings.mode is Mode.WEBHOOK:
         _run_webhook(settings)
@@ -143,15 +148,24 @@ async def _run_sender(settings: Settings, interval: float) -> None:
     import signal
 
     from bot.app import create_bot
+    from bot.i18n import create_i18n
+    from bot.shared import create_shared
     from core.clock import Clock
+    from scheduler.limits import BotPause, Limiter
     from scheduler.outbox import OutboxSender, run_forever
     from storage.db import create_engine, create_sessionmaker
 
     token = settings.token()
     setup_logging(settings.log_level, token, "")
+    await preflight(settings)
     engine = create_engine(settings.database_url)
     bot = create_bot(settings)
-    sender = OutboxSender.from_settings(bot, create_sessionmaker(engine), Clock(), settings)
+    sessionmaker = create_sessionmaker(engine)
+    # The 429 pause is the whole bot's: shared with the other senders and replicas.
+    shared = create_shared(settings, sessionmaker)
+    limiter = Limiter.for_rate(settings.outbox_rate, BotPause(shared.pause))
+    i18n = create_i18n(settings.default_language)
+    sender = OutboxSender.from_settings(bot, sessionmaker, Clock(), settings, limiter, i18n)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -161,6 +175,7 @@ async def _run_sender(settings: Settings, interval: float) -> None:
         await run_forever(sender, interval, stop)
     finally:
         await bot.session.close()
+        await shared.close()
         await engine.dispose()
 
 

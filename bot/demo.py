@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import signal
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +83,8 @@ async def start_demo(port: int, database_url: str) -> Demo:
         bot_token=DEMO_TOKEN,
         api_base_url=server.base_url,
         database_url=database_url,
+        # Every demo starts from a clean database, so a fresh key each time is enough.
+        ballot_key=secrets.token_urlsafe(32),
         _env_file=None,
     )
     app = await build_app(settings)

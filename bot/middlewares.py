@@ -7,8 +7,8 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from datetime import datetime
-from typing import Any
+from datetime import date
+from typing import Any, Protocol
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import (
@@ -26,8 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import Clock
 from core.settings import Settings
 from handlers.routing import Refused
-from storage.people import Person, access_for, grant_role, person_by_telegram_id
-from storage.roles import NOBODY, Role
+from storage.people import Person, access_for, grant_role, person_and_access
+from storage.roles import NOBODY, Access, Role
 from storage.updates import ProcessedUpdate
 from views.language import language_from_telegram
 
@@ -98,6 +98,28 @@ class CommitBeforeReply(BaseRequestMiddleware):
         return await make_request(bot, method)
 
 
+class UnchangedEditIsDone(BaseRequestMiddleware):
+    """An edit to what the message already shows is done, not an error.
+
+    Telegram refuses it ("message is not modified"); a handler that saved its change and then
+    re-drew an unchanged card (a double press, a confirmation that changed no text) would
+    otherwise tell the person that nothing was saved.
+    """
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        try:
+            return await make_request(bot, method)
+        except TelegramBadRequest as error:
+            if not method.__api_method__.startswith("edit") or "not modified" not in error.message:
+                raise
+            return Response[Any](ok=True, result=True)
+
+
 def _is_read(method: TelegramMethod[Any]) -> bool:
     return method.__api_method__.startswith("get")
 
@@ -114,7 +136,10 @@ def _sender(event: Update, data: dict[str, Any]) -> User | None:
 
 
 class PersonMiddleware(BaseMiddleware):
-    """Finds (or records) the person and their current roles; both reach handlers as data."""
+    """Finds (or records) the person and their current roles; both reach handlers as data.
+
+    One statement reads both; the person's row is written only when Telegram shows a change.
+    """
 
     def __init__(self, settings: Settings, clock: Clock) -> None:
         self.settings = settings
@@ -125,69 +150,93 @@ class PersonMiddleware(BaseMiddleware):
         session: AsyncSession = data["session"]
         user = _sender(event, data)
         person = None
+        access = NOBODY
         if user is not None:
-            now = self.clock.now()
-            person = await self._remember(session, user, now, _is_private(data.get("event_chat")))
-            if user.id in self.settings.lead_coordinators:
-                await self._ensure_lead(session, person)
+            today = self.clock.today(self.settings.zone)
+            private = _is_private(data.get("event_chat"))
+            is_lead = user.id in self.settings.lead_coordinators
+            person, access = await person_and_access(session, user.id, today)
+            if person is not None:
+                _take_changes(person, user, private)
+            elif private or is_lead:
+                person = await self._record(session, user, private)
+                access = Access(person_id=person.id)
+            # Otherwise someone who just chats in a group is not stored (data minimisation;
+            # README, "Privacy").
+            if person is not None and is_lead and not access.is_lead:
+                await self._make_lead(session, person, today)
+                access = await access_for(session, person, today)
         data["person"] = person
-        today = self.clock.today(self.settings.zone)
-        data["access"] = await access_for(session, person, today) if person else NOBODY
+        data["access"] = access
         return await handler(event, data)
 
-    async def _remember(
-        self, session: AsyncSession, user: User, now: datetime, private: bool
-    ) -> Person:
-        person = await person_by_telegram_id(session, user.id)
-        if person is None:
-            person = Person(
-                telegram_id=user.id,
-                first_name=user.first_name,
-                last_name=user.last_name,
-                username=user.username,
-                telegram_language=user.language_code,
-                private_chat_open=private,
-                created_at=now,
-            )
-            session.add(person)
-            await session.flush()
-            return person
-        person.first_name = user.first_name
-        person.last_name = user.last_name
-        person.username = user.username
-        person.telegram_language = user.language_code
-        if private:
-            person.private_chat_open = True
+    async def _record(self, session: AsyncSession, user: User, private: bool) -> Person:
+        person = Person(
+            telegram_id=user.id,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            username=user.username,
+            telegram_language=user.language_code,
+            private_chat_open=private,
+            created_at=self.clock.now(),
+        )
+        session.add(person)
+        await session.flush()
         return person
 
-    async def _ensure_lead(self, session: AsyncSession, person: Person) -> None:
-        today = self.clock.today(self.settings.zone)
-        access = await access_for(session, person, today)
-        if not access.is_lead:
-            await grant_role(
-                session,
-                person=person,
-                table=None,
-                role=Role.LEAD_COORDINATOR,
-                starts_on=today,
-                ends_on=None,
-                actor_id=None,
-            )
+    async def _make_lead(self, session: AsyncSession, person: Person, today: date) -> None:
+        await grant_role(
+            session,
+            person=person,
+            table=None,
+            role=Role.LEAD_COORDINATOR,
+            starts_on=today,
+            ends_on=None,
+            actor_id=None,
+        )
+
+
+def _take_changes(person: Person, user: User, private: bool) -> None:
+    """What Telegram now shows of the person; an attribute set to its own value would still
+    make the row dirty, so only real changes are assigned."""
+    seen: dict[str, object] = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "username": user.username,
+        "telegram_language": user.language_code,
+    }
+    if private:
+        seen["private_chat_open"] = True
+    for name, value in seen.items():
+        if getattr(person, name) != value:
+            setattr(person, name, value)
 
 
 def _is_private(chat: Chat | None) -> bool:
     return chat is not None and chat.type == "private"
 
 
+class FloodCounter(Protocol):
+    """A count of each person's updates that several processes share (see bot.shared)."""
+
+    async def count(self, telegram_id: int, window: float) -> int: ...
+
+
 class FloodGuard(BaseMiddleware):
     """Drops a person's updates beyond `limit` per `window` seconds, and says so once.
 
     It protects everyone else's turn from one stuck client; ordinary use never comes near it.
+    With a shared `counter` the limit holds across replicas, and a person who keeps flooding
+    stays dropped until they slow down; without one, this process counts alone, which is all
+    a single process needs.
     """
 
-    def __init__(self, limit: int, window: float = 10.0) -> None:
+    def __init__(
+        self, limit: int, window: float = 10.0, counter: FloodCounter | None = None
+    ) -> None:
         self.limit = limit
         self.window = window
+        self.counter = counter
         self._seen: dict[int, deque[float]] = {}
         self._warned: set[int] = set()
 
@@ -195,19 +244,31 @@ class FloodGuard(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         if user is None or user.is_bot:
             return await handler(event, data)
+        if self.counter is not None:
+            count = await self.counter.count(user.id, self.window)
+            allowed, warn = count <= self.limit, count == self.limit + 1
+        else:
+            allowed, warn = self._count_here(user.id)
+        if allowed:
+            return await handler(event, data)
+        log.warning("flood: dropped an update from user %s", user.id)
+        if warn:
+            await self._warn(event, data)
+        return None
+
+    def _count_here(self, user_id: int) -> tuple[bool, bool]:
+        """Whether this update may pass, and whether it is the first dropped in a row."""
         now = time.monotonic()
-        recent = self._seen.setdefault(user.id, deque())
+        recent = self._seen.setdefault(user_id, deque())
         while recent and recent[0] <= now - self.window:
             recent.popleft()
         if len(recent) < self.limit:
             recent.append(now)
-            self._warned.discard(user.id)
-            return await handler(event, data)
-        log.warning("flood: dropped an update from user %s", user.id)
-        if user.id not in self._warned:
-            self._warned.add(user.id)
-            await self._warn(event, data)
-        return None
+            self._warned.discard(user_id)
+            return True, False
+        first = user_id not in self._warned
+        self._warned.add(user_id)
+        return False, first
 
     async def _warn(self, event: TelegramObject, data: dict[str, Any]) -> None:
         assert isinstance(event, Update)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from datetime import date
 from enum import StrEnum
@@ -17,6 +19,8 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 TOKEN_SHAPE = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{1,100}")
 WEBHOOK_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 TELEGRAM_API = "https://api.telegram.org"
+BALLOT_KEY_BYTES = 32
+MAKE_BALLOT_KEY = 'python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
 class Mode(StrEnum):
@@ -58,6 +62,20 @@ class Settings(BaseSettings):
     smtp_timeout: float = Field(default=20.0, gt=0)
     # Updates one person may send in 10 seconds before the rest are dropped.
     flood_limit: int = Field(default=30, ge=5, le=1000)
+    # Seals secret ballots (SECURITY.md): 32 random bytes in base64, never in the database.
+    ballot_key: SecretStr | None = None
+
+    # Retention, in days (README "Privacy"): the daily job forgets what is older.
+    retention_outbox_days: int = Field(default=30, ge=1, le=3650)
+    retention_email_days: int = Field(default=30, ge=1, le=3650)
+    retention_replies_days: int = Field(default=365, ge=1, le=3650)
+    retention_updates_days: int = Field(default=7, ge=2, le=3650)
+    retention_audit_days: int = Field(default=730, ge=1, le=3650)
+    retention_invites_days: int = Field(default=90, ge=1, le=3650)
+
+    # Replicas: forms, the 429 pause and the flood count in Redis instead of the database.
+    redis_url: str | None = None
+    redis_prefix: str = Field(default="poytabot", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
 
     @field_validator("lead_coordinators", mode="before")
     @classmethod
@@ -81,6 +99,16 @@ class Settings(BaseSettings):
         secret = value.get_secret_value() if value is not None else ""
         if secret and not WEBHOOK_SECRET_SHAPE.fullmatch(secret):
             raise ValueError("Telegram accepts 1-256 characters: letters A-Z a-z, digits, _ and -")
+        return value
+
+    @field_validator("ballot_key")
+    @classmethod
+    def _key_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        key = value.get_secret_value().strip() if value is not None else ""
+        if key and len(_decode_key(key) or b"") != BALLOT_KEY_BYTES:
+            raise ValueError(
+                f"not {BALLOT_KEY_BYTES} bytes in base64; make one with {MAKE_BALLOT_KEY}"
+            )
         return value
 
     @field_validator("webhook_listen")
@@ -122,6 +150,13 @@ class Settings(BaseSettings):
             raise ValueError("use sqlite+aiosqlite:///path or postgresql+asyncpg://...")
         return value
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("use redis://host:6379/0 (or rediss://, unix://)")
+        return value or None
+
     @field_validator("api_base_url", "webhook_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
@@ -148,6 +183,23 @@ class Settings(BaseSettings):
         if self.bot_token is None or not self.bot_token.get_secret_value():
             raise SettingError("POYTABOT_BOT_TOKEN", "missing; get one from @BotFather")
         return self.bot_token.get_secret_value()
+
+    def secret_ballot_key(self) -> bytes:
+        """The key that seals secret ballots; the bot does not start without it."""
+        key = self.ballot_key.get_secret_value().strip() if self.ballot_key else ""
+        if not key:
+            raise SettingError(
+                "POYTABOT_BALLOT_KEY",
+                f"missing; secret ballots need it: make one with {MAKE_BALLOT_KEY}",
+            )
+        return _decode_key(key) or b""
+
+
+def _decode_key(key: str) -> bytes | None:
+    try:
+        return base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
+    except (binascii.Error, ValueError):
+        return None
 
 
 class SettingError(Exception):

@@ -14,6 +14,7 @@ from storage.people import Person, current_memberships, table_roster, tables_in_
 from storage.roles import Access
 from views.callbacks import Menu
 from views.members import about_me, rosters
+from views.mydata import erase_member_tables_keyboard, mydata_keyboard
 
 
 def create_router() -> Router:
@@ -37,8 +38,16 @@ async def show_members(
         for table in await tables_in_order(session)
         if access.belongs_to(table.id)
     ]
-    for part in rosters(tables, i18n.current_locale):
+    parts = rosters(tables, i18n.current_locale)
+    private = message.chat.type == "private"
+    coordinated = [table for table, _ in tables if private and access.coordinates(table.id)]
+    for part in parts[:-1]:
         await message.answer(part)
+    # A coordinator erases a member's data on request from here (handlers/mydata), privately.
+    keyboard = (
+        erase_member_tables_keyboard(coordinated, i18n.current_locale) if coordinated else None
+    )
+    await message.answer(parts[-1], reply_markup=keyboard)
 
 
 async def show_me(
@@ -52,4 +61,6 @@ async def show_me(
     if person is None:
         return
     memberships = await current_memberships(session, person.id, clock.today(settings.zone))
-    await message.answer(about_me(person, memberships, i18n.current_locale))
+    await message.answer(
+        about_me(person, memberships, i18n.current_locale), reply_markup=mydata_keyboard()
+    )

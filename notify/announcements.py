@@ -141,6 +141,7 @@ async def queue_announcement(
         not_before=announcement.send_at,
         pin=announcement.pin,
         limit=PART_LIMIT,
+        originator_id=announcement.author_id,
     )
     announcement.parts = max(parts, default=1)
     announcement.never_started = told.unreachable
@@ -180,6 +181,7 @@ async def forward_reply(
         ),
         batch=f"reply:{reply.id}",
         now=now,
+        originator_id=member.id,
     )
 
 
@@ -208,4 +210,5 @@ async def send_answer(
         lambda _language: Rendered(answer_text(coordinator.full_name, text)),
         batch=batch,
         now=now,
+        originator_id=coordinator.id,
     )

@@ -114,6 +114,7 @@ async def tell(
     not_before: datetime | None = None,
     pin: bool = False,
     limit: int = TEXT_LIMIT,
+    originator_id: int | None = None,
 ) -> Told:
     """Queue `view` for every recipient, rendered once per language.
 
@@ -121,6 +122,7 @@ async def tell(
     buttons on the last part; with a file, a caption that does not fit goes before it as text.
     Recipients who chose e-mail get the view's e-mail, when it has one; a view without an
     e-mail reaches them in Telegram. The view may return None for a language: nothing is sent.
+    `originator_id` is the person who caused it: told if a copy fails for good.
     """
     rendered: dict[str, Rendered | None] = {}
     for language in sorted({r.language for r in to}):
@@ -170,6 +172,7 @@ async def tell(
                 kind=kind if carries_file else OutboxKind.TEXT,
                 file=file if carries_file else None,
                 not_before=not_before,
+                originator_id=originator_id,
             )
             if number == 1:
                 told.rows.update(added)
@@ -187,6 +190,7 @@ async def tell(
             attachments=mail.email.attachments,
             now=now,
             not_before=not_before,
+            originator_id=originator_id,
         )
     return told
 

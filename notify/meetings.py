@@ -91,7 +91,15 @@ async def tell_poll(
             poll_keyboard(meeting, state.slots),
         )
 
-    told = await tell(session, i18n, to, view, batch=f"meeting:{meeting.id}:poll", now=now)
+    told = await tell(
+        session,
+        i18n,
+        to,
+        view,
+        batch=f"meeting:{meeting.id}:poll",
+        now=now,
+        originator_id=meeting.created_by_id,
+    )
     person_of = {r.chat_id: r.person_id for r in to if r.chat_id is not None}
     for chat_id, outbox_id in told.rows.items():
         session.add(
@@ -122,6 +130,7 @@ async def after_poll_closed(
         await audience(session, meeting, settings),
         _text(lambda language: poll_closed_notice(meeting, best, zone, language)),
         batch=f"meeting:{meeting.id}:closed",
+        originator_id=meeting.created_by_id,
         now=now,
     )
     organiser = await session.get(Person, meeting.created_by_id) if meeting.created_by_id else None
@@ -137,6 +146,7 @@ async def after_poll_closed(
         [person_recipient(organiser, settings.default_language)],
         question,
         batch=f"meeting:{meeting.id}:confirm",
+        originator_id=meeting.created_by_id,
         now=now,
     )
 
@@ -199,6 +209,7 @@ async def tell_invitation(
         await audience(session, meeting, settings),
         view,
         batch=f"meeting:{meeting.id}:ics:{meeting.ics_sequence}",
+        originator_id=meeting.created_by_id,
         now=now,
         kind=OutboxKind.DOCUMENT,
         file=file,
@@ -232,6 +243,7 @@ async def tell_agenda(
             lambda language: agenda_text(meeting, table, items, zone, language, changed=changed)
         ),
         batch=batch,
+        originator_id=meeting.created_by_id,
         now=now,
         pin=True,
     )
@@ -252,6 +264,7 @@ async def tell_agenda(
             [r for r in to if r.language == language],
             lambda _language: Rendered(agenda_file_caption()),
             batch=f"{batch}:doc",
+            originator_id=meeting.created_by_id,
             now=now,
             kind=OutboxKind.DOCUMENT,
             file=file,
@@ -281,6 +294,7 @@ async def ask_checkers(
         await audience(session, meeting, settings, group=False, only=checkers),
         view,
         batch=f"meeting:{meeting.id}:check:{now.timestamp():.0f}",
+        originator_id=meeting.created_by_id,
         now=now,
         kind=OutboxKind.DOCUMENT if file else OutboxKind.TEXT,
         file=file,
@@ -300,6 +314,7 @@ async def tell_minutes(
         await audience(session, meeting, settings),
         _text(lambda language: minutes_published(meeting, with_text=file is None)),
         batch=f"meeting:{meeting.id}:minutes",
+        originator_id=meeting.created_by_id,
         now=now,
         kind=OutboxKind.DOCUMENT if file else OutboxKind.TEXT,
         file=file,

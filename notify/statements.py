@@ -60,7 +60,14 @@ async def tell_request(
     caption = attachment_view(statement)
     batch = f"statement:{statement.id}"
     await tell_members(
-        session, i18n, table_id=table.id, batch=f"{batch}:new", view=request, now=now, today=today
+        session,
+        i18n,
+        table_id=table.id,
+        batch=f"{batch}:new",
+        view=request,
+        now=now,
+        today=today,
+        originator_id=statement.created_by,
     )
     for file in files:
         await tell_members(
@@ -72,6 +79,7 @@ async def tell_request(
             now=now,
             today=today,
             file=file,
+            originator_id=statement.created_by,
         )
     await tell_group(bot, i18n, table, request, statement.group_thread_id)
     for file in files:
@@ -107,6 +115,7 @@ async def tell_deciders(
         now=now,
         today=today,
         only=deciders,
+        originator_id=amendment.author_id,
     )
 
 

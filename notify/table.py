@@ -16,6 +16,7 @@ from notify.fanout import View, person_recipient, tell
 from storage.outbox import OutboxKind, StoredFile
 from storage.people import Table, table_roster
 from storage.roles import SEATED_ROLES, Role
+from views.text import split_text
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ async def tell_members(
     with_coordinators: bool = True,
     only: set[int] | None = None,
     file: StoredFile | None = None,
+    originator_id: int | None = None,
 ) -> int:
     """Queue a view to the table's people, each in their language (not the table's group).
 
@@ -52,7 +54,17 @@ async def tell_members(
     ]
     to = [person_recipient(p, i18n.default_locale) for p in people]
     kind = OutboxKind.DOCUMENT if file else OutboxKind.TEXT
-    told = await tell(session, i18n, to, view, batch=batch, now=now, kind=kind, file=file)
+    told = await tell(
+        session,
+        i18n,
+        to,
+        view,
+        batch=batch,
+        now=now,
+        kind=kind,
+        file=file,
+        originator_id=originator_id,
+    )
     return told.messages
 
 
@@ -82,9 +94,15 @@ async def tell_group(
                 message_thread_id=thread_id,
             )
         elif text is not None:
-            message = await bot.send_message(
-                table.group_chat_id, text, reply_markup=markup, message_thread_id=thread_id
-            )
+            # A long request background or notice goes in parts, the buttons on the last.
+            parts = split_text(text) or [text]
+            for number, part in enumerate(parts, start=1):
+                message = await bot.send_message(
+                    table.group_chat_id,
+                    part,
+                    reply_markup=markup if number == len(parts) else None,
+                    message_thread_id=thread_id,
+                )
         else:
             return None
     except TelegramAPIError as error:
@@ -108,9 +126,15 @@ async def open_topic(bot: Bot, table: Table, name: str) -> int | None:
 async def send_private(
     bot: Bot, user_id: int, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> bool:
-    """Send to a person's own chat; False if they have not opened it or have blocked the bot."""
+    """Send to a person's own chat; False if they have not opened it or have blocked the bot.
+
+    A long text goes in parts, the buttons on the last."""
+    parts = split_text(text) or [text]
     try:
-        await bot.send_message(user_id, text, reply_markup=markup)
+        for number, part in enumerate(parts, start=1):
+            await bot.send_message(
+                user_id, part, reply_markup=markup if number == len(parts) else None
+            )
     except (TelegramForbiddenError, TelegramBadRequest) as error:
         log.info("no private chat with %s: %s", user_id, error)
         return False

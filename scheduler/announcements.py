@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import Clock
 from scheduler.outbox import OutboxSender
 from storage.announcements import Announcement, AnnouncementStatus, report_for
+from storage.db import reading
 from storage.people import Person
 from views.announcements import progress_line, readers_keyboard, report_text
 from views.language import reader_language
@@ -36,7 +37,7 @@ class ProgressReporter:
 
     async def __call__(self) -> None:
         now = self.clock.now()
-        async with self.sessionmaker() as session:
+        async with reading(self.sessionmaker) as session:
             announcements = list(
                 await session.scalars(
                     select(Announcement).where(

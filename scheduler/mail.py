@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from email.message import EmailMessage as MimeMessage
 from email.utils import make_msgid
@@ -24,6 +25,18 @@ class MailError(Exception):
     def __init__(self, message: str, *, permanent: bool) -> None:
         super().__init__(message)
         self.permanent = permanent
+
+
+# Line breaks and other control characters in a header would end it (and `email` refuses them):
+# a two-line meeting title becomes one line.
+_HEADER_BREAKS = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+SUBJECT_LIMIT = 200
+
+
+def header_value(text: str, limit: int = SUBJECT_LIMIT) -> str:
+    """What a person typed, safe as one header line of at most `limit` characters."""
+    line = " ".join(_HEADER_BREAKS.sub(" ", text).split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
 class Mailer:
@@ -71,7 +84,7 @@ class Mailer:
         message = MimeMessage()
         message["From"] = self.sender
         message["To"] = to
-        message["Subject"] = subject
+        message["Subject"] = header_value(subject)
         message["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
         message.set_content(body)
         for attachment in attachments:
@@ -87,7 +100,11 @@ class Mailer:
     async def send(
         self, to: str, subject: str, body: str, attachments: list[Attachment] | None = None
     ) -> None:
-        message = self.compose(to, subject, body, attachments or [])
+        try:
+            message = self.compose(to, subject, body, attachments or [])
+        except (ValueError, TypeError) as error:
+            # A message `email` cannot build (an address it refuses) never will be: give up on it.
+            raise MailError(f"cannot compose: {error}", permanent=True) from error
         try:
             await aiosmtplib.send(
                 message,

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import Clock
 from core.settings import Settings
 from notify.meetings import after_poll_closed, table_of
+from storage.db import reading
 from storage.meeting_rules import may_edit
 from storage.meetings import Meeting, MeetingPost, Participant, claim_due_polls, poll_state
 from storage.outbox import OutboxMessage
@@ -73,7 +74,7 @@ async def refresh_results(
 ) -> int:
     """Edit stale results messages in place, at most one edit per chat every few seconds."""
     now = clock.now()
-    async with sessionmaker() as session:
+    async with reading(sessionmaker) as session:
         result = await session.execute(
             select(MeetingPost, OutboxMessage.telegram_message_id, Meeting.results_version)
             .join(Meeting, Meeting.id == MeetingPost.meeting_id)

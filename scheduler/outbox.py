@@ -32,6 +32,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -40,8 +41,18 @@ from core.settings import Settings
 from scheduler.limits import Limiter, counted
 from scheduler.mail import Attachment, Mailer, MailError
 from storage.claims import claim
-from storage.outbox import Delivery, EmailMessage, OutboxKind, OutboxMessage, StoredFile
+from storage.outbox import (
+    Delivery,
+    EmailMessage,
+    OutboxKind,
+    OutboxMessage,
+    Outgoing,
+    StoredFile,
+    queue,
+)
 from storage.people import Person
+from views.delivery import mail_not_delivered, not_delivered
+from views.language import reader_language
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +84,8 @@ class Claimed:
     pin: bool
     attempts: int
     claimed_until: Any
+    batch: str = ""
+    originator_id: int | None = None
 
 
 @dataclass
@@ -83,6 +96,8 @@ class ClaimedMail:
     body: str
     attachments: list[dict[str, Any]]
     attempts: int
+    batch: str = ""
+    originator_id: int | None = None
 
 
 def sender_name() -> str:
@@ -141,6 +156,7 @@ class OutboxSender:
         *,
         limiter: Limiter | None = None,
         mailer: Mailer | None = None,
+        i18n: I18n | None = None,
         concurrency: int = 4,
         claim_batch: int = CLAIM_BATCH,
         claim_ttl: timedelta = CLAIM_TTL,
@@ -150,9 +166,12 @@ class OutboxSender:
         self.clock = clock
         self.limiter = limiter or Limiter()
         self.mailer = mailer
+        self.i18n = i18n  # for telling a failed message's originator; None: only logged
         self.concurrency = concurrency
         self.claim_batch = claim_batch
         self.claim_ttl = claim_ttl
+        # A send must start early enough in its claim to finish (or time out) within it.
+        self._renew_after = max(0.0, claim_ttl.total_seconds() - SEND_TIMEOUT - 1)
         self.name = sender_name()
         self.listeners: list[Listener] = []
         self._lock = asyncio.Lock()
@@ -168,6 +187,7 @@ class OutboxSender:
         clock: Clock,
         settings: Settings,
         limiter: Limiter | None = None,
+        i18n: I18n | None = None,
     ) -> OutboxSender:
         """The sender as `poytabot run` and `poytabot sender` configure it."""
         return cls(
@@ -176,6 +196,7 @@ class OutboxSender:
             clock,
             limiter=limiter or Limiter.for_rate(settings.outbox_rate),
             mailer=Mailer.from_settings(settings),
+            i18n=i18n,
             concurrency=settings.outbox_concurrency,
             claim_ttl=timedelta(seconds=settings.outbox_claim_ttl),
         )
@@ -246,6 +267,8 @@ class OutboxSender:
                     r.pin,
                     r.attempts,
                     until,
+                    r.batch,
+                    r.originator_id,
                 )
                 for r in rows
             ]
@@ -301,12 +324,21 @@ class OutboxSender:
 
     async def _attempt(self, row: Claimed) -> int:
         for _ in range(20):
-            await self.limiter.slot(row.chat_id)
+            await self.limiter.pause.wait()
             if not await self._still_mine(row):
                 log.warning("outbox row %s: claim lost to another sender", row.id)
                 return 0
+            renewed = time.monotonic()
             try:
-                message = await self._send(row)
+                # The turn is held until Telegram has answered (see SlidingWindow), so nothing
+                # slow belongs inside it; the claim is renewed again only after a long wait.
+                async with self.limiter.turn(row.chat_id):
+                    if time.monotonic() - renewed > self._renew_after and not (
+                        await self._still_mine(row)
+                    ):
+                        log.warning("outbox row %s: claim lost to another sender", row.id)
+                        return 0
+                    message = await self._send(row)
             except TelegramRetryAfter as error:
                 # Telegram's limit holds for the whole bot: every send waits, then this retries.
                 log.info("429 from Telegram: pausing all sends for %s s", error.retry_after)
@@ -451,7 +483,44 @@ class OutboxSender:
         if status is Delivery.PENDING:
             values["not_before"] = now + timedelta(seconds=retry_in)
         async with self.sessionmaker() as session, session.begin():
-            await session.execute(query.values(**values))
+            result = await session.execute(query.values(**values))
+            if status is Delivery.FAILED and getattr(result, "rowcount", 0) == 1:
+                await self._report_failure(session, row.batch, row.originator_id, row.person_id)
+
+    async def _report_failure(
+        self,
+        session: AsyncSession,
+        batch: str,
+        originator_id: int | None,
+        recipient_id: int | None,
+        address: str | None = None,
+    ) -> None:
+        """Tell the person who caused a message that it failed for good, once per message.
+
+        Queued in the transaction that records the failure; the notice itself has no
+        originator, so a notice that fails is not reported again.
+        """
+        if originator_id is None:
+            return
+        originator = await session.get(Person, originator_id)
+        chat = originator.telegram_id if originator and originator.private_chat_open else None
+        if originator is None or chat is None or self.i18n is None:
+            log.warning("%s failed; its originator %s cannot be told", batch, originator_id)
+            return
+        recipient = await session.get(Person, recipient_id) if recipient_id else None
+        language = reader_language(originator, self.i18n.default_locale)
+        with self.i18n.context(), self.i18n.use_locale(language):
+            if address is not None:
+                text = mail_not_delivered(address)
+            else:
+                text = not_delivered(recipient.full_name if recipient else None)
+        # Parts of one message (`batch/2`) and its e-mails share the notice: one is enough.
+        await queue(
+            session,
+            batch=f"failed:{batch.split('/')[0]}",
+            messages=[Outgoing(chat, text, person_id=originator.id)],
+            now=self.clock.now(),
+        )
 
     async def _mark_closed(self, person_id: int | None) -> None:
         if person_id is None:
@@ -467,7 +536,11 @@ class OutboxSender:
         done = 0
         while not self._stopping and (rows := await self._claim_email()):
             for row in rows:
-                done += await self._deliver_email(mailer, row)
+                try:
+                    done += await self._deliver_email(mailer, row)
+                except Exception:
+                    # One broken e-mail must not strand the others claimed with it.
+                    log.exception("e-mail row %s: unexpected failure", row.id)
         return done
 
     async def _claim_email(self) -> list[ClaimedMail]:
@@ -482,7 +555,16 @@ class OutboxSender:
                 limit=self.claim_batch,
             )
             return [
-                ClaimedMail(r.id, r.address, r.subject, r.body, list(r.attachments), r.attempts)
+                ClaimedMail(
+                    r.id,
+                    r.address,
+                    r.subject,
+                    r.body,
+                    list(r.attachments),
+                    r.attempts,
+                    r.batch,
+                    r.originator_id,
+                )
                 for r in rows
             ]
 
@@ -510,6 +592,10 @@ class OutboxSender:
             await session.execute(
                 update(EmailMessage).where(EmailMessage.id == row.id).values(**values)
             )
+            if values["status"] is Delivery.FAILED:
+                await self._report_failure(
+                    session, row.batch, row.originator_id, None, address=row.address
+                )
         return 0 if values["status"] is Delivery.PENDING else 1
 
     async def _mail_attachments(self, specs: list[dict[str, Any]]) -> list[Attachment]:

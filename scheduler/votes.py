@@ -13,18 +13,20 @@ from core.clock import Clock
 from core.settings import Settings
 from notify.table import seated_count, tell_group
 from notify.votes import result_view, tell_result
+from storage.db import reading
 from storage.people import Table
 from storage.statements import Statement, apply_ballot_outcome
 from storage.vote_rules import decide, elect
 from storage.votes import (
     Ballot,
     claim_for_closing,
+    count_and_destroy_secret_choices,
     due_ballot_ids,
+    forget_old_pages,
     open_tally,
     option_names,
     rules_for,
     seat_the_elected,
-    secret_counts,
     turnout,
 )
 
@@ -45,7 +47,8 @@ async def close_ballot(
     rules = ballot.decision_rules() or await rules_for(session, ballot.table_id)
     voted = await turnout(session, ballot)
     if ballot.secret:
-        election = elect(await secret_counts(session, ballot), seated, rules)
+        counts = await count_and_destroy_secret_choices(session, ballot)
+        election = elect(counts, seated, rules)
         ballot.outcome = election.outcome.value
         ballot.result = {
             "counts": election.counts,
@@ -72,7 +75,7 @@ async def close_due_ballots(
 ) -> int:
     """Close every ballot whose time is up; each in its own transaction. Returns how many."""
     now = clock.now()
-    async with sessionmaker() as session:
+    async with reading(sessionmaker) as session:
         due = await due_ballot_ids(session, now)
     closed = 0
     for ballot_id in due:
@@ -106,6 +109,8 @@ async def _close_and_tell(
         result = result_view(ballot, names)
         today = now.astimezone(settings.zone).date()
         await tell_result(session, i18n, result, ballot=ballot, now=now, today=today)
+    if ballot.secret and not await forget_old_pages(sessionmaker.kw["bind"]):
+        log.warning("ballot %s closed; the WAL was busy and is emptied later", ballot_id)
     if table is not None:
         await tell_group(bot, i18n, table, result, thread_id)
     log.info("ballot %s closed: %s", ballot_id, ballot.outcome)

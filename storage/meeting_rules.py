@@ -47,6 +47,11 @@ class TimeProblem(enum.StrEnum):
     WEEKDAY = "weekday"  # "ti" written for a day that is not a Tuesday
     END_BEFORE_START = "end_before_start"
     PAST = "past"
+    TOO_FAR = "too_far"  # year 9999: later arithmetic (reminders, calendars) would overflow
+
+
+# How far ahead a meeting may be set; also keeps every date sum inside datetime's range.
+MAX_YEARS_AHEAD = 5
 
 
 class DeadlineProblem(enum.StrEnum):
@@ -127,6 +132,11 @@ def parse_time(
         day = _next_existing(year + 1, month, day_number)
     if day is None:
         return TimeProblem.IMPOSSIBLE
+    # Checked before any time arithmetic: year 1 or 9999 must not overflow.
+    if day < today:
+        return TimeProblem.PAST
+    if day.year > today.year + MAX_YEARS_AHEAD:
+        return TimeProblem.TOO_FAR
     if match["wd"] and WEEKDAY_WORDS.index(match["wd"]) != day.weekday():
         return TimeProblem.WEEKDAY
     start = _local(day, int(match["h1"]), int(match["n1"] or 0), zone)
@@ -194,9 +204,10 @@ def deadline_options(
 
 
 def check_text(text: str | None, limit: int) -> TextProblem | None:
+    """Empty, or longer than `limit` as Telegram counts (UTF-16 units: an emoji is two)."""
     if text is None or not text.strip():
         return TextProblem.EMPTY
-    if len(text.strip()) > limit:
+    if len(text.strip().encode("utf-16-le")) // 2 > limit:
         return TextProblem.TOO_LONG
     return None
 

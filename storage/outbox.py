@@ -26,6 +26,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UtcDateTime, text_enum
 
+SUBJECT_MAX = 200
+
 
 class Delivery(enum.StrEnum):
     PENDING = "pending"
@@ -60,6 +62,8 @@ class OutboxMessage(Base):
     batch: Mapped[str] = mapped_column(String(80))
     chat_id: Mapped[int] = mapped_column(BigInteger)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    # Who caused the message (author, organiser, coordinator): told if it fails for good.
+    originator_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     is_group: Mapped[bool] = mapped_column(default=False)
     kind: Mapped[OutboxKind] = mapped_column(text_enum(OutboxKind, 10))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -90,7 +94,8 @@ class EmailMessage(Base):
     batch: Mapped[str] = mapped_column(String(80))
     address: Mapped[str] = mapped_column(String(254))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
-    subject: Mapped[str] = mapped_column(String(200))
+    originator_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    subject: Mapped[str] = mapped_column(String(SUBJECT_MAX))
     body: Mapped[str] = mapped_column(Text)
     # [{"file_id": 3}] for stored files, or {"name", "mime", "text"} for small ones (.ics).
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -138,6 +143,7 @@ async def queue(
     kind: OutboxKind = OutboxKind.TEXT,
     file: StoredFile | None = None,
     not_before: datetime | None = None,
+    originator_id: int | None = None,
 ) -> dict[int, int]:
     """Queue one message, rendered per chat; chats already queued in this batch are skipped.
 
@@ -160,6 +166,7 @@ async def queue(
                 "batch": batch,
                 "chat_id": message.chat_id,
                 "person_id": message.person_id,
+                "originator_id": originator_id,
                 "is_group": message.is_group,
                 "kind": kind,
                 "payload": payload,
@@ -194,6 +201,7 @@ async def enqueue(
     pin: bool = False,
     person_ids: dict[int, int] | None = None,
     group_chat_ids: Iterable[int] = (),
+    originator_id: int | None = None,
 ) -> int:
     """Queue the same message for many chats (see `queue` for one rendered per chat).
 
@@ -219,6 +227,7 @@ async def enqueue(
         kind=kind,
         file=file,
         not_before=not_before,
+        originator_id=originator_id,
     )
     return len(added)
 
@@ -233,6 +242,7 @@ async def enqueue_email(
     now: datetime,
     attachments: list[dict[str, Any]] | None = None,
     not_before: datetime | None = None,
+    originator_id: int | None = None,
 ) -> int:
     """Queue one plain-text e-mail for many addresses (address -> person id).
 
@@ -251,7 +261,8 @@ async def enqueue_email(
                 batch=batch,
                 address=address,
                 person_id=person_id,
-                subject=subject,
+                originator_id=originator_id,
+                subject=subject[:SUBJECT_MAX],  # the header is cut to fit anyway
                 body=body,
                 attachments=list(attachments or []),
                 status=Delivery.PENDING,

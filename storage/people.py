@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -12,10 +13,13 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    and_,
+    or_,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import ColumnElement
 
 from storage.audit import record
 from storage.base import Base, UtcDateTime, text_enum
@@ -60,6 +64,8 @@ class Person(Base):
     # Set once the person has opened a private chat with the bot, cleared when they block it.
     private_chat_open: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set when the person's data was erased: the row stays so records keep their author.
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="person", foreign_keys="Membership.person_id"
@@ -109,17 +115,51 @@ async def current_memberships(
     return [m for m in rows if m.is_current(today)]
 
 
+def _is_current(today: date) -> ColumnElement[bool]:
+    return and_(
+        Membership.starts_on <= today,
+        or_(Membership.ends_on.is_(None), Membership.ends_on >= today),
+    )
+
+
+def _access(person_id: int, roles: Iterable[tuple[int | None, Role]]) -> Access:
+    seats: dict[int, Role] = {}
+    is_lead = False
+    for table_id, role in roles:
+        if role is Role.LEAD_COORDINATOR:
+            is_lead = True
+        elif table_id is not None:
+            seats[table_id] = role
+    return Access(person_id=person_id, roles=seats, is_lead=is_lead)
+
+
 async def access_for(session: AsyncSession, person: Person | None, today: date) -> Access:
     if person is None:
         return Access(person_id=None)
-    roles: dict[int, Role] = {}
-    is_lead = False
-    for membership in await current_memberships(session, person.id, today):
-        if membership.role is Role.LEAD_COORDINATOR:
-            is_lead = True
-        elif membership.table_id is not None:
-            roles[membership.table_id] = membership.role
-    return Access(person_id=person.id, roles=roles, is_lead=is_lead)
+    rows = await session.execute(
+        select(Membership.table_id, Membership.role).where(
+            Membership.person_id == person.id, _is_current(today)
+        )
+    )
+    return _access(person.id, ((table_id, role) for table_id, role in rows))
+
+
+async def person_and_access(
+    session: AsyncSession, telegram_id: int, today: date
+) -> tuple[Person | None, Access]:
+    """The person with this Telegram id and their roles today, in one statement (every update
+    asks this first)."""
+    rows = (
+        await session.execute(
+            select(Person, Membership.table_id, Membership.role)
+            .outerjoin(Membership, and_(Membership.person_id == Person.id, _is_current(today)))
+            .where(Person.telegram_id == telegram_id)
+        )
+    ).all()
+    if not rows:
+        return None, Access(person_id=None)
+    person = rows[0][0]
+    return person, _access(person.id, ((t, r) for _, t, r in rows if r is not None))
 
 
 async def table_roster(

@@ -173,9 +173,14 @@ def due_is_valid(due: datetime, now: datetime) -> bool:
     return due > now
 
 
+# Invisible control characters pasted from other programs: PostgreSQL keeps no NUL, XML none.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def clean_draft(text: str) -> str:
     """Trim and normalise line ends; the empty string means the draft is empty."""
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = [line.rstrip() for line in text.split("\n")]
     return "\n".join(lines).strip()
 
 

@@ -19,6 +19,9 @@ class ProcessedUpdate(Base):
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-async def forget_before(session: AsyncSession, cutoff: datetime) -> None:
+async def forget_before(session: AsyncSession, cutoff: datetime) -> int:
     """Telegram keeps undelivered updates for 24 hours; older ids can never come back."""
-    await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff))
+    result = await session.execute(
+        delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -3,29 +3,24 @@
 Open votes are one row per (ballot, person), written as an upsert, so a second press or the
 same update delivered twice changes nothing, and a changed mind overwrites the earlier choice.
 
-Secret ballots keep *who voted* and *what was voted* apart:
+Secret ballots are built so that a copy of the database (its file, its WAL, a backup, the audit
+log) ties no voter to a choice, gives no voting order and no running tally (SECURITY.md):
 
-- `secret_participation` holds (ballot, person): enough to refuse a second ballot and to count
-  turnout. It has no choice column.
-- `secret_choices` holds (random token, ballot, option): no person, no timestamp, no sequence
-  number. The primary key is 128 random bits, and on SQLite the table is WITHOUT ROWID, so the
-  rows are stored in token order, which is random; there is no hidden rowid counting up.
-- Even so, rows written in the voter's own transaction could be linked back through their
-  order or, on PostgreSQL, through the transaction id each row version carries (`xmin`, the same
-  for the participation row and the choice row). So every secret vote *rewrites the whole
-  pool*: all choice rows of the ballot are deleted and written again, shuffled with the system
-  CSPRNG, under fresh tokens. After any vote every live choice row has the same age and
-  transaction id and a random position, so none of them points at a particular voter.
-  On SQLite `secure_delete` is switched on for that connection so freed pages are zeroed
-  (recent page images stay in the WAL file only until the next checkpoint).
+- A vote writes two rows, each on its own random key and with nothing to order them by: no
+  autoincrement id, no timestamp (on SQLite both tables are WITHOUT ROWID).
+- `secret_participation` holds (ballot, voter mark): the mark is an HMAC of the person id under
+  a key derived from the ballot key, which lives outside the database. It refuses a second
+  ballot (unique key) and counts turnout, and without the key it names nobody.
+- `secret_choices` holds (random token, ballot, sealed choice): AES-GCM under the ballot's
+  own key, random nonce, always the same length. Without the key it says nothing; a diff of
+  two consecutive commits shows that *someone* chose *something*.
+- At close the sealed choices are opened and counted, the counts become the ballot's result,
+  and every sealed row and voter mark of the ballot is deleted (on SQLite over zeroed pages).
 - A secret vote cannot be changed: changing it would need the link this design removes.
-- Neither the audit log nor the bot's logs record a secret choice; tallies are shown to nobody
-  until the ballot is closed.
+- Neither the audit log nor the bot's logs record a secret choice.
 
-What this does not hide: someone watching the live database between two votes can see which
-option's count grew, just as a person peeking at a running tally could. That is why tallies
-are only computed at close. Forensic reading of PostgreSQL's dead tuples before VACUUM needs
-superuser file access and is outside what the application can promise.
+What this does not hide (SECURITY.md): whoever has the key *and* watches the database while the
+ballot is open can link, as can whoever has the key and a copy taken before the close.
 """
 
 from __future__ import annotations
@@ -44,18 +39,18 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
     delete,
     func,
-    insert,
     select,
     text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.audit import record
@@ -70,9 +65,8 @@ from storage.reminders import (
     schedule,
 )
 from storage.roles import SEATED_ROLES, Role
+from storage.sealing import MARK_BYTES, SEALED_BYTES, BallotKey, ballot_key
 from storage.vote_rules import Choice, Rules, Tally
-
-_RANDOM = secrets.SystemRandom()
 
 
 class BallotKind(enum.StrEnum):
@@ -165,18 +159,19 @@ class OpenVote(Base):
 
 
 class SecretParticipation(Base):
-    """Who has cast a secret ballot: never what they chose."""
+    """That someone has cast a secret ballot: a voter mark only the ballot key can recompute."""
 
     __tablename__ = "secret_participation"
-    __table_args__ = (UniqueConstraint("ballot_id", "person_id"),)
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    ballot_id: Mapped[int] = mapped_column(
+        ForeignKey("ballots.id", ondelete="CASCADE"), primary_key=True
+    )
+    voter: Mapped[bytes] = mapped_column(LargeBinary(MARK_BYTES), primary_key=True)
 
 
 class SecretChoice(Base):
-    """What was chosen in a secret ballot: no person, no time, random key and position."""
+    """A sealed choice of a secret ballot: no person, no time, a random key."""
 
     __tablename__ = "secret_choices"
     __table_args__ = ({"sqlite_with_rowid": False},)
@@ -185,7 +180,7 @@ class SecretChoice(Base):
     ballot_id: Mapped[int] = mapped_column(
         ForeignKey("ballots.id", ondelete="CASCADE"), index=True
     )
-    option: Mapped[str] = mapped_column(String(40))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary(SEALED_BYTES))
 
 
 class Cast(enum.StrEnum):
@@ -285,8 +280,17 @@ async def not_voted(session: AsyncSession, ballot_id: int) -> set[int]:
     seated = {
         m.person_id for m in rows.scalars() if m.role in SEATED_ROLES and m.is_current(today)
     }
-    model: Any = SecretParticipation if ballot.secret else OpenVote
-    voted = set(await session.scalars(select(model.person_id).where(model.ballot_id == ballot.id)))
+    if ballot.secret:
+        marks = set(
+            await session.scalars(
+                select(SecretParticipation.voter).where(SecretParticipation.ballot_id == ballot.id)
+            )
+        )
+        key = ballot_key(session.info)
+        return {person for person in seated if key.voter_mark(ballot.id, person) not in marks}
+    voted = set(
+        await session.scalars(select(OpenVote.person_id).where(OpenVote.ballot_id == ballot.id))
+    )
     return seated - voted
 
 
@@ -349,49 +353,58 @@ async def vote_of(session: AsyncSession, ballot_id: int, person_id: int) -> Open
 
 
 async def has_voted(session: AsyncSession, ballot: Ballot, person_id: int) -> bool:
-    model: Any = SecretParticipation if ballot.secret else OpenVote
-    found = await session.scalar(
-        select(model.id).where(model.ballot_id == ballot.id, model.person_id == person_id)
-    )
+    if ballot.secret:
+        mark = ballot_key(session.info).voter_mark(ballot.id, person_id)
+        found: object = await session.scalar(
+            select(SecretParticipation.ballot_id).where(
+                SecretParticipation.ballot_id == ballot.id, SecretParticipation.voter == mark
+            )
+        )
+    else:
+        found = await session.scalar(
+            select(OpenVote.id).where(
+                OpenVote.ballot_id == ballot.id, OpenVote.person_id == person_id
+            )
+        )
     return found is not None
 
 
 async def cast_secret_vote(
     session: AsyncSession, ballot: Ballot, person_id: int, option: str, now: datetime
 ) -> Cast:
-    """Record that the person voted, and add their choice to the ballot's shuffled pool."""
+    """Record that someone voted, and their sealed choice: two rows nothing ties together."""
     if not ballot.secret:
         raise ValueError("open ballots take cast_open_vote")
     if not ballot.is_open(now):
         return Cast.CLOSED
     if option not in ballot.options:
         return Cast.BAD_OPTION
-    # The pool is read and written again whole: voters at once take turns on the ballot row
-    # (taken first, before the participation row's key lock), or two copies of one pool would
-    # both survive (PostgreSQL; SQLite's writers already take turns).
-    await session.execute(select(Ballot.id).where(Ballot.id == ballot.id).with_for_update())
+    key = ballot_key(session.info)
+    # A shared lock on the still-open ballot: voters do not wait for each other, but the
+    # close (an UPDATE of this row) waits for every vote in flight, so none arrives after
+    # the count. On SQLite writers take turns anyway.
+    still_open = await session.scalar(
+        select(Ballot.id)
+        .where(Ballot.id == ballot.id, Ballot.status == BallotStatus.OPEN)
+        .with_for_update(read=True)
+    )
+    if still_open is None:
+        return Cast.CLOSED
     try:
         async with session.begin_nested():
-            session.add(SecretParticipation(ballot_id=ballot.id, person_id=person_id))
+            session.add(
+                SecretParticipation(
+                    ballot_id=ballot.id, voter=key.voter_mark(ballot.id, person_id)
+                )
+            )
     except IntegrityError:
         return Cast.ALREADY_VOTED
-    if session.get_bind().dialect.name == "sqlite":
-        await session.execute(text("PRAGMA secure_delete = ON"))
-    pool = list(
-        await session.scalars(
-            select(SecretChoice.option).where(SecretChoice.ballot_id == ballot.id)
+    session.add(
+        SecretChoice(
+            token=secrets.token_hex(16), ballot_id=ballot.id, sealed=key.seal(ballot.id, option)
         )
     )
-    pool.append(option)
-    _RANDOM.shuffle(pool)
-    await session.execute(delete(SecretChoice).where(SecretChoice.ballot_id == ballot.id))
-    await session.execute(
-        insert(SecretChoice),
-        [
-            {"token": secrets.token_hex(16), "ballot_id": ballot.id, "option": chosen}
-            for chosen in pool
-        ],
-    )
+    await session.flush()
     return Cast.RECORDED
 
 
@@ -411,13 +424,43 @@ async def open_tally(session: AsyncSession, ballot_id: int) -> Tally:
     )
 
 
-async def secret_counts(session: AsyncSession, ballot: Ballot) -> dict[str, int]:
+async def count_and_destroy_secret_choices(
+    session: AsyncSession, ballot: Ballot
+) -> dict[str, int]:
+    """Open the ballot's sealed choices and count them, then delete every sealed choice and
+    voter mark of the ballot: from now on the counts (in the ballot's result) are the record.
+    Only the close calls this; before it nobody can read a running tally."""
+    key: BallotKey = ballot_key(session.info)
+    if session.get_bind().dialect.name == "sqlite":
+        # Deleted rows are overwritten with zeros, in the file and in the WAL's page images.
+        await session.execute(text("PRAGMA secure_delete = ON"))
     counts = Counter(
-        await session.scalars(
-            select(SecretChoice.option).where(SecretChoice.ballot_id == ballot.id)
+        key.open(ballot.id, sealed)
+        for sealed in await session.scalars(
+            select(SecretChoice.sealed).where(SecretChoice.ballot_id == ballot.id)
         )
     )
+    await session.execute(delete(SecretChoice).where(SecretChoice.ballot_id == ballot.id))
+    await session.execute(
+        delete(SecretParticipation).where(SecretParticipation.ballot_id == ballot.id)
+    )
     return {option: counts.get(option, 0) for option in ballot.options}
+
+
+async def forget_old_pages(engine: AsyncEngine) -> bool:
+    """SQLite: empty the WAL file after a secret ballot's close, so its stale page images of
+    the deleted sealed rows do not linger in the file. Best effort: False if readers kept it
+    busy (the next checkpoint overwrites them anyway). PostgreSQL: nothing to do here (see
+    SECURITY.md on VACUUM and WAL archives)."""
+    if engine.dialect.name != "sqlite":
+        return True
+    async with engine.connect() as connection:
+        # Through the driver: SQLAlchemy would open a transaction, and a checkpoint runs outside.
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection
+        async with driver.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+            busy, _, _ = await cursor.fetchone()
+    return not busy
 
 
 async def due_ballot_ids(session: AsyncSession, now: datetime) -> list[int]:

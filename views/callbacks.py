@@ -27,6 +27,7 @@ class Menu(enum.StrEnum):
     INVITE = "invite"
     REMINDERS = "reminders"
     ME = "me"
+    MYDATA = "mydata"
     LANGUAGE = "language"
     HELP = "help"
 

@@ -28,6 +28,7 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec("members", "jasenet", __("Pöytäsi jäsenet"), insiders),
     CommandSpec("meetings", "kokoukset", __("Kokoukset, esityslistat ja muistiot"), insiders),
     CommandSpec("me", "tiedot", __("Omat tiedot ja roolit"), everyone),
+    CommandSpec("mydata", "omattiedot", __("Kaikki tietosi tiedostona, tai poista ne"), everyone),
     CommandSpec("language", "kieli", __("Vaihda kieli"), everyone),
     CommandSpec("reminders", "muistutukset", __("Muistutusten asetukset"), insiders),
     CommandSpec("invite", "kutsu", __("Tee kutsulinkki uudelle jäsenelle"), coordinators),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +24,12 @@ from views.votes import OUTCOME_LABELS, tally_line
 
 MAX_UPLOAD_BYTES = 1_000_000
 DRAFT_FILE_TYPES = (".docx", ".md", ".txt")
+# A .docx is a zip: 1 MB of it may unpack to gigabytes, or to 200,000 empty paragraphs that take
+# python-docx a minute. These bounds are far above a real statement (100,000 characters).
+MAX_UNPACKED_BYTES = 20_000_000
+MAX_PARAGRAPHS = 5_000
+READ_TIMEOUT = 10.0
+_PARAGRAPH = re.compile(rb"<w:p[\s>/]")
 
 
 class UnreadableFile(Exception):
@@ -32,12 +40,41 @@ class FileTooLarge(Exception):
     pass
 
 
+class FileTooComplex(Exception):
+    """Too much inside the file: unpacked size, paragraphs or the time to read it."""
+
+
+async def read_draft_file_safely(file_name: str, data: bytes) -> str:
+    """`read_draft_file` in a worker thread, so the bot keeps answering others meanwhile."""
+    try:
+        return await asyncio.wait_for(
+            asyncio.to_thread(read_draft_file, file_name, data), READ_TIMEOUT
+        )
+    except TimeoutError as error:
+        # The thread cannot be stopped, but the limits above bound what it still does.
+        raise FileTooComplex(file_name) from error
+
+
+def _check_docx_size(file_name: str, data: bytes) -> None:
+    """Refuse a .docx whose contents are too big, before anything is unpacked."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+                raise FileTooComplex(file_name)
+            body = archive.read("word/document.xml")
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError) as error:
+        raise UnreadableFile(file_name) from error
+    if len(_PARAGRAPH.findall(body)) > MAX_PARAGRAPHS:
+        raise FileTooComplex(file_name)
+
+
 def read_draft_file(file_name: str, data: bytes) -> str:
     """The text of an uploaded draft: paragraphs of a .docx, or UTF-8 text."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise FileTooLarge(file_name)
     lowered = file_name.lower()
     if lowered.endswith(".docx"):
+        _check_docx_size(file_name, data)
         try:
             document = Document(io.BytesIO(data))
         except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
@@ -118,26 +155,37 @@ def statement_document(
     )
 
 
+# XML 1.0 cannot hold these (a vertical tab or NUL pasted into a draft): lxml refuses them.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# Word's core properties keep the title in at most 255 characters.
+CORE_TITLE_LIMIT = 255
+
+
+def xml_text(text: str) -> str:
+    return _XML_ILLEGAL.sub("", text)
+
+
 def statement_docx(doc: StatementDocument) -> bytes:
     document = Document()
     document.styles["Normal"].font.size = Pt(11)
-    document.core_properties.title = doc.title
-    document.add_heading(doc.title, level=1)
+    title = xml_text(doc.title)
+    document.core_properties.title = title[:CORE_TITLE_LIMIT]
+    document.add_heading(title, level=1)
     for label, value in doc.facts:
         paragraph = document.add_paragraph()
-        paragraph.add_run(f"{label}: ").bold = True
-        paragraph.add_run(value)
+        paragraph.add_run(f"{xml_text(label)}: ").bold = True
+        paragraph.add_run(xml_text(value))
     for block in doc.text.split("\n\n"):
-        document.add_paragraph(block)
-    document.add_heading(doc.vote_heading, level=2)
+        document.add_paragraph(xml_text(block))
+    document.add_heading(xml_text(doc.vote_heading), level=2)
     for line in doc.vote_lines:
-        document.add_paragraph(line)
+        document.add_paragraph(xml_text(line))
     if doc.dissents:
-        document.add_heading(doc.dissent_heading, level=2)
+        document.add_heading(xml_text(doc.dissent_heading), level=2)
         for name, opinion in doc.dissents:
             paragraph = document.add_paragraph()
-            paragraph.add_run(name).bold = True
-            document.add_paragraph(opinion)
+            paragraph.add_run(xml_text(name)).bold = True
+            document.add_paragraph(xml_text(opinion))
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

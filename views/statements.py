@@ -10,7 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n.lazy_proxy import LazyProxy
@@ -28,6 +28,7 @@ from storage.statements import (
 )
 from views.callbacks import Cancel, Form, RowId
 from views.common import NOT_ALLOWED
+from views.pages import Page, PageNumber, add_page_buttons
 from views.text import day, esc, moment
 
 # ---- button data ------------------------------------------------------------------------------
@@ -133,6 +134,10 @@ UNKNOWN_FILE_TYPE = __(
     "En osaa lukea tätä tiedostoa. Lähetä .docx-, .md- tai .txt-tiedosto tai kirjoita teksti."
 )
 FILE_TOO_LARGE = __("Tiedosto on liian suuri. Suurin koko on 1 Mt.")
+FILE_TOO_COMPLEX = __(
+    "Tiedostossa on liikaa kappaleita tai sisältöä. Lähetä lyhyempi tiedosto "
+    "tai kirjoita teksti viestiin."
+)
 FILE_UNREADABLE = __("En saanut tiedostoa auki. Tarkista tiedosto tai kirjoita teksti viestiin.")
 ASK_DRAFTER = __("Kuka kirjoittaa luonnoksen? Valitse laatija.")
 DRAFTER_NOT_SEATED = __("Laatijan pitää olla pöydän jäsen.")
@@ -367,31 +372,41 @@ def card_markup(card: Card, access: Access) -> InlineKeyboardMarkup:
 # ---- lists ----------------------------------------------------------------------------------
 
 
-def working_list_text() -> str:
-    return _(
+class DraftsPage(CallbackData, prefix="dl"):
+    """A page of /luonnokset."""
+
+    page: PageNumber
+
+
+def working_list_text(page: Page[Statement] | None = None) -> str:
+    text = _(
         "Lausunnot, joita tehdään nyt. Valitse yksi.\n"
         "Valmiit lausunnot näet komennolla /lausunnot."
     )
+    return f"{text}\n{page.label}" if page is not None and page.label else text
 
 
 def working_list_markup(
-    statements: Sequence[Statement], led: Sequence[Table], language: str, now: datetime
+    page: Page[Statement], led: Sequence[Table], language: str, now: datetime
 ) -> InlineKeyboardMarkup:
-    """Statements in the making, then a new request for each table this person leads."""
+    """A page of statements in the making, then a new request for each table this person leads."""
     builder = InlineKeyboardBuilder()
-    for statement in statements:
+    for statement in page.items:
         builder.button(
             text=_("{subject} ({days} pv)").format(
                 subject=statement.subject[:40], days=days_left(statement.internal_due_at, now)
             ),
             callback_data=StatementButton(statement_id=statement.id, act=StatementAct.VIEW),
         )
-    for table in led:
-        builder.button(
-            text=_("➕ Uusi lausuntopyyntö: {table}").format(table=table.name(language)),
-            callback_data=NewStatement(table_id=table.id),
-        )
     builder.adjust(1)
+    add_page_buttons(builder, page, lambda number: DraftsPage(page=number))
+    for table in led:
+        builder.row(
+            InlineKeyboardButton(
+                text=_("➕ Uusi lausuntopyyntö: {table}").format(table=table.name(language)),
+                callback_data=NewStatement(table_id=table.id).pack(),
+            )
+        )
     return builder.as_markup()
 
 

@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
+from handlers.filters import IsMember
 from handlers.routing import Refused, command_or_menu, message_of
 from storage.announcements import Channel, preferences, set_preference
 from storage.people import Person
@@ -90,7 +91,9 @@ async def email_written(
 
 def create_router() -> Router:
     router = Router(name="announcements.email")
-    router.message.filter(F.chat.type == "private")
+    # Announcements go to the tables' people: nobody else's address is asked for or kept.
+    router.message.filter(F.chat.type == "private", IsMember())
+    router.callback_query.filter(IsMember())
     command_or_menu(router, "email")(email_settings)
     router.callback_query.register(email_chosen, EmailChoice.filter())
     router.message.register(email_written, StateFilter(EmailAddress.address))

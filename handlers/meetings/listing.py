@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,7 +36,13 @@ from storage.roles import Access
 from views.callbacks import Menu
 from views.meetings.agenda import agenda_text, attachment_caption
 from views.meetings.buttons import MeetingAct, MeetingButton, OpenMeeting
-from views.meetings.meeting import Card, meeting_card, meeting_list, no_meetings_for_outsiders
+from views.meetings.meeting import (
+    Card,
+    MeetingsPage,
+    meeting_card,
+    meeting_list,
+    no_meetings_for_outsiders,
+)
 from views.meetings.minutes import minutes_heading
 from views.text import esc, split_text
 
@@ -48,22 +57,54 @@ async def show_meetings(
     state: FSMContext,
 ) -> None:
     await state.clear()
+    shown = await _meetings_page(0, access, session, settings, clock, i18n)
+    if shown is None:
+        await message.answer(no_meetings_for_outsiders())
+        return
+    await message.answer(shown[0], reply_markup=shown[1])
+
+
+async def meetings_page(
+    query: CallbackQuery,
+    callback_data: MeetingsPage,
+    access: Access,
+    session: AsyncSession,
+    settings: Settings,
+    clock: Clock,
+    i18n: I18n,
+) -> None:
+    shown = await _meetings_page(callback_data.page, access, session, settings, clock, i18n)
+    if shown is None:
+        raise Refused(no_meetings_for_outsiders())
+    await query.answer()
+    with suppress(TelegramBadRequest):  # pressed twice: the page is already shown
+        await message_of(query).edit_text(shown[0], reply_markup=shown[1])
+
+
+async def _meetings_page(
+    number: int,
+    access: Access,
+    session: AsyncSession,
+    settings: Settings,
+    clock: Clock,
+    i18n: I18n,
+) -> tuple[str, InlineKeyboardMarkup] | None:
+    """A page of the meetings this person may see (None: not at any table)."""
     table_ids = [t.id for t in await tables_in_order(session)]
     own = access.own_tables(table_ids)
     if not own and not access.is_lead:
-        await message.answer(no_meetings_for_outsiders())
-        return
+        return None
     rows = await meetings_for(session, own, include_joint=access.is_lead or access.is_chair)
     visible = [m for m in rows if await may_see(session, access, m)]
     upcoming, past = upcoming_and_past(visible, clock.now())
-    text, keyboard = meeting_list(
+    return meeting_list(
         upcoming,
         past,
+        page_number=number,
         may_create=bool(access.led_tables(table_ids)) or access.is_lead,
         zone=settings.zone,
         language=i18n.current_locale,
     )
-    await message.answer(text, reply_markup=keyboard)
 
 
 async def card_of(session: AsyncSession, access: Access, meeting: Meeting, clock: Clock) -> Card:
@@ -145,6 +186,7 @@ def create_router() -> Router:
     router.message.filter(F.chat.type == "private", IsKnown())
     router.callback_query.filter(IsKnown())
     command_or_menu(router, "meetings", Menu.MEETINGS)(show_meetings)
+    router.callback_query.register(meetings_page, MeetingsPage.filter())
     router.callback_query.register(open_meeting, OpenMeeting.filter(), MeetingOf())
     router.callback_query.register(
         show_agenda, MeetingButton.filter(F.act == MeetingAct.SHOW_AGENDA), MeetingOf()

@@ -37,6 +37,7 @@ from views.common import STALE_BUTTON
 from views.meetings import minutes as view
 from views.meetings.buttons import MeetingAct, MeetingButton, PersonAct, PersonButton
 from views.meetings.texts import cancel_keyboard
+from views.text import utf16_len
 
 MAX_CHECKERS = 2
 
@@ -122,7 +123,7 @@ async def minutes_text(message: Message, state: FSMContext, session: AsyncSessio
             _("Muistio puuttuu. Lähetä tiedosto tai kirjoita teksti."), reply_markup=_cancel()
         )
         return
-    if len(text) > MINUTES_TEXT_LIMIT:
+    if utf16_len(text) > MINUTES_TEXT_LIMIT:  # as Telegram counts: an emoji is two
         await message.answer(
             _(
                 "Teksti on liian pitkä. Kirjoita enintään {limit} merkkiä, "

@@ -30,15 +30,17 @@ from views.common import NOT_ALLOWED
 from views.documents import (
     DRAFT_FILE_TYPES,
     MAX_UPLOAD_BYTES,
+    FileTooComplex,
     FileTooLarge,
     UnreadableFile,
-    read_draft_file,
+    read_draft_file_safely,
 )
 from views.statements import (
     ASK_DRAFT,
     ASK_DRAFTER,
     DRAFT_PART_TAKEN,
     DRAFTER_NOT_SEATED,
+    FILE_TOO_COMPLEX,
     FILE_TOO_LARGE,
     FILE_UNREADABLE,
     UNKNOWN_FILE_TYPE,
@@ -168,16 +170,23 @@ async def draft_file(
     if (document.file_size or 0) > MAX_UPLOAD_BYTES:
         await message.answer(str(FILE_TOO_LARGE))
         return
+    # Download and read outside the update's transaction: on SQLite it holds the write lock,
+    # and everyone else's presses would wait for this file.
+    await session.commit()
     downloaded = await bot.download(document.file_id)
     assert downloaded is not None
     try:
-        text = read_draft_file(name, downloaded.read())
+        text = await read_draft_file_safely(name, downloaded.read())
     except FileTooLarge:
         await message.answer(str(FILE_TOO_LARGE))
+        return
+    except FileTooComplex:
+        await message.answer(str(FILE_TOO_COMPLEX))
         return
     except UnreadableFile:
         await message.answer(str(FILE_UNREADABLE))
         return
+    await session.refresh(statement)  # it may have moved on while the file was read
     version = await _save_version(statement, text, person, session, state, clock, file_name=name)
     if isinstance(version, Refusal):
         await message.answer(draft_refusal_text(version))

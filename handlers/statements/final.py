@@ -3,6 +3,8 @@ and leaving any statement form."""
 
 from __future__ import annotations
 
+import asyncio
+
 from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
@@ -142,7 +144,9 @@ async def export(
     document = await _document(session, statement, settings, i18n.current_locale)
     base = f"lausunto-{statement.id}"
     if callback_data.act is StatementAct.DOCX:
-        upload = BufferedInputFile(statement_docx(document), filename=f"{base}.docx")
+        # Building a long statement's .docx takes a while: not on the event loop.
+        data = await asyncio.to_thread(statement_docx, document)
+        upload = BufferedInputFile(data, filename=f"{base}.docx")
     else:
         upload = BufferedInputFile(statement_markdown(document).encode(), filename=f"{base}.md")
     await bot.send_document(query.from_user.id, upload, caption=document_caption(statement))

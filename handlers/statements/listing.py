@@ -8,13 +8,13 @@ from contextlib import suppress
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.settings import Settings
-from handlers.routing import Refused, command, command_or_menu
+from handlers.routing import Refused, command, command_or_menu, message_of
 from handlers.statements.access import StatementOf
 from handlers.statements.common import reply_privately
 from storage.people import Person, Table, tables_in_order
@@ -33,12 +33,14 @@ from storage.statements import (
 )
 from views.callbacks import Menu
 from views.common import NOT_ALLOWED
+from views.pages import page_of
 from views.statements import (
     NO_APPROVED,
     ONLY_FOR_MEMBERS,
     TWO_VERSIONS_NEEDED,
     Card,
     CompareVersions,
+    DraftsPage,
     StatementAct,
     StatementButton,
     approved_list_text,
@@ -58,6 +60,7 @@ from views.text import split_text
 def create_router() -> Router:
     router = Router(name="statements.listing")
     command_or_menu(router, "drafts", Menu.STATEMENTS)(working_list)
+    router.callback_query.register(working_page, DraftsPage.filter())
     router.message.register(approved_list, command("statements"))
     router.callback_query.register(
         open_card, StatementButton.filter(F.act == StatementAct.VIEW), StatementOf()
@@ -78,23 +81,51 @@ def create_router() -> Router:
 async def working_list(
     message: Message, access: Access, session: AsyncSession, clock: Clock, i18n: I18n
 ) -> None:
+    shown = await _working_page(0, access, session, clock, i18n)
+    if shown is None:
+        await message.answer(str(ONLY_FOR_MEMBERS))
+        return
+    await message.answer(shown[0], reply_markup=shown[1])
+
+
+async def working_page(
+    query: CallbackQuery,
+    callback_data: DraftsPage,
+    access: Access,
+    session: AsyncSession,
+    clock: Clock,
+    i18n: I18n,
+) -> None:
+    shown = await _working_page(callback_data.page, access, session, clock, i18n)
+    if shown is None:
+        raise Refused(ONLY_FOR_MEMBERS)
+    await query.answer()
+    with suppress(TelegramBadRequest):  # pressed twice: the page is already shown
+        await message_of(query).edit_text(shown[0], reply_markup=shown[1])
+
+
+async def _working_page(
+    number: int, access: Access, session: AsyncSession, clock: Clock, i18n: I18n
+) -> tuple[str, InlineKeyboardMarkup] | None:
+    """A page of the statements in the making at this person's tables (None: no tables)."""
     tables = await tables_in_order(session)
     own = access.own_tables([t.id for t in tables])
     if not own:
-        await message.answer(str(ONLY_FOR_MEMBERS))
-        return
+        return None
+    page = page_of(await open_statements(session, own), number)
     markup = working_list_markup(
-        await open_statements(session, own),
-        [t for t in tables if access.leads(t.id)],
-        i18n.current_locale,
-        clock.now(),
+        page, [t for t in tables if access.leads(t.id)], i18n.current_locale, clock.now()
     )
-    await message.answer(working_list_text(), reply_markup=markup)
+    return working_list_text(page), markup
 
 
 async def approved_list(
     message: Message, command: CommandObject, session: AsyncSession, settings: Settings, i18n: I18n
 ) -> None:
+    """Anyone may ask, on purpose: an approved statement is the table's public record, given
+    to the city (issue 17 lists approved statements among what is public; issue 13 keeps them
+    as records). Only approved and submitted ones are listed or searched, and only their
+    approved text: drafts, versions, amendments, votes and dissents stay with the table."""
     word = (command.args or "").strip()
     found = await approved_statements(session, word or None)
     if not found:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -25,7 +26,7 @@ from tests.e2e.smtp_sink import Inbox, smtp_server
 BOT_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 BOT_USERNAME = "poytabot"
 # Tables whose rows every update changes by design; "nothing changed" ignores them.
-VOLATILE_TABLES = {"processed_updates", "alembic_version"}
+VOLATILE_TABLES = {"processed_updates", "alembic_version", "flood_marks", "shared_pauses"}
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -205,6 +206,7 @@ def make_settings(base_url: str, database_url: str, **overrides: Any) -> Setting
         "bot_token": BOT_TOKEN,
         "api_base_url": base_url,
         "database_url": database_url,
+        "ballot_key": secrets.token_urlsafe(32),
         "_env_file": None,
     }
     values.update(overrides)
@@ -218,7 +220,32 @@ def flood_limit() -> int:
 
 
 # The pace of a test that opts out of Telegram's limits (see `telegram_limits`).
-UNPACED = Limit(10_000, 1.0, burst=1_000)
+UNPACED = Limit(10_000, 1.0)
+
+
+@contextlib.asynccontextmanager
+async def polling_app(
+    settings: Settings, clock: ShiftedClock, limiter: Limiter | None = None
+) -> AsyncIterator[App]:
+    """The production app polling the emulator until the block ends (one replica)."""
+    app = await build_app(settings, clock=clock, outbox_interval=0.1, limiter=limiter)
+    polling = asyncio.create_task(
+        app.dispatcher.start_polling(
+            app.bot,
+            handle_signals=False,
+            polling_timeout=1,
+            close_bot_session=False,
+            allowed_updates=app.dispatcher.resolve_used_update_types(),
+        )
+    )
+    try:
+        yield app
+    finally:
+        with contextlib.suppress(RuntimeError):
+            await app.dispatcher.stop_polling()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(polling, timeout=5)
+        await close_app(app)
 
 
 @pytest.fixture
@@ -232,24 +259,8 @@ async def harness(
     clock = ShiftedClock()
     settings = make_settings(emulator_server.base_url, database_url, flood_limit=flood_limit)
     limiter = None if telegram_limits else Limiter(UNPACED, UNPACED, UNPACED)
-    app = await build_app(settings, clock=clock, outbox_interval=0.1, limiter=limiter)
-    polling = asyncio.create_task(
-        app.dispatcher.start_polling(
-            app.bot,
-            handle_signals=False,
-            polling_timeout=1,
-            close_bot_session=False,
-            allowed_updates=app.dispatcher.resolve_used_update_types(),
-        )
-    )
-    try:
+    async with polling_app(settings, clock, limiter) as app:
         yield Harness(emu, app, clock)
-    finally:
-        with contextlib.suppress(RuntimeError):
-            await app.dispatcher.stop_polling()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(polling, timeout=5)
-        await close_app(app)
 
 
 async def shown(user: Any, containing: str, *, chat: Any = None, within: float = WAIT) -> Any:

@@ -144,7 +144,7 @@ async def test_joining_sets_the_persons_own_command_list(harness: Harness) -> No
     swedish = await harness.app.bot.get_my_commands(
         scope=BotCommandScopeAllPrivateChats(), language_code="sv"
     )
-    assert [c.command for c in swedish] == ["menu", "help", "me", "language"]
+    assert [c.command for c in swedish] == ["menu", "help", "me", "mydata", "language"]
 
 
 CSV = ("nimi;rooli;sähköposti\nMaija Meikäläinen;jäsen;maija@example.fi\nPekka Puu;pj;\n").encode(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ def bot_env(server: EmulatorServer, database_url: str, **settings: str) -> dict[
     env = {k: v for k, v in os.environ.items() if not k.startswith("POYTABOT_")}
     env.update(
         POYTABOT_BOT_TOKEN=BOT_TOKEN,
+        POYTABOT_BALLOT_KEY=secrets.token_urlsafe(32),
         POYTABOT_API_BASE_URL=server.base_url,
         POYTABOT_DATABASE_URL=database_url,
         PYTHONPATH=str(ROOT),

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import io
+import threading
 from collections import Counter
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from aiogram.types import Update
 from docx import Document
 from sqlalchemy import func, select
 
 from emulator.client import text_of, wait_until
 from scheduler.votes import close_due_ballots
+from storage.outbox import Delivery, OutboxMessage
 from storage.people import Table
 from storage.reminders import Reminder
 from storage.roles import Role
@@ -29,6 +32,8 @@ from storage.updates import ProcessedUpdate
 from storage.vote_rules import Choice
 from storage.votes import Ballot, BallotKind, OpenVote, open_ballot
 from tests.e2e.conftest import WAIT, Harness, shown
+from tests.unit.test_statements import hostile_docx
+from views import documents
 
 SUBJECT = "Asemakaava, Kiveriön alue"
 V1_PART1 = "Pohjoinen kumppanuuspöytä kannattaa kaavaa.\nPuisto on tärkeä."
@@ -615,3 +620,104 @@ async def test_table_rules_change_and_apply_to_new_votes(harness: Harness) -> No
     answer = await member.press_data(listing, "vs:1:q")
     assert answer["text"] == "Sinulla ei ole oikeutta tähän."
     assert await harness.snapshot() == before
+
+
+async def test_a_hostile_docx_is_refused_while_others_are_answered(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """200,000 tiny paragraphs in 54 KiB: refused, and read off the event loop meanwhile."""
+    _, drafter, member = await drafting_statement(harness)
+    await open_card(drafter)
+    await tap(drafter, "✍️ Lähetä luonnos", "Paina lopuksi Valmis.")
+    # The reading waits until another person has been answered: were it on the event loop,
+    # nobody could be answered and the wait would run out.
+    reading, answered = threading.Event(), threading.Event()
+    read = documents.read_draft_file
+
+    def held_read(name: str, data: bytes) -> str:
+        reading.set()
+        assert answered.wait(10), "nobody was answered while the draft was read"
+        return read(name, data)
+
+    monkeypatch.setattr(documents, "read_draft_file", held_read)
+    before = await harness.snapshot()
+    since = await last_id(drafter)
+    await drafter.send_document("luonnos.docx", hostile_docx())
+    assert await asyncio.to_thread(reading.wait, 10)
+    await open_card(member)
+    answered.set()
+    message = await fresh(drafter, "Tiedostossa on liikaa", since)
+    assert text_of(message) == (
+        "Tiedostossa on liikaa kappaleita tai sisältöä. Lähetä lyhyempi tiedosto "
+        "tai kirjoita teksti viestiin."
+    )
+    await harness.idle()
+    assert await harness.snapshot() == before
+
+
+async def test_a_long_subject_and_control_characters_export_as_docx(harness: Harness) -> None:
+    coordinator, _, _ = await drafting_statement(harness)
+    sid = await statement_id(harness)
+    subject = "Kaava " * 49 + "alue."  # 299 characters: a subject may have 300
+    async with harness.db() as session:
+        statement = await session.get(Statement, sid)
+        assert statement is not None
+        statement.subject = subject
+        statement.status = StatementStatus.APPROVED
+        statement.approved_version = 1
+        statement.approved_at = harness.clock.now()
+        # A vertical tab and a form feed, pasted from another program (PostgreSQL keeps no NUL).
+        session.add(
+            StatementVersion(
+                statement_id=sid,
+                number=1,
+                text="Teksti\x0b ja\x0c loppu.",
+                created_at=harness.clock.now(),
+                source="text",
+            )
+        )
+    since = await last_id(coordinator)
+    answer = await coordinator.press_data((await coordinator.history())[-1], f"sa:{sid}:docx")
+    assert answer.get("text") is None, answer
+    sent = await fresh(coordinator, "Lausunto: Kaava", since)
+    assert sent["document"]["file_name"] == f"lausunto-{sid}.docx"
+    document = Document(io.BytesIO(await harness.emu.download(sent["document"]["file_id"])))
+    texts = [p.text for p in document.paragraphs]
+    assert texts[0] == "Lausunto: " + subject
+    assert "Teksti ja loppu." in texts
+
+
+async def test_a_maximal_emoji_background_reaches_members_and_the_group(
+    harness: Harness,
+) -> None:
+    """The longest background Telegram lets a person type (4,096 units, all emoji) goes out in
+    parts to every member and to the group; no row fails."""
+    coordinator = await harness.person("Kaija", Role.COORDINATOR)
+    member = await harness.person("Liisa")
+    group = await harness.emu.create_group(
+        "Pohjoisen pöytä", members=[coordinator], supergroup=True
+    )
+    await group.add_bot(by=coordinator, admin=True)
+    await group.expect_message(containing="Hei!")
+    await coordinator.send("/liita", chat=group)
+    await group.expect_message(containing="Minkä pöydän ryhmä tämä on?")
+    await coordinator.press("Pohjoinen kumppanuuspöytä", chat=group)
+    await shown(coordinator, "Valmis!", chat=group)
+    await say(coordinator, "/valikko", "Mitä haluat tehdä?")
+    await tap(coordinator, "📝 Lausunnot", "Lausunnot, joita tehdään nyt.")
+    await tap(
+        coordinator, "➕ Uusi lausuntopyyntö: Pohjoinen kumppanuuspöytä", "Kirjoita asia lyhyesti."
+    )
+    await say(coordinator, "🌷" * 150, "Kuka pyytää lausuntoa?")  # 300 characters
+    await say(coordinator, "Kaupunki", "Kirjoita diaarinumero.")
+    await say(coordinator, "-", "Kirjoita tausta")
+    await say(coordinator, "🌷" * 2048, "Mihin mennessä kaupunki haluaa lausunnon?")
+    await say(coordinator, "15.1.2030", "pöydän oma määräaika")
+    await say(coordinator, "8.1.2030", "Lausuntopyyntö on tehty.")
+    await harness.settle()
+    for chat, user in [(None, member), (group, coordinator)]:
+        flowers = sum(text_of(m).count("🌷") for m in await user.history(chat))
+        assert flowers >= 2048 + 150, (chat, flowers)
+    async with harness.db() as session:
+        statuses = Counter((await session.scalars(select(OutboxMessage.status))).all())
+    assert set(statuses) == {Delivery.SENT}, statuses

@@ -11,6 +11,7 @@ from emulator.client import buttons, text_of
 from storage.audit import AuditEntry
 from storage.people import table_roster
 from storage.roles import Role
+from storage.sealing import MARK_BYTES, SEALED_BYTES
 from storage.votes import Ballot, SecretChoice, SecretParticipation
 from tests.e2e.conftest import Harness
 from tests.e2e.test_statements import close_votes, eventually, fresh, last_id, say, tap
@@ -114,21 +115,18 @@ async def test_secret_chair_election(harness: Harness) -> None:
     assert answer["text"] == "Vain tämän pöydän jäsenet voivat äänestää."
     await eventually(harness, lambda s: s.scalar(text("SELECT count(*) FROM secret_choices")), 5)
 
-    # What voting changed in the database: who voted, and an anonymous pool. Nothing else.
+    # What voting changed in the database: an opaque mark per voter and a sealed choice per
+    # vote, on random keys. Nothing else, and nothing that names a voter or an option.
     after = await harness.snapshot()
     changed = {name for name in after if after[name] != before.get(name)}
     assert changed == {"secret_participation", "secret_choices"}
     async with harness.db() as session:
-        participants = list(await session.scalars(select(SecretParticipation.person_id)))
-        assert len(participants) == 5
-        pool = list(await session.execute(select(SecretChoice)))
-        assert len(pool) == 5
-        # A choice row is a random token, the ballot and the option: no voter, no time.
-        assert all(len(row) == 3 for row in after["secret_choices"])
-    person_ids = {row[0] for row in after["people"]}
-    for token, _ballot, option in after["secret_choices"]:
-        assert len(token) == 32 and token not in {str(i) for i in person_ids}
-        assert option != "" and option is not None
+        marks = list(await session.scalars(select(SecretParticipation.voter)))
+        sealed = list(await session.scalars(select(SecretChoice.sealed)))
+    assert len(marks) == len(set(marks)) == 5 and {len(m) for m in marks} == {MARK_BYTES}
+    assert len(sealed) == len(set(sealed)) == 5 and {len(s) for s in sealed} == {SEALED_BYTES}
+    assert all(len(row) == 2 for row in after["secret_participation"])
+    assert all(len(row) == 3 and len(row[0]) == 32 for row in after["secret_choices"])
 
     # Before the close nobody sees a tally, coordinators included.
     listing = await tap(coordinator, "🗳 Äänestykset", "Avoimet äänestykset.")
@@ -142,6 +140,10 @@ async def test_secret_chair_election(harness: Harness) -> None:
     assert "Tyhjä: 1" in text_of(result)
     assert "Äänesti 5/6." in text_of(result)
     assert "Valituksi tuli Bertta." in text_of(result)
+    # Counted, the sealed rows are gone: the counts in the result are the record.
+    async with harness.db() as session:
+        assert list(await session.scalars(select(SecretChoice))) == []
+        assert list(await session.scalars(select(SecretParticipation))) == []
     # The elected takes the chair; the former chair sits on as a member.
     table = await harness.table()
     today = harness.clock.now().astimezone(harness.app.settings.zone).date()

@@ -78,6 +78,10 @@ def test_today_later_is_this_year_and_earlier_today_is_past() -> None:
         ("ti 14.1.2026 17", TimeProblem.WEEKDAY),
         ("14.1.2026 19-17", TimeProblem.END_BEFORE_START),
         ("1.11.2025 17", TimeProblem.PAST),
+        # The ends of datetime's range: refused before any arithmetic could overflow.
+        ("1.1.0001 00.00", TimeProblem.PAST),
+        ("31.12.9999 23-24", TimeProblem.TOO_FAR),
+        ("1.1.9999 17", TimeProblem.TOO_FAR),
     ],
 )
 def test_bad_times_name_their_problem(text: str, problem: TimeProblem) -> None:

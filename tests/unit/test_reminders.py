@@ -510,3 +510,35 @@ async def test_extended_term_moves_the_term_reminders(
         await sync_term_endings(session, now=now)
         rows = await reminders_of(session, Target("term", world.table_id))
     assert [r.anchor_at for r in rows] == [local(2029, 5, 31, 9)] * 2
+
+
+async def test_one_tick_hands_on_everything_due_however_much_fell_due_together(
+    db: async_sessionmaker[AsyncSession], i18n: I18n, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One row per claim: 25 meetings' day-before reminders need 25 claims in one tick (the old
+    # tick stopped after 20 claims, leaving the rest for a tick 30 s later).
+    monkeypatch.setattr("scheduler.reminders.CLAIM_BATCH", 1)
+    now = local(2026, 5, 4, 12)
+    world = await make_world(db, now)
+    for number in range(25):
+        await meeting(db, world, number, local(2026, 5, 6, 12) + timedelta(minutes=number), now)
+    day_before = local(2026, 5, 5, 12, 30)
+    result = await tick(db, FrozenClock(day_before), i18n)
+    assert result.sent == 25
+    assert result.messages == 25 * len(world.everyone_at_table)
+    due = [r for r in await reminders(db) if r.due_at <= day_before]
+    assert len(due) == 25 and all(r.status is ReminderStatus.SENT for r in due)
+    assert (await tick(db, FrozenClock(day_before), i18n)).sent == 0
+
+
+async def test_an_idle_tick_changes_nothing(
+    db: async_sessionmaker[AsyncSession], i18n: I18n
+) -> None:
+    now = local(2026, 5, 4, 12)
+    world = await make_world(db, now)
+    await meeting(db, world, 1, local(2026, 5, 20, 12), now)
+    before = [(r.id, r.status, r.attempts, r.claim_token) for r in await reminders(db)]
+    result = await tick(db, FrozenClock(now), i18n)
+    assert (result.sent, result.missed, result.retried, result.messages) == (0, 0, 0, 0)
+    assert [(r.id, r.status, r.attempts, r.claim_token) for r in await reminders(db)] == before
+    assert await outbox(db) == []

@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.session.base import BaseSession
+from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import CommandObject
+from aiogram.filters.callback_data import CallbackData
 from aiogram.methods import AnswerCallbackQuery, SendMessage, TelegramMethod
 from aiogram.types import (
     CallbackQuery,
@@ -28,7 +30,15 @@ from bot.i18n import PoCatalogI18n, create_i18n
 from bot.middlewares import AnswerRefusals, CommitBeforeReply, TransactionMiddleware
 from core.clock import Clock
 from core.settings import LANGUAGES
-from handlers.routing import Refused, command, command_or_menu, message_of
+from handlers import get_routers
+from handlers.routing import (
+    PressFor,
+    Refused,
+    command,
+    command_or_menu,
+    gate_presses,
+    message_of,
+)
 from storage.db import create_engine, create_sessionmaker
 from storage.people import Person
 from storage.updates import ProcessedUpdate
@@ -373,3 +383,43 @@ async def test_a_refusal_after_a_reply_undoes_only_what_came_after_it(
     assert await names(sessionmaker) == ["Näytetty"]
     assert await recorded_updates(sessionmaker) == 1
     assert [m.text for m in telegram.messages()] == [str(NOT_ALLOWED)]
+
+
+class _Apple(CallbackData, prefix="apple"):
+    number: int
+
+
+async def test_a_press_skips_a_router_that_cannot_take_its_prefix() -> None:
+    checked: list[str | None] = []
+
+    async def looked_at(query: CallbackQuery) -> bool:
+        checked.append(query.data)
+        return True
+
+    async def apple(query: CallbackQuery) -> str:
+        return "apple"
+
+    router = Router()
+    router.callback_query.register(apple, looked_at, _Apple.filter())
+    gate_presses(router)
+
+    def press(data: str) -> CallbackQuery:
+        return CallbackQuery(id="1", from_user=PERSON, chat_instance="x", data=data)
+
+    assert await router.propagate_event("callback_query", press("pear:1")) is UNHANDLED
+    assert checked == []  # the handler's filters were never asked
+    assert await router.propagate_event("callback_query", press("apple:2")) == "apple"
+    assert checked == ["apple:2"]
+
+
+def test_every_feature_router_is_gated_and_the_fallback_is_not() -> None:
+    routers = {router.name: router for router in get_routers()}
+    gates = {
+        name: [f.callback for f in router.callback_query._handler.filters or ()]
+        for name, router in routers.items()
+    }
+    assert not any(isinstance(g, PressFor) for g in gates.pop("fallback"))
+    for name, filters in gates.items():
+        assert any(isinstance(g, PressFor) for g in filters), name
+    votes = next(g for g in gates["votes"] if isinstance(g, PressFor))
+    assert ("v", ":") in votes.prefixes

@@ -32,6 +32,10 @@ TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
         ("webhook_secret", "has spaces!", "POYTABOT_WEBHOOK_SECRET: Telegram accepts 1-256"),
         ("webhook_secret", "x" * 257, "POYTABOT_WEBHOOK_SECRET: Telegram accepts 1-256"),
         ("webhook_listen", "8080", "POYTABOT_WEBHOOK_LISTEN: use host:port"),
+        ("ballot_key", "too-short", "POYTABOT_BALLOT_KEY: not 32 bytes in base64; make one"),
+        ("ballot_key", "!" * 43, "POYTABOT_BALLOT_KEY: not 32 bytes in base64; make one"),
+        ("redis_url", "127.0.0.1:6379", "POYTABOT_REDIS_URL: use redis://host:6379/0"),
+        ("redis_prefix", "has space", "POYTABOT_REDIS_PREFIX"),
     ],
 )
 def test_bad_setting_names_the_key(key: str, value: str, words: str) -> None:
@@ -39,7 +43,7 @@ def test_bad_setting_names_the_key(key: str, value: str, words: str) -> None:
         load_settings(_env_file=None, **{key: value})
     assert words in str(caught.value)
     assert "\n" not in str(caught.value)
-    if key in ("bot_token", "webhook_secret"):
+    if key in ("bot_token", "webhook_secret", "ballot_key"):
         assert value not in str(caught.value)  # a secret is never echoed, even a wrong one
 
 
@@ -65,6 +69,19 @@ def test_missing_token_is_one_line() -> None:
     with pytest.raises(SettingError) as caught:
         load_settings(_env_file=None).token()
     assert str(caught.value) == "POYTABOT_BOT_TOKEN: missing; get one from @BotFather"
+
+
+def test_the_ballot_key_is_read_as_32_bytes_and_never_shown() -> None:
+    key = "u0Enr1DEGNoQCfvx2RzuutXNM4xvCKaVga0JYtBstSM"
+    settings = load_settings(_env_file=None, ballot_key=key)
+    assert len(settings.secret_ballot_key()) == 32
+    assert key not in repr(settings) and key not in str(settings.model_dump())
+    with pytest.raises(SettingError) as caught:
+        load_settings(_env_file=None).secret_ballot_key()
+    assert str(caught.value) == (
+        "POYTABOT_BALLOT_KEY: missing; secret ballots need it: make one with "
+        'python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
+    )
 
 
 def _poytabot(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
@@ -96,6 +113,17 @@ def test_run_without_a_token_says_so(tmp_path: Path) -> None:
     result = _poytabot(["run"], {"PYTHONPATH": str(root)}, tmp_path)
     assert result.returncode == 2
     assert result.stderr == "poytabot: POYTABOT_BOT_TOKEN: missing; get one from @BotFather\n"
+
+
+def test_run_without_a_ballot_key_says_so(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    result = _poytabot(["run"], {"POYTABOT_BOT_TOKEN": TOKEN, "PYTHONPATH": str(root)}, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "poytabot: POYTABOT_BALLOT_KEY: missing; secret ballots need it: make one with "
+        'python3 -c "import secrets; print(secrets.token_urlsafe(32))"\n'
+    )
+    assert not (tmp_path / "var").exists()  # stopped before touching the database
 
 
 def _logged(secrets: tuple[str, ...], log: Callable[[logging.Logger], None]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,10 @@ from storage.statements import (
     version_diff,
 )
 from views.documents import (
+    MAX_PARAGRAPHS,
+    MAX_UNPACKED_BYTES,
     MAX_UPLOAD_BYTES,
+    FileTooComplex,
     FileTooLarge,
     StatementDocument,
     UnreadableFile,
@@ -55,6 +59,7 @@ def test_long_diffs_split_without_losing_lines() -> None:
 def test_clean_draft() -> None:
     assert clean_draft("  \r\n \n") == ""
     assert clean_draft("a  \r\nb\n") == "a\nb"
+    assert clean_draft("a\x00b\x0bc\td") == "abc\td"
 
 
 def test_local_dates_become_utc() -> None:
@@ -111,3 +116,61 @@ def test_uploaded_drafts() -> None:
         read_draft_file("x.pdf", b"%PDF")
     with pytest.raises(FileTooLarge):
         read_draft_file("x.txt", b"a" * (MAX_UPLOAD_BYTES + 1))
+
+
+def hostile_docx(paragraphs: int = 200_000) -> bytes:
+    """A small .docx (54 KiB at 200,000) whose body holds `paragraphs` one-letter paragraphs."""
+    source = zipfile.ZipFile(io.BytesIO(statement_docx(_doc())))
+    body = b"<w:p><w:r><w:t>a</w:t></w:r></w:p>" * paragraphs
+    xml = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        b"<w:body>" + body + b"</w:body></w:document>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = xml if info.filename == "word/document.xml" else source.read(info)
+            target.writestr(info.filename, data)
+    return buffer.getvalue()
+
+
+def zip_bomb_docx() -> bytes:
+    """A .docx under 1 MB whose parts unpack to more than the 20 MB allowed."""
+    buffer = io.BytesIO(statement_docx(_doc()))
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/media/zeros.bin", b"\0" * (MAX_UNPACKED_BYTES + 1))
+    return buffer.getvalue()
+
+
+def test_hostile_docx_drafts_are_refused_before_they_are_parsed() -> None:
+    hostile = hostile_docx()
+    assert len(hostile) < MAX_UPLOAD_BYTES
+    with pytest.raises(FileTooComplex):
+        read_draft_file("luonnos.docx", hostile)
+    bomb = zip_bomb_docx()
+    assert len(bomb) < MAX_UPLOAD_BYTES
+    with pytest.raises(FileTooComplex):
+        read_draft_file("luonnos.docx", bomb)
+    # At the limit, a draft is still read.
+    assert read_draft_file("luonnos.docx", hostile_docx(MAX_PARAGRAPHS - 10)).count("a") > 4000
+
+
+def test_docx_export_takes_a_long_subject_and_control_characters() -> None:
+    subject = "Kaava " * 50  # 300 characters, the longest a subject may be
+    doc = _doc()
+    doc = StatementDocument(
+        title=f"Lausunto: {subject}",
+        facts=[("Asia", subject)],
+        text="Ensimmäinen\x0bkappale.\x00\n\nToinen\x0c kappale.\x1f",
+        vote_heading=doc.vote_heading,
+        vote_lines=doc.vote_lines,
+        dissent_heading=doc.dissent_heading,
+        dissents=[("Pekka", "Eri\x00 mieltä.")],
+    )
+    document = Document(io.BytesIO(statement_docx(doc)))
+    texts = [p.text for p in document.paragraphs]
+    assert texts[0] == f"Lausunto: {subject}"
+    assert "Ensimmäinenkappale." in texts and "Toinen kappale." in texts
+    assert "Eri mieltä." in texts
+    assert document.core_properties.title == f"Lausunto: {subject}"[:255]

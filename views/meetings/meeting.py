@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -23,26 +24,33 @@ from views.meetings.buttons import (
     RsvpAnswer,
 )
 from views.meetings.texts import RSVP_WORDS, cancel_keyboard, meeting_heading, span
+from views.pages import PageNumber, add_page_buttons, page_of
 from views.text import esc, moment, plain_text
 
-LIST_LIMIT = 15
+
+class MeetingsPage(CallbackData, prefix="ml"):
+    """A page of /kokoukset."""
+
+    page: PageNumber
 
 
 def meeting_list(
     upcoming: list[Meeting],
     past: list[Meeting],
     *,
+    page_number: int = 0,
     may_create: bool,
     zone: ZoneInfo,
     language: str,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """Upcoming meetings first, then past ones, at most LIST_LIMIT; a new poll for organisers."""
+    """Upcoming meetings first, then past ones, a page at a time; a new poll for organisers."""
     builder = InlineKeyboardBuilder()
     if may_create:
         builder.button(
             text=_("➕ Uusi kokousaikakysely"), callback_data=NewPollButton(step=NewStep.START)
         )
-    for meeting in (upcoming + past)[:LIST_LIMIT]:
+    page = page_of(upcoming + past, page_number)
+    for meeting in page.items:
         when = (
             span(meeting.starts_at, meeting.ends_at, zone, language)
             if meeting.starts_at and meeting.ends_at
@@ -54,10 +62,13 @@ def meeting_list(
             callback_data=OpenMeeting(meeting_id=meeting.id),
         )
     builder.adjust(1)
+    add_page_buttons(builder, page, lambda number: MeetingsPage(page=number))
     if not upcoming and not past:
         text = _("Kokouksia ei ole vielä.")
     else:
         text = _("Kokoukset: tulevat ensin, sitten menneet.\nValitse kokous.")
+        if page.label:
+            text += "\n" + page.label
     return text, builder.as_markup()
 
 

@@ -12,6 +12,7 @@ from aiogram.utils.i18n.lazy_proxy import LazyProxy
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from storage.meeting_rules import (
+    MAX_YEARS_AHEAD,
     Answer,
     DeadlineProblem,
     MeetingKind,
@@ -104,6 +105,9 @@ def time_problem_text(problem: TimeProblem) -> str:
         TimeProblem.WEEKDAY: _("Viikonpäivä ei sovi päivämäärään. Tarkista päivä."),
         TimeProblem.END_BEFORE_START: _("Loppuaika on ennen alkuaikaa. Tarkista kellonajat."),
         TimeProblem.PAST: _("Päivä on jo mennyt. Valitse tuleva päivä."),
+        TimeProblem.TOO_FAR: _(
+            "Päivä on liian kaukana. Valitse päivä, joka on enintään {years} vuoden päästä."
+        ).format(years=MAX_YEARS_AHEAD),
     }[problem]
 
 
