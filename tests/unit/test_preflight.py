@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import socket
 from collections.abc import AsyncIterator
@@ -18,6 +19,8 @@ from bot.preflight import database_problem
 from emulator import EmulatorClient, EmulatorServer
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+# `run` wants the secret-ballot key before anything else; these tests are about what follows.
+BALLOT_KEY = base64.urlsafe_b64encode(bytes(32)).decode()
 
 
 def run(
@@ -31,6 +34,7 @@ def run(
     monkeypatch.chdir(tmp_path)  # no .env file
     for key in [k for k in os.environ if k.startswith("POYTABOT_")]:
         monkeypatch.delenv(key)
+    monkeypatch.setenv("POYTABOT_BALLOT_KEY", BALLOT_KEY)
     for key, value in env.items():
         monkeypatch.setenv(f"POYTABOT_{key.upper()}", value)
     code = main(command)
