@@ -102,8 +102,10 @@ def create_dispatcher(
     return dispatcher
 
 
-async def report_error(event: ErrorEvent, i18n: I18n) -> None:
+async def report_error(event: ErrorEvent, i18n: I18n, session: AsyncSession | None = None) -> None:
     log.error("update %s failed", event.update.update_id, exc_info=event.exception)
+    # A reply shown before the failure committed the update's work: it must not be denied.
+    saved = session is not None and bool(session.info.get("committed"))
     query = event.update.callback_query
     message = event.update.message or (query.message if query else None)
     if not isinstance(message, Message) or message.chat.type != "private":
@@ -113,9 +115,14 @@ async def report_error(event: ErrorEvent, i18n: I18n) -> None:
         sender.language_code if sender else None, i18n.default_locale
     )
     with i18n.context(), i18n.use_locale(language):
-        await message.answer(
-            _("Jokin meni vikaan. Mitään ei tallennettu. Yritä hetken päästä uudelleen.")
-        )
+        if saved:
+            await message.answer(
+                _("Jokin meni vikaan. Tekemäsi muutos on kuitenkin tallennettu. Katso /valikko.")
+            )
+        else:
+            await message.answer(
+                _("Jokin meni vikaan. Mitään ei tallennettu. Yritä hetken päästä uudelleen.")
+            )
 
 
 async def build_app(
