@@ -27,8 +27,8 @@ def bot_env(server: EmulatorServer, tmp_path: Path, **settings: str) -> dict[str
         POYTABOT_API_BASE_URL=server.base_url,
         POYTABOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3",
         PYTHONPATH=str(ROOT),
-        **{f"POYTABOT_{k.upper()}": v for k, v in settings.items()},
     )
+    env.update({f"POYTABOT_{k.upper()}": v for k, v in settings.items()})
     return env
 
 
