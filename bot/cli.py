@@ -12,8 +12,8 @@ from datetime import date
 from aiogram import Bot
 from aiohttp import web
 
-from bot.app import build_app, close_app
-from bot.intake import WEBHOOK_PATH, Intake, handler_slots, poll, webhook_handler
+from bot.app import build_app, close_app, running
+from bot.intake import WEBHOOK_PATH, Intake, poll, webhook_handler
 from bot.logs import setup_logging
 from core.settings import Mode, SettingError, Settings, load_settings
 from storage.migrate import upgrade
@@ -103,28 +103,18 @@ async def serve(settings: Settings) -> None:
     whatever is still queued at the stop is handled at the next start.
     """
     app = await build_app(settings)
-    pool_size = getattr(app.engine.pool, "size", lambda: 5)()
-    intake = Intake(
-        app.dispatcher, app.bot, app.sessionmaker, app.clock, slots=handler_slots(pool_size)
-    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     allowed = app.dispatcher.resolve_used_update_types()
-    workflow = {"dispatcher": app.dispatcher, "bots": [app.bot], **app.dispatcher.workflow_data}
     try:
-        await app.dispatcher.emit_startup(bot=app.bot, **workflow)
-        handling = asyncio.create_task(intake.run())
-        if settings.mode is Mode.WEBHOOK:
-            await _serve_webhook(settings, app.bot, intake, stop, allowed)
-        else:
-            await app.bot.delete_webhook()
-            await poll(app.bot, intake, stop, allowed)
-        log.info("stopping: finishing the updates under way")
-        await intake.stop()
-        await handling
-        await app.dispatcher.emit_shutdown(bot=app.bot, **workflow)
+        async with running(app):
+            if settings.mode is Mode.WEBHOOK:
+                await _serve_webhook(settings, app.bot, app.intake, stop, allowed)
+            else:
+                await app.bot.delete_webhook()
+                await poll(app.bot, app.intake, stop, allowed)
     finally:
         await close_app(app)
     log.info("stopped")
