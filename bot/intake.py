@@ -56,6 +56,12 @@ def person_key(update: Update) -> int | None:
     return None
 
 
+def as_sent(update: Update) -> str:
+    """The update as Telegram's JSON. Fields left at their defaults are left out: some of
+    aiogram's defaults are placeholders (`Default`) that have no JSON form."""
+    return update.model_dump_json(by_alias=True, exclude_none=True, exclude_defaults=True)
+
+
 def handler_slots(pool_size: int) -> int:
     """Handlers at once: a handler holds a connection only inside its transaction and spends
     the rest on Telegram calls, so twice the pool's steady size; its overflow serves the ticks."""
@@ -105,9 +111,7 @@ class Intake:
             Queued(
                 update.update_id,
                 person_key(update),
-                payloads[i]
-                if payloads is not None
-                else update.model_dump_json(by_alias=True, exclude_none=True),
+                payloads[i] if payloads is not None else as_sent(update),
             )
             for i, update in enumerate(updates)
         ]
