@@ -40,6 +40,9 @@ ANONYMOUS_ADMIN_ID = 1087968824
 SERVICE_USER_ID = 777000
 
 
+# Set while answering a press whose text must reach the person some other way if too late.
+answer_must_show: ContextVar[bool] = ContextVar("answer_must_show", default=False)
+
 # The session of the update being handled, for the reply guard below.
 current_session: ContextVar[AsyncSession | None] = ContextVar("current_session", default=None)
 
@@ -114,11 +117,12 @@ class CommitBeforeReply(BaseRequestMiddleware):
         except TelegramBadRequest as error:
             if (
                 isinstance(method, AnswerCallbackQuery)
-                and not method.show_alert
+                and not answer_must_show.get()
                 and "query is too old" in error.message
             ):
-                # Too late to stop the spinner or show a toast; the work was done all the same.
-                # (An alert is a message the caller must get across another way: see _tell.)
+                # A press handled after Telegram stopped waiting (a busy bot, a restart): the
+                # work is done and committed; only its toast or alert can no longer be shown.
+                # Not an error, or the error handler would tell the person otherwise.
                 log.info("a press was answered too late: %s", error.message)
                 return cast(Response[TelegramType], True)  # what the call returns when it works
             raise
@@ -283,6 +287,7 @@ async def _tell(event: TelegramObject, text: str) -> None:
         return
     if not isinstance(event, CallbackQuery):
         return
+    token = answer_must_show.set(True)
     try:
         await event.answer(text, show_alert=True)
     except TelegramBadRequest as error:
@@ -292,3 +297,5 @@ async def _tell(event: TelegramObject, text: str) -> None:
             await message.answer(text)
         else:
             log.info("refusal not shown to user %s: %s", event.from_user.id, error.message)
+    finally:
+        answer_must_show.reset(token)
