@@ -57,9 +57,9 @@ def person_key(update: Update) -> int | None:
 
 
 def as_sent(update: Update) -> str:
-    """The update as Telegram's JSON. Fields left at their defaults are left out: some of
-    aiogram's defaults are placeholders (`Default`) that have no JSON form."""
-    return update.model_dump_json(by_alias=True, exclude_none=True, exclude_defaults=True)
+    """The update as Telegram's JSON: only the fields Telegram sent (aiogram fills the others
+    with defaults, some of them placeholders without a JSON form)."""
+    return update.model_dump_json(by_alias=True, exclude_unset=True)
 
 
 def handler_slots(pool_size: int) -> int:

@@ -168,9 +168,22 @@ async def test_a_late_answer_never_says_a_saved_change_was_not_saved(
 
 
 def test_an_update_is_queued_as_telegram_sent_it() -> None:
-    # A press on a message sent without link previews: aiogram fills the options it left out
-    # with placeholders that have no JSON form; the queued copy must still read back the same.
+    # A press on a message sent without link previews (aiogram fills the options left out with
+    # placeholders that have no JSON form), and the bot added to a group (a member's status
+    # is what tells its kind): the queued copy reads back the same.
     raw = press(3, 5, "v:1:agree").model_dump(by_alias=True, exclude_none=True)
     raw["callback_query"]["message"]["link_preview_options"] = {"is_disabled": True}
-    update = Update.model_validate(raw)
-    assert Update.model_validate_json(as_sent(update)) == update
+    bot_user = {"id": 42, "is_bot": True, "first_name": "Pöytäbotti"}
+    added = {
+        "update_id": 4,
+        "my_chat_member": {
+            "chat": {"id": -4, "type": "group", "title": "Pöytä"},
+            "from": {"id": 5, "is_bot": False, "first_name": "Matti"},
+            "date": 1700000000,
+            "old_chat_member": {"status": "left", "user": bot_user},
+            "new_chat_member": {"status": "member", "user": bot_user},
+        },
+    }
+    for sent in (raw, added):
+        update = Update.model_validate(sent)
+        assert Update.model_validate_json(as_sent(update)) == update
