@@ -41,7 +41,7 @@ from tests.e2e.test_process import bot_env
 VOTERS = int(os.environ.get("POYTABOT_CHAOS_VOTERS", "300"))
 ROUNDS = int(os.environ.get("POYTABOT_CHAOS_ROUNDS", "2"))
 # Guards against hanging, not measures (a new process imports aiogram first).
-WITHIN = 300
+WITHIN = 300 + VOTERS // 2
 ROOT = Path(__file__).resolve().parents[2]
 PAIRS = [(Choice.AGREE, Choice.DISAGREE), (Choice.DISAGREE, Choice.AGREE)]
 
