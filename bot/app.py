@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -19,6 +22,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.i18n import PersonLanguageMiddleware, create_i18n
+from bot.intake import Intake, handler_slots
 from bot.middlewares import (
     AnswerRefusals,
     CommitBeforeReply,
@@ -65,6 +69,7 @@ class App:
     clock: Clock
     ticker: Ticker
     outbox: OutboxSender
+    intake: Intake
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -112,8 +117,10 @@ def create_dispatcher(
     return dispatcher
 
 
-async def report_error(event: ErrorEvent, i18n: I18n) -> None:
+async def report_error(event: ErrorEvent, i18n: I18n, session: AsyncSession | None = None) -> None:
     log.error("update %s failed", event.update.update_id, exc_info=event.exception)
+    # A reply shown before the failure committed the update's work: it must not be denied.
+    saved = session is not None and bool(session.info.get("committed"))
     query = event.update.callback_query
     message = event.update.message or (query.message if query else None)
     if not isinstance(message, Message) or message.chat.type != "private":
@@ -123,9 +130,14 @@ async def report_error(event: ErrorEvent, i18n: I18n) -> None:
         sender.language_code if sender else None, i18n.default_locale
     )
     with i18n.context(), i18n.use_locale(language):
-        await message.answer(
-            _("Jokin meni vikaan. Mitään ei tallennettu. Yritä hetken päästä uudelleen.")
-        )
+        if saved:
+            await message.answer(
+                _("Jokin meni vikaan. Tekemäsi muutos on kuitenkin tallennettu. Katso /valikko.")
+            )
+        else:
+            await message.answer(
+                _("Jokin meni vikaan. Mitään ei tallennettu. Yritä hetken päästä uudelleen.")
+            )
 
 
 async def build_app(
@@ -181,7 +193,9 @@ async def build_app(
         outbox=outbox,
         ticker=ticker,
     )
-    app = App(settings, engine, sessionmaker, bot, dispatcher, i18n, clock, ticker, outbox)
+    pool_size = getattr(engine.pool, "size", lambda: 5)()
+    intake = Intake(dispatcher, bot, sessionmaker, clock, slots=handler_slots(pool_size))
+    app = App(settings, engine, sessionmaker, bot, dispatcher, i18n, clock, ticker, outbox, intake)
 
     async def on_startup() -> None:
         await publish_default_commands(bot, i18n)
@@ -195,6 +209,23 @@ async def build_app(
     dispatcher.startup.register(on_startup)
     dispatcher.shutdown.register(on_shutdown)
     return app
+
+
+@asynccontextmanager
+async def running(app: App) -> AsyncIterator[None]:
+    """Start-up hooks and the intake's handlers; on leaving, the work under way finishes.
+
+    Whatever is still queued then is handled at the next start."""
+    workflow = {"dispatcher": app.dispatcher, "bots": [app.bot], **app.dispatcher.workflow_data}
+    await app.dispatcher.emit_startup(bot=app.bot, **workflow)
+    handling = asyncio.create_task(app.intake.run())
+    try:
+        yield
+    finally:
+        log.info("stopping: finishing the updates under way")
+        await app.intake.stop()
+        await handling
+        await app.dispatcher.emit_shutdown(bot=app.bot, **workflow)
 
 
 async def close_app(app: App) -> None:

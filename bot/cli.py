@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from datetime import date
 
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiogram import Bot
 from aiohttp import web
 
-from bot.app import build_app, close_app
+from bot.app import build_app, close_app, running
+from bot.intake import WEBHOOK_PATH, Intake, poll, webhook_handler
 from bot.logs import setup_logging
 from bot.preflight import check_database, preflight
 from core.settings import Mode, SettingError, Settings, load_settings
@@ -95,58 +97,56 @@ def _run(settings: Settings) -> int:
     )
     asyncio.run(preflight(settings))
     upgrade(settings.database_url)
-    if settings.mode is Mode.WEBHOOK:
-        _run_webhook(settings)
-    else:
-        asyncio.run(_run_polling(settings))
+    asyncio.run(serve(settings))
     return 0
 
 
-async def _run_polling(settings: Settings) -> None:
+async def serve(settings: Settings) -> None:
+    """Polling or webhook until SIGTERM or SIGINT; then the work under way finishes.
+
+    Updates are queued in the database before Telegram is told they arrived (see bot.intake);
+    whatever is still queued at the stop is handled at the next start.
+    """
     app = await build_app(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    allowed = app.dispatcher.resolve_used_update_types()
     try:
-        await app.bot.delete_webhook()
-        await app.dispatcher.start_polling(
-            app.bot, allowed_updates=app.dispatcher.resolve_used_update_types()
-        )
+        async with running(app):
+            if settings.mode is Mode.WEBHOOK:
+                await _serve_webhook(settings, app.bot, app.intake, stop, allowed)
+            else:
+                await app.bot.delete_webhook()
+                await poll(app.bot, app.intake, stop, allowed)
     finally:
         await close_app(app)
+    log.info("stopped")
 
 
-def _run_webhook(settings: Settings) -> None:
+async def _serve_webhook(
+    settings: Settings, bot: Bot, intake: Intake, stop: asyncio.Event, allowed: list[str]
+) -> None:
     assert settings.webhook_url and settings.webhook_secret
     secret = settings.webhook_secret.get_secret_value()
-    path = "/telegram/webhook"
-
-    async def make() -> web.Application:
-        app = await build_app(settings)
-        web_app = web.Application()
-        SimpleRequestHandler(app.dispatcher, app.bot, secret_token=secret).register(
-            web_app, path=path
-        )
-        setup_application(web_app, app.dispatcher, bot=app.bot)
-
-        async def set_webhook(_: web.Application) -> None:
-            await app.bot.set_webhook(
-                f"{settings.webhook_url}{path}",
-                secret_token=secret,
-                allowed_updates=app.dispatcher.resolve_used_update_types(),
-            )
-
-        async def close(_: web.Application) -> None:
-            await close_app(app)
-
-        web_app.on_startup.append(set_webhook)
-        web_app.on_cleanup.append(close)
-        return web_app
-
+    web_app = web.Application()
+    web_app.router.add_post(WEBHOOK_PATH, webhook_handler(intake, secret))
+    runner = web.AppRunner(web_app, handle_signals=False)
+    await runner.setup()
     host, _, port = settings.webhook_listen.rpartition(":")
-    web.run_app(make(), host=host or "127.0.0.1", port=int(port), print=None)
+    try:
+        await web.TCPSite(runner, host or "127.0.0.1", int(port)).start()
+        await bot.set_webhook(
+            f"{settings.webhook_url}{WEBHOOK_PATH}", secret_token=secret, allowed_updates=allowed
+        )
+        log.info("webhook listening on %s", settings.webhook_listen)
+        await stop.wait()
+    finally:
+        await runner.cleanup()  # stops listening; requests under way finish (are queued)
 
 
 async def _run_sender(settings: Settings, interval: float) -> None:
-    import signal
-
     from bot.app import create_bot
     from bot.i18n import create_i18n
     from bot.shared import create_shared

@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import (
@@ -16,19 +16,19 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.methods import Response, TelegramMethod
+from aiogram.methods import AnswerCallbackQuery, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, User
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.intake import Ticket, person_key
 from core.clock import Clock
 from core.settings import Settings
 from handlers.routing import Refused
 from storage.people import Person, access_for, grant_role, person_and_access
 from storage.roles import NOBODY, Access, Role
-from storage.updates import ProcessedUpdate
+from storage.updates import record, unqueue, waits_for_earlier
 from views.language import language_from_telegram
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,9 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 ANONYMOUS_ADMIN_ID = 1087968824
 SERVICE_USER_ID = 777000
 
+
+# Set while answering a press whose text must reach the person some other way if too late.
+answer_must_show: ContextVar[bool] = ContextVar("answer_must_show", default=False)
 
 # The session of the update being handled, for the reply guard below.
 current_session: ContextVar[AsyncSession | None] = ContextVar("current_session", default=None)
@@ -58,23 +61,36 @@ class TransactionMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         bot_id = data["bot"].id
+        # Set when the update came through the intake queue (bot.intake); then it leaves the
+        # queue in this transaction, and the person's updates take effect in update_id order.
+        ticket: Ticket | None = data.get("intake_ticket")
+        key = person_key(event)
         async with self.sessionmaker() as session:
-            try:
-                session.add(
-                    ProcessedUpdate(
-                        update_id=event.update_id, bot_id=bot_id, processed_at=self.clock.now()
-                    )
-                )
-                await session.flush()
-            except IntegrityError:
-                await session.rollback()
-                log.info("update %s delivered again; ignored", event.update_id)
+            if ticket is not None:
+                await unqueue(session, bot_id, event.update_id)
+            now = self.clock.now()
+            if not await record(
+                session, bot_id, event.update_id, key, now, in_order=ticket is not None
+            ):
+                if ticket is not None and await waits_for_earlier(
+                    session, bot_id, event.update_id, key
+                ):
+                    await session.rollback()
+                    ticket.deferred = True
+                    return None
+                await session.commit()
+                if ticket is not None:
+                    ticket.settled = True
+                log.info("update %s delivered again or overtaken; ignored", event.update_id)
                 return None
             data["session"] = session
             token = current_session.set(session)
             try:
                 result = await handler(event, data)
                 await session.commit()
+                session.info["committed"] = True
+                if ticket is not None:
+                    ticket.settled = True
                 return result
             except BaseException:
                 await session.rollback()
@@ -95,7 +111,21 @@ class CommitBeforeReply(BaseRequestMiddleware):
         session = current_session.get()
         if session is not None and session.in_transaction() and not _is_read(method):
             await session.commit()
-        return await make_request(bot, method)
+            session.info["committed"] = True
+        try:
+            return await make_request(bot, method)
+        except TelegramBadRequest as error:
+            if (
+                isinstance(method, AnswerCallbackQuery)
+                and not answer_must_show.get()
+                and "query is too old" in error.message
+            ):
+                # A press handled after Telegram stopped waiting (a busy bot, a restart): the
+                # work is done and committed; only its toast or alert can no longer be shown.
+                # Not an error, or the error handler would tell the person otherwise.
+                log.info("a press was answered too late: %s", error.message)
+                return cast(Response[TelegramType], True)  # what the call returns when it works
+            raise
 
 
 class UnchangedEditIsDone(BaseRequestMiddleware):
@@ -318,6 +348,7 @@ async def _tell(event: TelegramObject, text: str) -> None:
         return
     if not isinstance(event, CallbackQuery):
         return
+    token = answer_must_show.set(True)
     try:
         await event.answer(text, show_alert=True)
     except TelegramBadRequest as error:
@@ -327,3 +358,5 @@ async def _tell(event: TelegramObject, text: str) -> None:
             await message.answer(text)
         else:
             log.info("refusal not shown to user %s: %s", event.from_user.id, error.message)
+    finally:
+        answer_must_show.reset(token)

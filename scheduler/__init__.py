@@ -14,6 +14,7 @@ class Ticker:
     def __init__(self) -> None:
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._running: set[asyncio.Task[object]] = set()
+        self._stopping: asyncio.Task[None] | None = None
 
     def every(self, seconds: float, job: Callable[[], Awaitable[object]], name: str) -> None:
         async def tick() -> None:
@@ -39,6 +40,7 @@ class Ticker:
 
     def start(self) -> None:
         if not self._scheduler.running:
+            self._stopping = None
             self._scheduler.start()
 
     async def idle(self) -> None:
@@ -48,7 +50,14 @@ class Ticker:
             await asyncio.wait(running)
 
     async def stop(self) -> None:
-        """No new ticks; the ticks under way finish their work (nothing is cut mid-send)."""
+        """No new ticks; the ticks under way finish their work (nothing is cut mid-send).
+
+        Safe to call more than once, also at the same time (shutdown and close both stop)."""
+        if self._stopping is None:
+            self._stopping = asyncio.ensure_future(self._stop())
+        await asyncio.shield(self._stopping)
+
+    async def _stop(self) -> None:
         if not self._scheduler.running:
             return
         # Pause first: shutting down APScheduler's asyncio executor cancels running ticks.

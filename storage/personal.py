@@ -33,7 +33,7 @@ from storage.outbox import FINAL
 from storage.people import Person
 from storage.reminders import Reminder, ReminderStatus
 from storage.replicas import FloodMark, FormState
-from storage.updates import forget_before
+from storage.updates import ProcessedUpdate, QueuedUpdate, forget_before
 from storage.votes import Ballot, BallotStatus, OpenVote
 
 # What erased people are called where records keep them (the tables work in Finnish).
@@ -221,7 +221,14 @@ POLICIES: dict[str, Policy] = {
         "sealed voter marks (a keyed hash, no person link), deleted when the ballot closes",
     ),
     "processed_updates": Policy(
-        Erase.NOT_PERSONAL, Keep.UPDATES_DAYS, "Telegram update numbers already handled"
+        Erase.CUSTOM,
+        Keep.UPDATES_DAYS,
+        "Telegram update numbers already handled, and whose (to keep each person's in order)",
+    ),
+    "queued_updates": Policy(
+        Erase.CUSTOM,
+        Keep.UPDATES_DAYS,
+        "updates as Telegram sent them, until handled (seconds); one left for days is dropped",
     ),
     "stored_files": Policy(
         Erase.KEEP, Keep.RECORD, "documents of the tables' work (agendas, minutes, attachments)"
@@ -424,7 +431,20 @@ async def _flood_marks(session: AsyncSession, person: Person) -> None:
         await session.execute(delete(FloodMark).where(FloodMark.telegram_id == person.telegram_id))
 
 
+async def _updates(session: AsyncSession, person: Person) -> None:
+    if person.telegram_id is not None:
+        key = person.telegram_id
+        await session.execute(delete(QueuedUpdate).where(QueuedUpdate.person_key == key))
+        await session.execute(
+            update(ProcessedUpdate)
+            .where(ProcessedUpdate.person_key == key)
+            .values(person_key=None)
+        )
+
+
 _CUSTOM: dict[str, Callable[[AsyncSession, Person], Awaitable[None]]] = {
+    "processed_updates": _updates,
+    "queued_updates": _updates,
     "form_states": _form_states,
     "flood_marks": _flood_marks,
     "reminders": _reminders,
@@ -501,6 +521,9 @@ async def apply_retention(
         .values(invitee_name=None, invitee_email=None),
     )
     done["processed_updates"] = await forget_before(session, before(days.updates))
+    done["queued_updates"] = await _count(
+        session, delete(QueuedUpdate).where(QueuedUpdate.received_at < before(days.updates))
+    )
     done["flood_marks"] = await _count(
         session, delete(FloodMark).where(FloodMark.at < before(days.updates))
     )

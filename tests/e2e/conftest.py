@@ -1,4 +1,8 @@
-"""End-to-end harness: the emulator over real HTTP and the production dispatcher, polling it."""
+"""End-to-end harness: the emulator over real HTTP and the production bot polling it.
+
+Updates go the production way: queued in the database, then handled by the intake
+(`bot.intake`), one person's in order.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,8 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import emulator.client
-from bot.app import App, build_app, close_app
+from bot.app import App, build_app, close_app, running
+from bot.intake import poll
 from core.clock import ShiftedClock
 from core.settings import Settings
 from emulator import EmulatorClient, EmulatorServer
@@ -26,7 +31,13 @@ from tests.e2e.smtp_sink import Inbox, smtp_server
 BOT_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 BOT_USERNAME = "poytabot"
 # Tables whose rows every update changes by design; "nothing changed" ignores them.
-VOLATILE_TABLES = {"processed_updates", "alembic_version", "flood_marks", "shared_pauses"}
+VOLATILE_TABLES = {
+    "processed_updates",
+    "queued_updates",
+    "alembic_version",
+    "flood_marks",
+    "shared_pauses",
+}
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -132,18 +143,19 @@ class Harness:
         A handler commits before its first reply, so a person can see a reply while the rest
         of the handler (such as queuing messages for others) is still running. An update the
         emulator still holds is confirmed only when the bot asks for the next ones, by which
-        time its handler is running.
+        time it is queued.
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
         while (await self.emu.stats())["pending_updates"].get(BOT_USERNAME):
             assert loop.time() < deadline, "the bot has not taken every update"
             await asyncio.sleep(0.02)
-        tasks = self.app.dispatcher._handle_update_tasks  # aiogram keeps no public handle
-        while tasks:
-            left = deadline - loop.time()
-            assert left > 0, "the bot is still handling updates"
-            await asyncio.wait(list(tasks), timeout=left)
+        left = deadline - loop.time()
+        assert left > 0, "the bot is still handling updates"
+        try:
+            await asyncio.wait_for(self.app.intake.idle(), left)
+        except TimeoutError:
+            raise AssertionError("the bot is still handling updates") from None
 
     async def settle(self, seconds: float = 0.3) -> None:
         """Let the dispatcher and the ticks under way finish, then the outbox deliver.
@@ -229,22 +241,17 @@ async def polling_app(
 ) -> AsyncIterator[App]:
     """The production app polling the emulator until the block ends (one replica)."""
     app = await build_app(settings, clock=clock, outbox_interval=0.1, limiter=limiter)
-    polling = asyncio.create_task(
-        app.dispatcher.start_polling(
-            app.bot,
-            handle_signals=False,
-            polling_timeout=1,
-            close_bot_session=False,
-            allowed_updates=app.dispatcher.resolve_used_update_types(),
-        )
-    )
+    stop = asyncio.Event()
+    allowed = app.dispatcher.resolve_used_update_types()
     try:
-        yield app
+        async with running(app):
+            polling = asyncio.create_task(poll(app.bot, app.intake, stop, allowed, 1))
+            try:
+                yield app
+            finally:
+                stop.set()
+                await polling
     finally:
-        with contextlib.suppress(RuntimeError):
-            await app.dispatcher.stop_polling()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(polling, timeout=5)
         await close_app(app)
 
 

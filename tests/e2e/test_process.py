@@ -29,8 +29,8 @@ def bot_env(server: EmulatorServer, database_url: str, **settings: str) -> dict[
         POYTABOT_API_BASE_URL=server.base_url,
         POYTABOT_DATABASE_URL=database_url,
         PYTHONPATH=str(ROOT),
-        **{f"POYTABOT_{k.upper()}": v for k, v in settings.items()},
     )
+    env.update({f"POYTABOT_{k.upper()}": v for k, v in settings.items()})
     return env
 
 
