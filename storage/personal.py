@@ -33,7 +33,12 @@ from storage.outbox import FINAL
 from storage.people import Person
 from storage.reminders import Reminder, ReminderStatus
 from storage.replicas import FloodMark, FormState
-from storage.updates import ProcessedUpdate, QueuedUpdate, forget_before
+from storage.updates import (
+    ProcessedUpdate,
+    QueuedUpdate,
+    forget_before,
+    person_key_as_stored,
+)
 from storage.votes import Ballot, BallotStatus, OpenVote
 
 # What erased people are called where records keep them (the tables work in Finnish).
@@ -428,12 +433,13 @@ async def _form_states(session: AsyncSession, person: Person) -> None:
 
 async def _flood_marks(session: AsyncSession, person: Person) -> None:
     if person.telegram_id is not None:
-        await session.execute(delete(FloodMark).where(FloodMark.telegram_id == person.telegram_id))
+        marked = person_key_as_stored(session, person.telegram_id)
+        await session.execute(delete(FloodMark).where(FloodMark.telegram_id == marked))
 
 
 async def _updates(session: AsyncSession, person: Person) -> None:
     if person.telegram_id is not None:
-        key = person.telegram_id
+        key = person_key_as_stored(session, person.telegram_id)
         await session.execute(delete(QueuedUpdate).where(QueuedUpdate.person_key == key))
         await session.execute(
             update(ProcessedUpdate)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UtcDateTime
 from storage.claims import is_postgres
+from storage.updates import person_key_as_stored
 
 
 class FormState(Base):
@@ -98,8 +99,10 @@ async def count_update(
     """Mark one more update from this person; how many they sent in the `window` up to now.
 
     One person's updates are counted one after another (on SQLite every writer already is),
-    so two at once cannot both be the last one allowed.
+    so two at once cannot both be the last one allowed. The person is stored as a keyed
+    pseudonym, like the intake queue's sender: a copy of the database cannot date their votes.
     """
+    telegram_id = person_key_as_stored(session, telegram_id) or telegram_id
     if is_postgres(session):
         await session.execute(select(func.pg_advisory_xact_lock(telegram_id)))
     await session.execute(

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UtcDateTime
+from storage.sealing import SESSION_KEY, BallotKey
 
 
 class ProcessedUpdate(Base):
@@ -51,6 +52,18 @@ class Queued:
     payload: str
 
 
+def _key(session: AsyncSession) -> BallotKey | None:
+    key = session.info.get(SESSION_KEY)
+    return key if isinstance(key, BallotKey) else None
+
+
+def person_key_as_stored(session: AsyncSession, person_key: int | None) -> int | None:
+    """The sender as stored: a keyed pseudonym, so that a copy of the database cannot tell
+    whose update (a secret vote, say) each commit took in (SECURITY.md)."""
+    key = _key(session)
+    return key.pseudonym(person_key) if key and person_key is not None else person_key
+
+
 def _insert(session: AsyncSession) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -67,13 +80,15 @@ async def enqueue(
     """Queue updates; one already queued (delivered again) is left as it is."""
     if not updates:
         return
+    key = _key(session)
     statement = _insert(session)(QueuedUpdate).values(
         [
             {
                 "bot_id": bot_id,
                 "update_id": u.update_id,
-                "person_key": u.person_key,
-                "payload": u.payload,
+                "person_key": person_key_as_stored(session, u.person_key),
+                # Sealed: a press on a secret ballot carries the choice.
+                "payload": key.seal_update(u.update_id, u.payload) if key else u.payload,
                 "received_at": now,
             }
             for u in updates
@@ -92,7 +107,11 @@ async def queued(
     if after is not None:
         query = query.where(QueuedUpdate.update_id > after)
     rows = await session.execute(query.order_by(QueuedUpdate.update_id).limit(limit))
-    return [Queued(*row) for row in rows]
+    key = _key(session)
+    return [
+        Queued(id_, person, key.open_update(id_, payload) if key else payload)
+        for id_, person, payload in rows
+    ]
 
 
 async def queue_length(session: AsyncSession, bot_id: int) -> int:
@@ -125,6 +144,7 @@ async def record(
     later update already handled or an earlier one still queued: a person's updates take
     effect in update_id order, and an older press never overwrites a newer one.
     """
+    person_key = person_key_as_stored(session, person_key)
     source = select(
         literal(update_id, BigInteger),
         literal(bot_id, BigInteger),
@@ -165,6 +185,7 @@ async def waits_for_earlier(
     """An earlier update of the same person is still queued (another process has it)."""
     if person_key is None:
         return False
+    person_key = person_key_as_stored(session, person_key)
     found = await session.scalar(
         select(
             exists().where(
