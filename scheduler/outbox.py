@@ -34,6 +34,7 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from sqlalchemy import case, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock
@@ -515,12 +516,16 @@ class OutboxSender:
             else:
                 text = not_delivered(recipient.full_name if recipient else None)
         # Parts of one message (`batch/2`) and its e-mails share the notice: one is enough.
-        await queue(
-            session,
-            batch=f"failed:{batch.split('/')[0]}",
-            messages=[Outgoing(chat, text, person_id=originator.id)],
-            now=self.clock.now(),
-        )
+        try:
+            async with session.begin_nested():
+                await queue(
+                    session,
+                    batch=f"failed:{batch.split('/')[0]}",
+                    messages=[Outgoing(chat, text, person_id=originator.id)],
+                    now=self.clock.now(),
+                )
+        except IntegrityError:
+            pass  # another part of the message failed at the same moment and queued the notice
 
     async def _mark_closed(self, person_id: int | None) -> None:
         if person_id is None:

@@ -184,7 +184,7 @@ class Voters:
 async def start_bot(
     server: EmulatorServer, tmp_path: Path, database_url: str, mode: str, port: int, log: Path
 ) -> asyncio.subprocess.Process:
-    settings = {"database_url": database_url, "flood_limit": "1000", "log_level": "WARNING"}
+    settings = {"flood_limit": "1000", "log_level": "WARNING"}
     if mode == "webhook":
         settings.update(
             mode="webhook",
@@ -192,7 +192,7 @@ async def start_bot(
             webhook_secret="chaos-secret-1",
             webhook_listen=f"127.0.0.1:{port}",
         )
-    env = bot_env(server, tmp_path, **settings)
+    env = bot_env(server, database_url, **settings)
     with log.open("ab") as log_file:
         return await asyncio.create_subprocess_exec(
             sys.executable,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import sys
 import time
 import uuid
@@ -37,6 +38,7 @@ from tests.e2e.conftest import BOT_TOKEN
 from tests.e2e.test_process import STARTED_WITHIN
 from tests.e2e.test_replicas import REDIS_URL
 
+BALLOT_KEY = secrets.token_urlsafe(32)
 MEMBERS = int(os.environ.get("POYTABOT_TEST_REPLICA_MEMBERS", "1000"))
 # Guards against hanging only: 1,200 messages take 40 s at Telegram's pace, far more on a
 # busy two-core machine.
@@ -52,7 +54,11 @@ def postgres_only(database_url: str) -> None:
 def env(server: EmulatorServer, **settings: str) -> dict[str, str]:
     """This machine's environment less any POYTABOT_ key, plus a bot against the emulator."""
     values = {k: v for k, v in os.environ.items() if not k.startswith("POYTABOT_")}
-    values.update(POYTABOT_BOT_TOKEN=BOT_TOKEN, POYTABOT_API_BASE_URL=server.base_url)
+    values.update(
+        POYTABOT_BOT_TOKEN=BOT_TOKEN,
+        POYTABOT_API_BASE_URL=server.base_url,
+        POYTABOT_BALLOT_KEY=BALLOT_KEY,  # one key for every replica, as in production
+    )
     values.update({f"POYTABOT_{k.upper()}": v for k, v in settings.items()})
     return values
 

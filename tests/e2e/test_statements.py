@@ -18,7 +18,7 @@ from emulator.client import text_of, wait_until
 from scheduler.votes import close_due_ballots
 from storage.outbox import Delivery, OutboxMessage
 from storage.people import Table
-from storage.reminders import Reminder
+from storage.reminders import Reminder, ReminderStatus
 from storage.roles import Role
 from storage.statements import (
     Amendment,
@@ -554,6 +554,9 @@ async def test_a_vote_delivered_twice_counts_once(harness: Harness) -> None:
     answer = await member.press_data(own, f"v:{ballot_id}:agree")
     assert answer["text"] == "Äänesi on muutettu: Kannatan."
     await eventually(harness, lambda s: s.scalar(select(OpenVote.choice)), Choice.AGREE)
+    # The ballot closes within a day, so its reminder is due at once: let it go out first.
+    await eventually(harness, lambda s: s.scalar(select(Reminder.status)), ReminderStatus.SENT)
+    await harness.settle()
     before = await harness.snapshot()
     # The earlier press (Vastustan) comes again: it must not undo the change.
     async with harness.db() as session:
