@@ -26,11 +26,15 @@ from storage.meetings import (
     create_poll,
     submit_minutes,
 )
+from storage.outbox import OutboxMessage
 from storage.people import Person, Table
 from storage.roles import Role
 from tests.e2e.conftest import Harness
 
-ROUNDS = 10
+FAILED = "Jokin meni vikaan"
+
+# The issue's count; each round is a fresh meeting and two presses at once.
+ROUNDS = 20
 
 
 async def people(harness: Harness) -> tuple[Any, Any, dict[str, int]]:
@@ -183,3 +187,97 @@ async def test_both_checkers_approving_at_once_publish_the_minutes(harness: Harn
             wrong.append((round_, status))
     print(f"\n{ROUNDS} rounds of both checkers approving at once, {len(wrong)} wrong")
     assert wrong == []
+
+
+async def test_publishing_an_agenda_twice_at_once_sends_it_once(harness: Harness) -> None:
+    kaija, pirjo, ids = await people(harness)
+    kaija_menu, pirjo_menu = await menu_of(kaija), await menu_of(pirjo)
+    wrong = []
+    for round_ in range(ROUNDS):
+        meeting_id, (first, _) = await closed_poll(harness, ids, round_)
+        async with harness.db() as session:
+            meeting = await session.get(Meeting, meeting_id)
+            slot = await session.get(MeetingSlot, first)
+            assert meeting is not None and slot is not None
+            assert await confirm_slot(session, meeting, slot, ids["Kaija"], harness.clock.now())
+        answers = await asyncio.gather(
+            kaija.press_data(kaija_menu, f"ma:{meeting_id}:publish:0"),
+            pirjo.press_data(pirjo_menu, f"ma:{meeting_id}:publish:0"),
+        )
+        await harness.idle()
+        async with harness.db() as session:
+            posted = await session.scalar(
+                select(Meeting.agenda_posted_at).where(Meeting.id == meeting_id)
+            )
+            # Once means one text and one document per reader, not two of either.
+            per_chat = list(
+                await session.scalars(
+                    select(func.count())
+                    .select_from(OutboxMessage)
+                    .where(OutboxMessage.batch.like(f"meeting:{meeting_id}:agenda:%"))
+                    .group_by(OutboxMessage.chat_id, OutboxMessage.kind)
+                )
+            )
+        texts = [a.get("text") or "" for a in answers]
+        texts += [m.get("text", "") for u in (kaija, pirjo) for m in (await u.history())[-2:]]
+        published = sorted(t for t in texts if "Esityslista on" in t)
+        if (
+            posted is None
+            or not per_chat
+            or set(per_chat) != {1}
+            or any(FAILED in t for t in texts)
+            or published[:2]
+            != [
+                "Esityslista on jo julkaistu, eikä siihen ole tullut muutoksia.",
+                "Esityslista on lähetetty.",
+            ]
+        ):
+            wrong.append((round_, per_chat, texts))
+    print(f"\n{ROUNDS} rounds of publishing one agenda twice at once, {len(wrong)} wrong")
+    assert wrong == []
+
+
+async def test_many_poll_answers_at_once_count_every_answer(harness: Harness) -> None:
+    """Every saved answer moves the poll's results on by one: none is lost to a race."""
+    _, _, ids = await people(harness)
+    voters = [await harness.person(f"Jäsen {n}", Role.MEMBER) for n in range(30)]
+    async with harness.db() as session:
+        ids = {
+            p.first_name: p.id
+            for p in await session.scalars(select(Person).where(Person.telegram_id.is_not(None)))
+        }
+        table = await session.scalar(select(Table).where(Table.slug == "pohjoinen"))
+        assert table is not None
+        now = harness.clock.now()
+        start = now + timedelta(days=30)
+        meeting = await create_poll(
+            session,
+            table_id=table.id,
+            kind=MeetingKind.REGULAR,
+            title="Kokous",
+            place="Kirjasto",
+            slots=[Slot(start, start + timedelta(hours=2))],
+            deadline=now + timedelta(days=7),
+            invitees=list(ids.values()),
+            created_by=ids["Kaija"],
+            now=now,
+        )
+        meeting_id = meeting.id
+        slot_id = await session.scalar(
+            select(MeetingSlot.id).where(MeetingSlot.meeting_id == meeting_id)
+        )
+    menus = [await menu_of(voter) for voter in voters]
+    # Each voter answers "sopii" then "ei sovi": 60 saved answers, all at once.
+    presses = [
+        voter.press_data(menu, f"mv:{meeting_id}:{slot_id}:{answer}")
+        for voter, menu in zip(voters, menus, strict=True)
+        for answer in ("yes", "no")
+    ]
+    await asyncio.gather(*presses)
+    await harness.idle()
+    async with harness.db() as session:
+        version = await session.scalar(
+            select(Meeting.results_version).where(Meeting.id == meeting_id)
+        )
+    print(f"\n{len(presses)} poll answers at once: results version {version}")
+    assert version == len(presses)
