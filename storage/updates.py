@@ -8,17 +8,21 @@ queued, and one delivered twice takes effect once.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from sqlalchemy import BigInteger, Index, Text, and_, delete, exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UtcDateTime
 from storage.sealing import SESSION_KEY, BallotKey
+
+log = logging.getLogger(__name__)
 
 
 class ProcessedUpdate(Base):
@@ -108,10 +112,15 @@ async def queued(
         query = query.where(QueuedUpdate.update_id > after)
     rows = await session.execute(query.order_by(QueuedUpdate.update_id).limit(limit))
     key = _key(session)
-    return [
-        Queued(id_, person, key.open_update(id_, payload) if key else payload)
-        for id_, person, payload in rows
-    ]
+    taken = []
+    for id_, person, payload in rows:
+        try:
+            taken.append(Queued(id_, person, key.open_update(id_, payload) if key else payload))
+        except InvalidTag:
+            # Sealed under another key (POYTABOT_BALLOT_KEY changed while updates waited): left
+            # in the queue for the right key, never a reason to stop taking the others.
+            log.error("queued update %s does not open with this ballot key; left queued", id_)
+    return taken
 
 
 async def queue_length(session: AsyncSession, bot_id: int) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import secrets
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -37,6 +38,8 @@ from storage.vote_rules import Choice
 from storage.votes import BallotKind, OpenVote, open_ballot
 from tests.e2e.conftest import BOT_TOKEN
 from tests.e2e.test_process import bot_env
+
+BALLOT_KEY = secrets.token_urlsafe(32)
 
 VOTERS = int(os.environ.get("POYTABOT_CHAOS_VOTERS", "300"))
 ROUNDS = int(os.environ.get("POYTABOT_CHAOS_ROUNDS", "2"))
@@ -184,7 +187,8 @@ class Voters:
 async def start_bot(
     server: EmulatorServer, tmp_path: Path, database_url: str, mode: str, port: int, log: Path
 ) -> asyncio.subprocess.Process:
-    settings = {"flood_limit": "1000", "log_level": "WARNING"}
+    # Every restart keeps the one key, as a server does: the queue is sealed with it.
+    settings = {"flood_limit": "1000", "log_level": "WARNING", "ballot_key": BALLOT_KEY}
     if mode == "webhook":
         settings.update(
             mode="webhook",

@@ -33,3 +33,22 @@ async def test_a_queued_press_is_sealed_and_its_sender_a_pseudonym(database_url:
         handled = (await session.execute(select(ProcessedUpdate))).scalar_one()
         assert handled.person_key == row.person_key  # the same pseudonym, never the id
     await engine.dispose()
+
+
+async def test_an_update_sealed_under_another_key_waits_and_the_rest_go_on(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    old, new = (
+        create_sessionmaker(engine, BallotKey.generate()),
+        create_sessionmaker(engine, BallotKey.generate()),
+    )
+    async with old() as session, session.begin():
+        await enqueue(session, 1, [Queued(7, 4242, PRESS)], NOW)
+    async with new() as session, session.begin():
+        await enqueue(session, 1, [Queued(8, 4343, PRESS.replace("7", "8"))], NOW)
+    async with new() as session:
+        assert [q.update_id for q in await queued(session, 1, 10)] == [8]
+    async with old() as session:
+        assert [q.update_id for q in await queued(session, 1, 10)] == [7]
+    await engine.dispose()
