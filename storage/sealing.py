@@ -14,6 +14,7 @@ so every secret-ballot function reads it the same way and none takes it as an ar
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -91,24 +92,26 @@ class BallotKey:
     # secret ballot carries the choice, and the sender's id would date each vote. Both are kept
     # only sealed, under a key of their own derived from the same master key.
 
+    @functools.cached_property
     def _updates_key(self) -> bytes:
+        # Derived once: every queued update and every sender's pseudonym uses it.
         return HKDF(
             algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=b"poytabot updates"
         ).derive(self._master)
 
     def seal_update(self, update_id: int, payload: str) -> str:
         nonce = os.urandom(NONCE_BYTES)
-        sealed = AESGCM(self._updates_key()).encrypt(nonce, payload.encode(), b"%d" % update_id)
+        sealed = AESGCM(self._updates_key).encrypt(nonce, payload.encode(), b"%d" % update_id)
         return base64.b64encode(nonce + sealed).decode()
 
     def open_update(self, update_id: int, sealed: str) -> str:
         raw = base64.b64decode(sealed)
-        box = AESGCM(self._updates_key())
+        box = AESGCM(self._updates_key)
         return box.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], b"%d" % update_id).decode()
 
     def pseudonym(self, key: int) -> int:
         """A sender's id as a number only this key maps to them (equal for equal ids)."""
-        digest = hmac.new(self._updates_key(), b"%d" % key, hashlib.sha256).digest()
+        digest = hmac.new(self._updates_key, b"%d" % key, hashlib.sha256).digest()
         return int.from_bytes(digest[:8], "big", signed=True)
 
     def voter_mark(self, ballot_id: int, person_id: int) -> bytes:

@@ -80,6 +80,17 @@ async def closed_poll(harness: Harness, ids: dict[str, int], round_: int) -> tup
         return meeting.id, slots
 
 
+async def confirmed_meeting(harness: Harness, ids: dict[str, int], round_: int) -> int:
+    """A meeting whose poll closed on its first time, confirmed by Kaija."""
+    meeting_id, (first, _) = await closed_poll(harness, ids, round_)
+    async with harness.db() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        slot = await session.get(MeetingSlot, first)
+        assert meeting is not None and slot is not None
+        assert await confirm_slot(session, meeting, slot, ids["Kaija"], harness.clock.now())
+    return meeting_id
+
+
 async def audited(harness: Harness, action: str, meeting_id: int) -> int:
     async with harness.db() as session:
         return int(
@@ -130,12 +141,7 @@ async def test_two_cancellations_at_once_cancel_once(harness: Harness) -> None:
     kaija_menu, pirjo_menu = await menu_of(kaija), await menu_of(pirjo)
     wrong = []
     for round_ in range(ROUNDS):
-        meeting_id, (first, _) = await closed_poll(harness, ids, round_)
-        async with harness.db() as session:
-            meeting = await session.get(Meeting, meeting_id)
-            slot = await session.get(MeetingSlot, first)
-            assert meeting is not None and slot is not None
-            assert await confirm_slot(session, meeting, slot, ids["Kaija"], harness.clock.now())
+        meeting_id = await confirmed_meeting(harness, ids, round_)
         await asyncio.gather(
             kaija.press_data(kaija_menu, f"ma:{meeting_id}:cancel_yes:0"),
             pirjo.press_data(pirjo_menu, f"ma:{meeting_id}:cancel_yes:0"),
@@ -194,12 +200,7 @@ async def test_publishing_an_agenda_twice_at_once_sends_it_once(harness: Harness
     kaija_menu, pirjo_menu = await menu_of(kaija), await menu_of(pirjo)
     wrong = []
     for round_ in range(ROUNDS):
-        meeting_id, (first, _) = await closed_poll(harness, ids, round_)
-        async with harness.db() as session:
-            meeting = await session.get(Meeting, meeting_id)
-            slot = await session.get(MeetingSlot, first)
-            assert meeting is not None and slot is not None
-            assert await confirm_slot(session, meeting, slot, ids["Kaija"], harness.clock.now())
+        meeting_id = await confirmed_meeting(harness, ids, round_)
         answers = await asyncio.gather(
             kaija.press_data(kaija_menu, f"ma:{meeting_id}:publish:0"),
             pirjo.press_data(pirjo_menu, f"ma:{meeting_id}:publish:0"),
